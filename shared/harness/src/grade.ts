@@ -1,0 +1,216 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InfraError, SubmissionError, UsageError } from './errors.ts';
+import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './graders.ts';
+import { installDependencies } from './install.ts';
+import { resolveServicesMode, type ServicesMode } from './provision/index.ts';
+import { categoryScores, scoreItems } from './report/score.ts';
+import type { SessionRequest, SessionResult } from './session.ts';
+import { sweepMarker } from './supervisor/proc.ts';
+import { netnsAvailable, planSandbox, type SandboxPlan } from './supervisor/sandbox.ts';
+import type { GradeResult, PhaseTiming, SandboxReport, Timeouts } from './types.ts';
+import { isRoot, TailBuffer } from './util.ts';
+
+const require = createRequire(import.meta.url);
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/** Options of one grading run (the CLI's flags). */
+export interface GradeOptions {
+  challenge: string;
+  submission: string;
+  services?: ServicesMode;
+  sandbox?: 'auto' | 'bwrap' | 'none';
+  seed?: number;
+  /** Print the live view to stderr. */
+  live?: boolean;
+  /** Grade with a grader outside graders/ (the harness's own fixtures). */
+  graderDir?: string;
+  timeoutOverrides?: Partial<Timeouts>;
+}
+
+function harnessInfo() {
+  const pkg = JSON.parse(readFileSync(join(HERE, '..', 'package.json'), 'utf8')) as { version: string };
+  return { version: pkg.version, node: process.version };
+}
+
+function sandboxReport(plan: SandboxPlan, isolatedNet: boolean, limits: ReturnType<typeof limitsOf>): SandboxReport {
+  const enforcedBy = ['watchdog'];
+  if (plan.runAs) enforcedBy.push('RLIMIT_NPROC');
+  if (isRoot() && process.env.GRADE_NO_CGROUPS !== '1') enforcedBy.push('cgroups (when available)');
+  const notes = [plan.note, !isolatedNet && plan.mode === 'bwrap' ? 'no private network namespace here: network not isolated' : undefined];
+  return {
+    mode: plan.mode,
+    network: isolatedNet ? 'loopback-only' : 'host',
+    filesystem: plan.mode === 'bwrap' ? 'read-only outside work dir' : 'unrestricted',
+    user: plan.runAs ? `uid ${plan.runAs.uid}` : `uid ${process.getuid?.() ?? '?'} (the harness's own)`,
+    limits: { ...limits, enforcedBy },
+    ...(notes.some(Boolean) ? { note: notes.filter(Boolean).join('; ') } : {}),
+  };
+}
+
+/** Copy a submission into the run's work dir, leaving out what must be rebuilt or is ours. */
+function copySubmission(src: string, dest: string): void {
+  cpSync(src, dest, {
+    recursive: true,
+    filter: (p) => !['node_modules', '.git', '.grade', '.turbo'].includes(basename(p)),
+  });
+}
+
+/**
+ * Grade one submission. Never throws for a bad submission (that is a result with status "error");
+ * throws UsageError for bad arguments and InfraError when this machine cannot grade.
+ */
+export async function grade(opts: GradeOptions): Promise<GradeResult> {
+  const started = Date.now();
+  const graderDir = opts.graderDir ?? graderDirFor(opts.challenge);
+  const submission = resolve(opts.submission);
+  if (!existsSync(submission) || !statSync(submission).isDirectory()) {
+    throw new UsageError(`submission directory not found: ${opts.submission}`);
+  }
+  if (!existsSync(join(submission, 'package.json'))) {
+    throw new UsageError(`no package.json in ${opts.submission}: a submission is a directory with a package.json`);
+  }
+  const def = await loadGrader(graderDir);
+  const timeouts = { ...timeoutsOf(def), ...opts.timeoutOverrides };
+  const limits = limitsOf(def);
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const phases: PhaseTiming[] = [];
+  const live = opts.live ?? false;
+  const say = (s: string): void => {
+    if (live) process.stderr.write(`${s}\n`);
+  };
+
+  const plan = planSandbox(opts.sandbox ?? 'auto');
+  const servicesMode = await resolveServicesMode(opts.services ?? 'auto', def.services);
+  const isolatedNet = plan.mode === 'bwrap' && servicesMode === 'local' && netnsAvailable();
+  const report = sandboxReport(plan, isolatedNet, limits);
+
+  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const markerEnv = { BC_GRADE_RUN: runId };
+  const runDir = mkdtempSync(join(tmpdir(), 'bc-grade-'));
+  // The unprivileged candidate must be able to reach its work dir.
+  chmodSync(runDir, 0o755);
+  const workDir = join(runDir, 'work');
+  let cleanupInstall = (): void => {};
+  let inner: ReturnType<typeof spawn> | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    inner?.kill('SIGTERM');
+    setTimeout(() => {
+      sweepMarker(runId);
+      rmSync(runDir, { recursive: true, force: true });
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }, 3000).unref();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const finish = (r: SessionResult): GradeResult => ({
+    ...r,
+    phases: [...phases, ...r.phases],
+    execution_time: Math.round((Date.now() - started) / 100) / 10,
+    harness: harnessInfo(),
+  });
+  const errorResult = (reason: string, outputTail = ''): GradeResult => {
+    const tests = scoreItems(def.rubric, new Map(), `Not run: ${reason}`);
+    return finish({
+      score: 0,
+      max_score: def.rubric.reduce((s, r) => s + r.points, 0),
+      tests,
+      status: 'error',
+      reason,
+      challenge: def.slug,
+      categories: categoryScores(tests),
+      band: 'none',
+      sandbox: report,
+      services: {},
+      seed,
+      phases: [],
+      candidate: { verdicts: [], outputTail },
+    });
+  };
+
+  try {
+    say(`grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network})`);
+    const t0 = Date.now();
+    copySubmission(submission, workDir);
+    phases.push({ name: 'prepare', ms: Date.now() - t0 });
+
+    const t1 = Date.now();
+    let nodeModules: string | null = null;
+    try {
+      say('  installing dependencies (lifecycle scripts off)');
+      const inst = await installDependencies(workDir, { timeoutMs: timeouts.install });
+      nodeModules = inst.nodeModules;
+      cleanupInstall = inst.cleanup;
+      if (inst.cached) say('  dependencies: reused a cached install of the same lockfile');
+    } catch (e) {
+      if (e instanceof SubmissionError) return errorResult(e.message, e.outputTail);
+      throw e;
+    } finally {
+      phases.push({ name: 'install', ms: Date.now() - t1 });
+    }
+    if (plan.runAs) {
+      const { spawnSync } = await import('node:child_process');
+      spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
+    }
+
+    const resultFile = join(runDir, 'session-result.json');
+    const req: SessionRequest = {
+      graderDir,
+      workDir,
+      runDir,
+      resultFile,
+      seed,
+      servicesMode,
+      sandbox: plan,
+      sandboxReport: report,
+      nodeModules,
+      markerEnv,
+      live,
+      timeoutOverrides: opts.timeoutOverrides,
+    };
+    const reqFile = join(runDir, 'session-request.json');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(reqFile, JSON.stringify(req));
+    const node = [process.execPath, '--import', require.resolve('tsx'), join(HERE, 'session-main.ts'), reqFile];
+    const argv = isolatedNet ? ['unshare', '--net', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'session', ...node] : node;
+    const errTail = new TailBuffer(16 * 1024);
+    inner = spawn(argv[0]!, argv.slice(1), {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...markerEnv },
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    inner.stderr?.on('data', (c: Buffer) => {
+      errTail.push(c);
+      if (live) process.stderr.write(c);
+    });
+    const child = inner;
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    const timer = setTimeout(() => {
+      errTail.push(Buffer.from(`[harness] grading exceeded ${timeouts.total / 1000} s and was stopped\n`));
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }, timeouts.total);
+    const code = await exited;
+    clearTimeout(timer);
+    if (code === 0 && existsSync(resultFile)) {
+      return finish(JSON.parse(readFileSync(resultFile, 'utf8')) as SessionResult);
+    }
+    const msg = errTail.tail(5);
+    if (/InfraError|no Postgres|redis-server not found|initdb failed|did not start/.test(msg)) {
+      throw new InfraError(msg.split('\n').find((l) => l.includes('session failed'))?.replace(/.*session failed: /, '') ?? msg);
+    }
+    throw new Error(`the grading session failed (exit ${code}): ${msg}`);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    // Last line of defence: anything still carrying this run's marker is killed.
+    sweepMarker(runId);
+    cleanupInstall();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,190 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SubmissionError } from './errors.ts';
+import { listeningPorts } from './supervisor/proc.ts';
+import type { SandboxPlan } from './supervisor/sandbox.ts';
+import { describeKill, type ExitInfo, type Supervised, supervise } from './supervisor/supervise.ts';
+import type { Limits } from './types.ts';
+import { freePort, sleep, TailBuffer } from './util.ts';
+
+/** One running copy of the candidate's service. */
+export interface Instance {
+  id: string;
+  port: number;
+  url: string;
+  proc: Supervised;
+}
+
+/** Everything needed to run candidate code in the work dir. */
+export interface CandidateRuntime {
+  workDir: string;
+  sandbox: SandboxPlan;
+  limits: Limits;
+  /** Read-only node_modules to mount at workDir/node_modules, if the submission has dependencies. */
+  nodeModules: string | null;
+  baseEnv: Record<string, string>;
+}
+
+function candidateEnv(rt: CandidateRuntime, extra: Record<string, string>): Record<string, string> {
+  return {
+    PATH: `${join(rt.workDir, 'node_modules', '.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+    HOME: rt.sandbox.mode === 'bwrap' ? '/tmp' : join(rt.workDir, '.home'),
+    NODE_ENV: 'production',
+    ...rt.baseEnv,
+    ...extra,
+  };
+}
+
+function roBinds(rt: CandidateRuntime) {
+  return rt.nodeModules ? [{ src: rt.nodeModules, dest: join(rt.workDir, 'node_modules') }] : [];
+}
+
+/** Run a package.json script to completion (the build), sandboxed; throws SubmissionError on failure. */
+export async function runScript(
+  rt: CandidateRuntime,
+  opts: { name: string; command: string; timeoutMs: number; onOutput?: (c: Buffer) => void },
+): Promise<{ ms: number; output: TailBuffer }> {
+  const started = Date.now();
+  mkdirSync(join(rt.workDir, '.home'), { recursive: true });
+  const proc = supervise({
+    label: opts.name,
+    shellCommand: opts.command,
+    cwd: rt.workDir,
+    env: candidateEnv(rt, {}),
+    sandbox: rt.sandbox,
+    limits: { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 1024) },
+    roBinds: roBinds(rt),
+    timeoutMs: opts.timeoutMs,
+    onOutput: opts.onOutput,
+  });
+  const exit = await proc.exited;
+  if (exit.code !== 0 || exit.killedFor) {
+    const why = exit.killedFor
+      ? describeKill(exit.killedFor, { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 1024) })
+      : `it exited with code ${exit.code ?? exit.signal}`;
+    throw new SubmissionError(
+      'build',
+      `The build script (\`${opts.command}\`) failed: ${why}. Nothing could be graded without a build.`,
+      proc.output.tail(25),
+    );
+  }
+  return { ms: Date.now() - started, output: proc.output };
+}
+
+/** Starts, health-checks, restarts and stops candidate instances; remembers unexpected deaths. */
+export class InstanceManager {
+  readonly instances = new Map<string, Instance>();
+  /** Interleaved output of every instance, each line prefixed with its id. */
+  readonly output = new TailBuffer(64 * 1024);
+  readonly verdicts: string[] = [];
+  private ports = new Map<string, number>();
+
+  constructor(
+    private readonly rt: CandidateRuntime,
+    private readonly opts: {
+      startCommand: string;
+      healthTimeoutMs: number;
+      graceMs: number;
+      onOutput?: (id: string, chunk: Buffer) => void;
+    },
+  ) {}
+
+  /** Start instance `id` (reusing its port on restart) and wait until GET /healthz answers 200. */
+  async start(id: string): Promise<Instance> {
+    const port = this.ports.get(id) ?? (await freePort());
+    this.ports.set(id, port);
+    mkdirSync(join(this.rt.workDir, '.home'), { recursive: true });
+    const proc = supervise({
+      label: `instance-${id}`,
+      shellCommand: this.opts.startCommand,
+      cwd: this.rt.workDir,
+      env: candidateEnv(this.rt, { PORT: String(port) }),
+      sandbox: this.rt.sandbox,
+      limits: this.rt.limits,
+      roBinds: roBinds(this.rt),
+      onOutput: (c) => {
+        this.output.push(Buffer.from(c.toString('utf8').replace(/^(?=.)/gm, `[${id}] `)));
+        this.opts.onOutput?.(id, c);
+      },
+    });
+    const inst: Instance = { id, port, url: `http://127.0.0.1:${port}`, proc };
+    this.instances.set(id, inst);
+    proc.exited.then((exit) => {
+      if (!exit.stopped && this.instances.get(id) === inst) {
+        this.verdicts.push(`Instance ${id} died while being graded: ${this.describeExit(exit)}.`);
+      }
+    });
+    await this.waitHealthy(inst);
+    return inst;
+  }
+
+  describeExit(exit: ExitInfo): string {
+    if (exit.killedFor) return describeKill(exit.killedFor, this.rt.limits);
+    if (exit.signal) return `it was killed by ${exit.signal}`;
+    return `it exited with code ${exit.code}`;
+  }
+
+  private async waitHealthy(inst: Instance): Promise<void> {
+    const deadline = Date.now() + this.opts.healthTimeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (!inst.proc.isAlive()) {
+        const exit = await inst.proc.exited;
+        throw new SubmissionError(
+          'start',
+          `The service crashed during start-up (\`${this.opts.startCommand}\`): ${this.describeExit(exit)} before GET /healthz answered 200.`,
+          this.output.tail(25),
+        );
+      }
+      try {
+        const res = await fetch(`${inst.url}/healthz`, { signal: AbortSignal.timeout(1000) });
+        if (res.status === 200) return;
+        last = `status ${res.status}`;
+      } catch (e) {
+        last = (e as Error).name === 'TimeoutError' ? 'a request that never got an answer' : 'connection refused';
+      }
+      await sleep(100);
+    }
+    const ports = listeningPorts(inst.proc.pids());
+    await inst.proc.kill();
+    const secs = Math.round(this.opts.healthTimeoutMs / 1000);
+    let why: string;
+    if (ports.length > 0 && !ports.includes(inst.port)) {
+      why = `it listens on port ${ports.join(', ')}, but the harness passed PORT=${inst.port}: read the port from the PORT environment variable`;
+    } else if (ports.includes(inst.port)) {
+      why = `it accepted connections on PORT=${inst.port}, but GET /healthz never answered 200 within ${secs} s (last: ${last})`;
+    } else {
+      why = `nothing listened on PORT=${inst.port} within ${secs} s`;
+    }
+    throw new SubmissionError('start', `The service never became healthy: ${why}.`, this.output.tail(25));
+  }
+
+  /** Stop gracefully (SIGTERM, then SIGKILL after the grace) or at once with SIGKILL. */
+  async stop(id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
+    const inst = this.instances.get(id);
+    if (!inst) return;
+    if (signal === 'SIGKILL') {
+      await inst.proc.kill();
+      return;
+    }
+    const res = await inst.proc.stop(this.opts.graceMs);
+    if (res.forced) {
+      this.verdicts.push(
+        `Instance ${id} did not exit within ${this.opts.graceMs / 1000} s of SIGTERM and was killed: shut down gracefully on SIGTERM.`,
+      );
+    }
+  }
+
+  async restart(id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<Instance> {
+    await this.stop(id, signal);
+    return this.start(id);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.instances.keys()].map((id) => this.stop(id)));
+  }
+
+  list(): { id: string; url: string; alive: boolean }[] {
+    return [...this.instances.values()].map((i) => ({ id: i.id, url: i.url, alive: i.proc.isAlive() }));
+  }
+}

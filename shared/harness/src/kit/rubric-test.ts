@@ -1,0 +1,49 @@
+import { inject, test } from 'vitest';
+import type { GradingContext, RubricItem } from '../types.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    grading: GradingContext;
+  }
+}
+
+/** The session a hidden test grades: instance URLs, control URL, seed, candidate env. */
+export function grading(): GradingContext {
+  return inject('grading');
+}
+
+/** What a rubric test body receives. */
+export interface GradedTestContext {
+  item: RubricItem;
+  /** Award partial credit (0..points); without a call a passing test earns full points. */
+  award(points: number, note: string): void;
+  /** Leave a note shown with a passing result (measured numbers). */
+  note(text: string): void;
+}
+
+/**
+ * Declare the test of one rubric item. The title and points come from the rubric, so a rubric
+ * edit can never drift from the tests; the reporter reads the slug from the test's meta.
+ */
+export function rubricTest(
+  rubric: readonly RubricItem[],
+  slug: string,
+  fn: (ctx: GradedTestContext) => Promise<void>,
+  opts: { timeout?: number } = {},
+): void {
+  const item = rubric.find((r) => r.slug === slug);
+  if (!item) throw new Error(`rubricTest: no rubric item "${slug}"`);
+  test(item.title, { meta: { slug }, timeout: opts.timeout }, async ({ task }) => {
+    const meta = task.meta as { awarded?: number; note?: string };
+    await fn({
+      item,
+      award: (points, note) => {
+        meta.awarded = Math.max(0, Math.min(item.points, points));
+        meta.note = note;
+      },
+      note: (text) => {
+        meta.note = text;
+      },
+    });
+  });
+}

@@ -1,0 +1,24 @@
+/** A running backing service, as the harness connects to it (direct, not through a fault proxy). */
+export interface ServiceEndpoint {
+  host: string;
+  port: number;
+  /** Connection URL for the harness itself. */
+  url: string;
+  /** Human description for reports: "local postgres 15.19", "env", … */
+  description: string;
+}
+
+/** The services of one grading run, and how to tear them down. */
+export interface ProvisionedServices {
+  kind: 'local' | 'env' | 'docker';
+  postgres?: ServiceEndpoint & { database: string; user: string };
+  redis?: ServiceEndpoint;
+  stop(): Promise<void>;
+}
+
+/** Where a provider may put files and how it tags processes for the final sweep. */
+export interface ProvisionContext {
+  runDir: string;
+  /** `KEY=value` put into the env of every process the run starts, so leftovers can be found. */
+  markerEnv: Record<string, string>;
+}

@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { runSession, type SessionRequest, writeSessionResult } from './session.ts';
+
+// Entry of the inner grading process (inside the private network namespace when there is one).
+const req = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as SessionRequest;
+let cleanup: (() => Promise<void>) | null = null;
+let exiting = false;
+const bail = async (code: number): Promise<never> => {
+  if (!exiting) {
+    exiting = true;
+    await cleanup?.().catch(() => {});
+  }
+  process.exit(code);
+};
+process.on('SIGTERM', () => void bail(143));
+process.on('SIGINT', () => void bail(130));
+// Node has no PDEATHSIG: if the outer process dies, stop rather than leave services running.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void bail(1);
+}, 500).unref();
+
+try {
+  const result = await runSession(req, (fn) => {
+    cleanup = fn;
+  });
+  writeSessionResult(req.resultFile, result);
+  process.exit(0);
+} catch (e) {
+  process.stderr.write(`[harness] session failed: ${(e as Error).message}\n`);
+  await bail(1);
+}

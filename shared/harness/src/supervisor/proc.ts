@@ -1,0 +1,161 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One row of the process table, read from /proc. */
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  comm: string;
+  rssBytes: number;
+}
+
+const PAGE = 4096;
+
+function readProc(pid: number): ProcInfo | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm may contain spaces and parentheses: fields after the last ')' are positional.
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const rest = stat.slice(close + 2).split(' ');
+    const ppid = Number(rest[1]);
+    const rssPages = Number(rest[21]);
+    return { pid, ppid, comm, rssBytes: rssPages * PAGE };
+  } catch {
+    return null;
+  }
+}
+
+/** Every live process. */
+export function processTable(): ProcInfo[] {
+  const out: ProcInfo[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const p = readProc(pid);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/** `root` and all its descendants (orphans re-parented inside a pid namespace stay descendants). */
+export function processTree(root: number, table = processTable()): ProcInfo[] {
+  const children = new Map<number, ProcInfo[]>();
+  let rootInfo: ProcInfo | undefined;
+  for (const p of table) {
+    if (p.pid === root) rootInfo = p;
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  if (!rootInfo) return [];
+  const out: ProcInfo[] = [];
+  const stack = [rootInfo];
+  while (stack.length) {
+    const p = stack.pop()!;
+    out.push(p);
+    stack.push(...(children.get(p.pid) ?? []));
+  }
+  return out;
+}
+
+/** Pids whose initial environment carries `marker` (our last-resort sweep for escaped processes). */
+export function pidsWithEnvMarker(marker: string): number[] {
+  const out: number[] = [];
+  const needle = Buffer.from(marker);
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`).includes(needle)) out.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** Pids whose command line contains `needle`. */
+export function pidsWithCmdline(needle: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) out.push(pid);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+export function killPids(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Kill every process carrying `marker` until none is left (bounded). Returns how many were killed. */
+export function sweepMarker(marker: string): number {
+  let killed = 0;
+  for (let round = 0; round < 20; round++) {
+    const pids = pidsWithEnvMarker(marker);
+    if (pids.length === 0) break;
+    killPids(pids, 'SIGKILL');
+    killed += pids.length;
+  }
+  return killed;
+}
+
+/** TCP ports that any of `pids` listens on, from /proc/net/tcp{,6} and the processes' socket fds. */
+export function listeningPorts(pids: number[]): number[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const link = readlinkSafe(`/proc/${pid}/fd/${fd}`);
+        const m = link?.match(/^socket:\[(\d+)\]$/);
+        if (m?.[1]) inodes.add(m[1]);
+      } catch {
+        // raced
+      }
+    }
+  }
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      // st 0A = LISTEN; inode is column 9.
+      if (cols[3] === '0A' && cols[9] && inodes.has(cols[9])) {
+        const port = Number.parseInt(cols[1]?.split(':')[1] ?? '', 16);
+        if (Number.isInteger(port)) ports.add(port);
+      }
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+import { readlinkSync } from 'node:fs';
+function readlinkSafe(p: string): string | null {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return null;
+  }
+}

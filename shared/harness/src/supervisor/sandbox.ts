@@ -1,0 +1,108 @@
+import { spawnSync } from 'node:child_process';
+import { InfraError } from '../errors.ts';
+import { isRoot } from '../util.ts';
+
+/** The unprivileged identity candidate code runs as when the harness is root. */
+export const SANDBOX_UID = 65534;
+export const SANDBOX_GID = 65534;
+
+/** How candidate processes are contained in this run. */
+export interface SandboxPlan {
+  mode: 'bwrap' | 'none';
+  /** Drop to this uid/gid before running candidate code (only when the harness is root). */
+  runAs: { uid: number; gid: number } | null;
+  /** Why the plan is weaker than asked, if it is. */
+  note?: string;
+}
+
+function which(bin: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/** Does bubblewrap actually work here (installed, user namespaces allowed)? */
+function bwrapWorks(runAs: SandboxPlan['runAs']): boolean {
+  if (!which('bwrap')) return false;
+  const args = [...bwrapArgs('/', [], true), 'true'];
+  const r = runAs
+    ? spawnSync('setpriv', [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', 'bwrap', ...args])
+    : spawnSync('bwrap', args);
+  return r.status === 0;
+}
+
+/** Choose the sandbox for `requested`; throws InfraError when "bwrap" is demanded but unusable. */
+export function planSandbox(requested: 'auto' | 'bwrap' | 'none'): SandboxPlan {
+  const runAs = isRoot() && which('setpriv') ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : null;
+  if (requested === 'none') return { mode: 'none', runAs, note: 'sandbox disabled with --sandbox none' };
+  if (bwrapWorks(runAs)) return { mode: 'bwrap', runAs };
+  if (requested === 'bwrap') {
+    throw new InfraError(
+      which('bwrap')
+        ? 'bubblewrap is installed but cannot create a sandbox here (user namespaces disabled?); use --sandbox none'
+        : 'bubblewrap is not installed: apt-get install bubblewrap (or use --sandbox none)',
+    );
+  }
+  return {
+    mode: 'none',
+    runAs,
+    note: which('bwrap')
+      ? 'bubblewrap cannot create namespaces on this machine: the candidate ran unsandboxed'
+      : 'bubblewrap is not installed: the candidate ran unsandboxed (apt-get install bubblewrap)',
+  };
+}
+
+/** Can the whole session go into a private network namespace (loopback only)? */
+export function netnsAvailable(): boolean {
+  if (!isRoot() || !which('unshare') || !which('ip')) return false;
+  return spawnSync('unshare', ['--net', 'ip', 'link', 'set', 'lo', 'up']).status === 0;
+}
+
+function bwrapArgs(workDir: string, roBinds: { src: string; dest: string }[], probe = false): string[] {
+  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  if (!probe) args.push('--bind', workDir, workDir);
+  for (const b of roBinds) args.push('--ro-bind', b.src, b.dest);
+  // No --unshare-net: the session as a whole already sits in a loopback-only namespace, and the
+  // candidate must reach the run's Postgres and Redis on that loopback.
+  args.push(
+    '--unshare-user',
+    '--uid',
+    String(SANDBOX_UID),
+    '--gid',
+    String(SANDBOX_GID),
+    '--unshare-pid',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
+    '--cap-drop',
+    'ALL',
+    '--die-with-parent',
+    '--new-session',
+    '--chdir',
+    probe ? '/' : workDir,
+  );
+  return args;
+}
+
+/** A spawnable command line that runs `shellCommand` in `workDir` under `plan`. */
+export function wrapCommand(
+  plan: SandboxPlan,
+  opts: {
+    workDir: string;
+    shellCommand: string;
+    roBinds?: { src: string; dest: string }[];
+    cgroupProcs?: string[];
+    nproc?: number;
+  },
+): { file: string; args: string[] } {
+  const inner: string[] = [];
+  if (plan.runAs) {
+    // RLIMIT_NPROC only binds a non-root uid, so it is set just before dropping to one.
+    if (opts.nproc) inner.push('prlimit', `--nproc=${opts.nproc}:${opts.nproc}`, '--');
+    inner.push('setpriv', `--reuid=${plan.runAs.uid}`, `--regid=${plan.runAs.gid}`, '--clear-groups', '--');
+  }
+  if (plan.mode === 'bwrap') inner.push('bwrap', ...bwrapArgs(opts.workDir, opts.roBinds ?? []));
+  inner.push('sh', '-c', opts.shellCommand);
+  // The wrapper shell joins the cgroups itself before exec'ing, so no child can fork outside them.
+  const join = (opts.cgroupProcs ?? []).map((f) => `echo $$ > '${f}'`).join(' && ');
+  return { file: 'sh', args: ['-c', `${join ? `${join} && ` : ''}exec "$@"`, 'wrapper', ...inner] };
+}

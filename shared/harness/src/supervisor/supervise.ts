@@ -1,0 +1,189 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Limits } from '../types.ts';
+import { sleep, TailBuffer } from '../util.ts';
+import { type Cgroup, createCgroup } from './cgroup.ts';
+import { killPids, processTree } from './proc.ts';
+import { type SandboxPlan, wrapCommand } from './sandbox.ts';
+
+/** Why the harness stopped a candidate process on its own. */
+export type KillReason = 'memory' | 'pids' | 'output' | 'timeout';
+
+/** How a supervised process ended. */
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the harness killed it for breaking a limit. */
+  killedFor: KillReason | null;
+  /** True when it was stopped on purpose (stop()), not when it died by itself. */
+  stopped: boolean;
+}
+
+/** What to run and under which limits. */
+export interface ProcessSpec {
+  label: string;
+  shellCommand: string;
+  cwd: string;
+  env: Record<string, string>;
+  sandbox: SandboxPlan;
+  limits: Limits;
+  roBinds?: { src: string; dest: string }[];
+  timeoutMs?: number;
+  /** Lines of output are passed here as they come (for live views and logs). */
+  onOutput?: (chunk: Buffer) => void;
+}
+
+/** A candidate process tree under supervision. */
+export interface Supervised {
+  readonly pid: number;
+  readonly output: TailBuffer;
+  readonly exited: Promise<ExitInfo>;
+  readonly cgroup: Cgroup | null;
+  isAlive(): boolean;
+  /** All pids of the tree right now (the root, its descendants and the cgroup's members). */
+  pids(): number[];
+  /** SIGTERM the tree, wait up to `graceMs`, then SIGKILL. Resolves when everything is gone. */
+  stop(graceMs: number): Promise<ExitInfo & { forced: boolean }>;
+  kill(): Promise<ExitInfo>;
+  /** Peak memory of the tree seen by the watchdog, in bytes. */
+  peakRss(): number;
+}
+
+let seq = 0;
+
+export function describeKill(reason: KillReason, limits: Limits): string {
+  switch (reason) {
+    case 'memory':
+      return `it was killed for using more than ${limits.memoryMb} MB of memory`;
+    case 'pids':
+      return `it was killed for running more than ${limits.pids} processes or threads`;
+    case 'output':
+      return `it was killed for writing more than ${Math.round(limits.outputBytes / 1024)} KB of output`;
+    case 'timeout':
+      return 'it was killed for running past its time limit';
+  }
+}
+
+/** Start `spec` in its own session, contained by the sandbox plan, cgroups and a watchdog. */
+export function supervise(spec: ProcessSpec): Supervised {
+  const cgroup = createCgroup(`bc-${process.pid}-${++seq}-${spec.label.replace(/\W/g, '')}`, {
+    memoryBytes: spec.limits.memoryMb * 1024 * 1024,
+    pids: spec.limits.pids,
+  });
+  const cmd = wrapCommand(spec.sandbox, {
+    workDir: spec.cwd,
+    shellCommand: spec.shellCommand,
+    roBinds: spec.roBinds,
+    cgroupProcs: cgroup?.procsFiles,
+    nproc: spec.limits.pids,
+  });
+  const child: ChildProcess = spawn(cmd.file, cmd.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = new TailBuffer(64 * 1024);
+  let killedFor: KillReason | null = null;
+  let stopped = false;
+  let alive = true;
+  let peak = 0;
+  const rootPid = child.pid ?? -1;
+
+  const pids = (): number[] => {
+    const set = new Set<number>(processTree(rootPid).map((p) => p.pid));
+    for (const p of cgroup?.pids() ?? []) set.add(p);
+    return [...set];
+  };
+
+  const killAll = (reason: KillReason | null): void => {
+    if (reason && !killedFor) killedFor = reason;
+    // Freeze-free kill loop: new forks may appear while we kill, so go round until the tree is empty.
+    for (let i = 0; i < 10; i++) {
+      const list = pids();
+      if (list.length === 0) break;
+      killPids(list, 'SIGKILL');
+    }
+    try {
+      process.kill(-rootPid, 'SIGKILL');
+    } catch {
+      // group already gone
+    }
+  };
+
+  const onData = (chunk: Buffer): void => {
+    output.push(chunk);
+    spec.onOutput?.(chunk);
+    if (output.total > spec.limits.outputBytes && !killedFor) {
+      killAll('output');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+
+  const watchdog = setInterval(() => {
+    if (!alive) return;
+    if (cgroup?.oomKilled()) return killAll('memory');
+    if (cgroup?.pidsLimitHit() && !killedFor) return killAll('pids');
+    const tree = processTree(rootPid);
+    const rss = tree.reduce((s, p) => s + p.rssBytes, 0);
+    peak = Math.max(peak, rss);
+    if (rss > spec.limits.memoryMb * 1024 * 1024) return killAll('memory');
+    if (tree.length > spec.limits.pids) return killAll('pids');
+  }, 200);
+  watchdog.unref();
+
+  const timer = spec.timeoutMs ? setTimeout(() => killAll('timeout'), spec.timeoutMs) : null;
+
+  const exited = new Promise<ExitInfo>((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (!alive) return;
+      alive = false;
+      clearInterval(watchdog);
+      if (timer) clearTimeout(timer);
+      // The root may exit while descendants linger (daemons, ignored SIGHUP): reap them too.
+      killAll(null);
+      if (cgroup?.oomKilled() && !killedFor) killedFor = 'memory';
+      if (cgroup?.pidsLimitHit() && !killedFor && code !== 0) killedFor = 'pids';
+      cgroup?.destroy();
+      resolve({ code, signal, killedFor, stopped });
+    };
+    child.on('exit', done);
+    child.on('error', (err) => {
+      output.push(Buffer.from(`[harness] could not start: ${err.message}\n`));
+      done(127, null);
+    });
+  });
+
+  const stop = async (graceMs: number): Promise<ExitInfo & { forced: boolean }> => {
+    stopped = true;
+    if (!alive) return { ...(await exited), forced: false };
+    // Signal the candidate's processes, not the sandbox's own: bwrap dying would SIGKILL everything.
+    killPids(
+      processTree(rootPid)
+        .filter((p) => p.comm !== 'bwrap')
+        .map((p) => p.pid),
+      'SIGTERM',
+    );
+    const graceful = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+    if (!graceful) killAll(null);
+    return { ...(await exited), forced: !graceful };
+  };
+
+  return {
+    pid: rootPid,
+    output,
+    exited,
+    cgroup,
+    isAlive: () => alive,
+    pids,
+    stop,
+    kill: async () => {
+      stopped = true;
+      killAll(null);
+      return exited;
+    },
+    peakRss: () => peak,
+  };
+}

@@ -1,0 +1,134 @@
+/** Rubric categories, in the order reports list them. */
+export const CATEGORIES = [
+  'correctness',
+  'robustness',
+  'security',
+  'concurrency',
+  'resilience',
+  'performance',
+] as const;
+
+/** A rubric category: what kind of backend skill a test measures. */
+export type Category = (typeof CATEGORIES)[number];
+
+/** Whether the candidate sees a test's name and output before the deadline (Gradescope semantics). */
+export type Visibility = 'visible' | 'hidden';
+
+/** One rubric item: exactly one test in the grader carries its slug. */
+export interface RubricItem {
+  slug: string;
+  title: string;
+  points: number;
+  category: Category;
+  visibility: Visibility;
+  /** Shown to the candidate when the item fails: a nudge, never the answer. */
+  hint: string;
+}
+
+/** Backing services a challenge needs. */
+export type ServiceName = 'postgres' | 'redis';
+
+/** Wall-clock limits per grading phase, in milliseconds. */
+export interface Timeouts {
+  install: number;
+  build: number;
+  healthy: number;
+  tests: number;
+  /** Grace between SIGTERM and SIGKILL when stopping the candidate. */
+  shutdownGrace: number;
+  /** Hard ceiling for a whole grading run; the outer process kills everything past it. */
+  total: number;
+}
+
+/** Resource limits of one candidate process tree. */
+export interface Limits {
+  memoryMb: number;
+  pids: number;
+  outputBytes: number;
+}
+
+/** Static definition of a challenge's grader, default-exported by `graders/<slug>/grader.config.ts`. */
+export interface GraderDefinition {
+  slug: string;
+  title: string;
+  rubric: readonly RubricItem[];
+  services: readonly ServiceName[];
+  /** Instances started at once against the same services (start-up must be concurrency-safe). */
+  instances: number;
+  /** Challenge-specific env for the candidate, derived from the run's seed. */
+  env?: (ctx: { seed: number }) => Record<string, string>;
+  timeouts?: Partial<Timeouts>;
+  limits?: Partial<Limits>;
+  /** Calibration servers the grader may start: name → absolute path of a TypeScript entry. */
+  baselines?: Record<string, string>;
+  /** Test files, relative to the grader dir. */
+  testInclude?: string[];
+}
+
+/** What a grader test can reach through `inject('grading')`. */
+export interface GradingContext {
+  seed: number;
+  controlUrl: string;
+  instances: { id: string; url: string }[];
+  env: Record<string, string>;
+}
+
+/** One graded test in `results.json` (Gradescope-compatible fields plus ours). */
+export interface TestResult {
+  id: string;
+  name: string;
+  score: number;
+  max_score: number;
+  status: 'passed' | 'failed';
+  tags: Category[];
+  visibility: Visibility;
+  output: string;
+  hint?: string;
+  duration_ms: number;
+}
+
+/** Score of one category. */
+export interface CategoryScore {
+  name: Category;
+  score: number;
+  max_score: number;
+}
+
+/** Seniority band awarded from the categories that pass. */
+export type Band = 'none' | 'junior' | 'mid' | 'senior';
+
+/** Timing of one grading phase. */
+export interface PhaseTiming {
+  name: 'prepare' | 'install' | 'provision' | 'build' | 'start' | 'tests' | 'performance' | 'teardown';
+  ms: number;
+}
+
+/** How the candidate was contained, as reported to the reader of a result. */
+export interface SandboxReport {
+  mode: 'bwrap' | 'none';
+  network: 'loopback-only' | 'host';
+  filesystem: 'read-only outside work dir' | 'unrestricted';
+  user: string;
+  limits: Limits & { enforcedBy: string[] };
+  note?: string;
+}
+
+/** Everything one grading run produced; `results.json` is this object. */
+export interface GradeResult {
+  score: number;
+  max_score: number;
+  execution_time: number;
+  tests: TestResult[];
+  status: 'graded' | 'error';
+  reason?: string;
+  challenge: string;
+  categories: CategoryScore[];
+  band: Band;
+  sandbox: SandboxReport;
+  services: Record<string, string>;
+  seed: number;
+  phases: PhaseTiming[];
+  /** What the harness observed of the candidate: verdicts and its last output lines. */
+  candidate: { verdicts: string[]; outputTail: string };
+  harness: { version: string; node: string };
+}

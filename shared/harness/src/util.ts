@@ -1,0 +1,87 @@
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export { sleep };
+
+/** A free TCP port on 127.0.0.1 (of the current network namespace). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Poll `probe` until it returns true or `timeoutMs` passes; `abort` ends the wait early with false. */
+export async function waitFor(
+  probe: () => Promise<boolean>,
+  opts: { timeoutMs: number; intervalMs?: number; abort?: () => boolean },
+): Promise<boolean> {
+  const deadline = Date.now() + opts.timeoutMs;
+  while (Date.now() < deadline) {
+    if (opts.abort?.()) return false;
+    try {
+      if (await probe()) return true;
+    } catch {
+      // not ready yet
+    }
+    await sleep(opts.intervalMs ?? 50);
+  }
+  return false;
+}
+
+/** Keeps the last `max` bytes of a stream of text, counting everything that went through. */
+export class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  total = 0;
+  constructor(private readonly max = 64 * 1024) {}
+
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size > this.max && this.chunks.length > 1) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+
+  /** The last `lines` lines of what was kept, each cut to 300 characters. */
+  tail(lines = 30): string {
+    const text = Buffer.concat(this.chunks).toString('utf8');
+    const all = text.split('\n');
+    if (all.at(-1) === '') all.pop();
+    return all
+      .slice(-lines)
+      .map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l))
+      .join('\n');
+  }
+}
+
+/** Deterministic PRNG (mulberry32) so a seed reproduces a run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stable 32-bit hash of a string, to derive per-test seeds from the run seed. */
+export function hash32(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  return h >>> 0;
+}
+
+export const isRoot = (): boolean => process.getuid?.() === 0;
