@@ -5,6 +5,11 @@ declare module 'vitest' {
   export interface ProvidedContext {
     grading: GradingContext;
   }
+  export interface TaskMeta {
+    slug?: string;
+    awarded?: number;
+    note?: string;
+  }
 }
 
 /** The session a hidden test grades: instance URLs, control URL, seed, candidate env. */
@@ -34,7 +39,7 @@ export function rubricTest(
   const item = rubric.find((r) => r.slug === slug);
   if (!item) throw new Error(`rubricTest: no rubric item "${slug}"`);
   test(item.title, { meta: { slug }, timeout: opts.timeout }, async ({ task }) => {
-    const meta = task.meta as { awarded?: number; note?: string };
+    const meta = task.meta;
     await fn({
       item,
       award: (points, note) => {

@@ -1,6 +1,7 @@
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { startVitest } from 'vitest/node';
 import type { Category, GradingContext, RubricItem } from '../types.ts';
+import type {} from '../kit/rubric-test.ts';
 
 /** What the reporter learned of one rubric item's test. */
 export interface TestOutcome {
@@ -35,7 +36,7 @@ class ScoringReporter implements Reporter {
   ) {}
 
   onTestCaseResult(testCase: TestCase): void {
-    const meta = testCase.meta() as { slug?: string; awarded?: number; note?: string };
+    const meta = testCase.meta();
     const slug = meta.slug;
     const item = slug ? this.rubric.get(slug) : undefined;
     if (!slug || !item) {
@@ -58,8 +59,17 @@ class ScoringReporter implements Reporter {
     this.onProgress?.(item, outcome);
   }
 
+  /** Wall time of each test file (hooks included), with the categories of its tests. */
+  modules: { categories: Set<Category>; ms: number }[] = [];
+
   onTestModuleEnd(mod: TestModule): void {
     for (const e of mod.errors()) this.moduleErrors.push(`${mod.moduleId}: ${cleanMessage(e.message ?? '')}`);
+    const categories = new Set<Category>();
+    for (const t of mod.children.allTests()) {
+      const item = this.rubric.get(t.meta().slug ?? '');
+      if (item) categories.add(item.category);
+    }
+    this.modules.push({ categories, ms: mod.diagnostic().duration });
   }
 }
 
@@ -96,10 +106,12 @@ export async function runSuite(opts: {
   await vitest.close();
   const errors = [...reporter.moduleErrors];
   for (const e of vitest.state.getUnhandledErrors()) errors.push(cleanMessage((e as Error).message ?? String(e)));
+  // Files test one capability each, so a file's time (set-up included) belongs to its category.
   const byCategory = new Map<Category, number>();
-  for (const o of reporter.outcomes.values()) {
-    const item = rubric.get(o.slug)!;
-    byCategory.set(item.category, (byCategory.get(item.category) ?? 0) + o.durationMs);
+  for (const m of reporter.modules) {
+    if (m.categories.size !== 1) continue;
+    const [cat] = m.categories as unknown as [Category];
+    byCategory.set(cat, (byCategory.get(cat) ?? 0) + Math.round(m.ms));
   }
   return { outcomes: reporter.outcomes, strays: reporter.strays, errors, byCategory };
 }

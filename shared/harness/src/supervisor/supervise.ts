@@ -49,6 +49,7 @@ export interface Supervised {
 }
 
 let seq = 0;
+const SHELLS = new Set(['sh', 'dash', 'bash']);
 
 export function describeKill(reason: KillReason, limits: Limits): string {
   switch (reason) {
@@ -159,11 +160,13 @@ export function supervise(spec: ProcessSpec): Supervised {
   const stop = async (graceMs: number): Promise<ExitInfo & { forced: boolean }> => {
     stopped = true;
     if (!alive) return { ...(await exited), forced: false };
-    // Signal the candidate's processes, not the sandbox's own: bwrap dying would SIGKILL everything.
+    // Signal the candidate's own processes. Not bwrap: it dying SIGKILLs the whole sandbox. Not a
+    // wrapper shell still waiting on a child: it would die at once, and with it the sandbox's
+    // pid-namespace init, taking the service down before it could shut down gracefully.
+    const tree = processTree(rootPid);
+    const parents = new Set(tree.map((p) => p.ppid));
     killPids(
-      processTree(rootPid)
-        .filter((p) => p.comm !== 'bwrap')
-        .map((p) => p.pid),
+      tree.filter((p) => p.comm !== 'bwrap' && !(SHELLS.has(p.comm) && parents.has(p.pid))).map((p) => p.pid),
       'SIGTERM',
     );
     const graceful = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);

@@ -1,0 +1,35 @@
+import { defineRubric } from '@bc/harness/kit';
+
+/** The URL shortener rubric: stable slugs (results are keyed by them), 100 points in all. */
+export const rubric = defineRubric([
+  // correctness — 38
+  { slug: 'create-short-url', title: 'when a valid URL is posted, then 201 returns code, shortUrl under BASE_URL, url and expiresAt', points: 5, category: 'correctness', visibility: 'visible', hint: 'Answer 201 with {code, shortUrl, url, expiresAt}; shortUrl is BASE_URL + "/" + code, expiresAt is null when none was given.' },
+  { slug: 'redirect-exact-location', title: 'when a short code is requested, then 302 redirects to exactly the stored URL', points: 5, category: 'correctness', visibility: 'visible', hint: 'Use 302 (not 301: browsers cache 301 forever) and put the URL in Location exactly as it was submitted, query and fragment included.' },
+  { slug: 'unknown-code-404', title: 'when an unknown code is requested, then 404 with the error JSON', points: 3, category: 'correctness', visibility: 'hidden', hint: 'Unknown codes answer 404 with {"error": {"code", "message"}}.' },
+  { slug: 'custom-alias', title: 'when an alias is given, then it becomes the code and redirects', points: 4, category: 'correctness', visibility: 'hidden', hint: 'An alias of 3–32 characters of [A-Za-z0-9_-] is used as the code itself.' },
+  { slug: 'alias-conflict-409', title: 'when an alias is taken, then 409 and the first target is unchanged', points: 4, category: 'correctness', visibility: 'hidden', hint: 'A second create with a taken alias answers 409 and must not overwrite the first URL.' },
+  { slug: 'alias-validation', title: 'when an alias is malformed or reserved, then 400', points: 4, category: 'correctness', visibility: 'hidden', hint: 'Check length (3–32), characters ([A-Za-z0-9_-]) and reserved route names such as api and healthz.' },
+  { slug: 'url-validation', title: 'when the URL is not an absolute http(s) URL of at most 2048 characters, then 400', points: 4, category: 'correctness', visibility: 'hidden', hint: 'Parse the URL; require http or https, a host, and at most 2048 characters (2048 itself is allowed).' },
+  { slug: 'expiry-410', title: 'when a link has expired, then 410; before that it redirects; a past expiresAt is refused', points: 5, category: 'correctness', visibility: 'hidden', hint: 'Store expiresAt; answer 410 once it has passed (also when the mapping is cached), and reject an expiresAt in the past with 400.' },
+  { slug: 'stats', title: 'when stats are requested, then code, url, clicks, createdAt and expiresAt are returned', points: 4, category: 'correctness', visibility: 'hidden', hint: 'GET /api/v1/urls/:code/stats answers {code, url, clicks, createdAt, expiresAt}; unknown codes 404.' },
+  // robustness — 12
+  { slug: 'malformed-json-400', title: 'when the body is malformed JSON, then 400 with the error JSON', points: 3, category: 'robustness', visibility: 'hidden', hint: 'Turn JSON parse failures into 400 {"error": {...}} in your error handler, never a 500 or an HTML page.' },
+  { slug: 'wrong-types-400', title: 'when fields have the wrong types, then 400 with the error JSON', points: 3, category: 'robustness', visibility: 'hidden', hint: 'Validate types before use: url must be a string, alias a string, expiresAt an ISO date-time string, the body an object.' },
+  { slug: 'oversized-body-4xx', title: 'when the body is oversized, then a 4xx error JSON and the service stays up', points: 3, category: 'robustness', visibility: 'hidden', hint: 'Limit the body size and answer 413 (or 400) with the error JSON.' },
+  { slug: 'unknown-route-json-404', title: 'when an unknown API route is called, then 404/405 with the error JSON', points: 3, category: 'robustness', visibility: 'hidden', hint: 'Add a JSON 404 handler at the end of the middleware chain.' },
+  // security — 10
+  { slug: 'dangerous-schemes-rejected', title: 'when the target is javascript:, data: or file:, then 400', points: 5, category: 'security', visibility: 'hidden', hint: 'Allow only http: and https: after parsing; string prefixes miss mixed case and leading whitespace.' },
+  { slug: 'redirect-loop-rejected', title: 'when the target is a short URL of this service, then 4xx (no redirect loops)', points: 5, category: 'security', visibility: 'hidden', hint: 'Refuse targets whose host is the host of BASE_URL.' },
+  // concurrency — 20
+  { slug: 'instances-share-state', title: 'when two instances run, then what one creates the other serves', points: 4, category: 'concurrency', visibility: 'hidden', hint: 'Keep no state in process memory that the other instance needs; Postgres and Redis are shared.' },
+  { slug: 'unique-codes-under-load', title: 'when 1,000 creates arrive at once on two instances, then every code is unique and resolves', points: 6, category: 'concurrency', visibility: 'hidden', hint: 'Generate codes that cannot collide across processes (random with enough entropy, plus a unique constraint and retry).' },
+  { slug: 'alias-race-single-winner', title: 'when 20 creates race for one new alias, then exactly one gets 201 and the rest 409', points: 5, category: 'concurrency', visibility: 'hidden', hint: 'Check-then-insert races; let a unique constraint decide (INSERT … ON CONFLICT DO NOTHING).' },
+  { slug: 'clicks-under-concurrency', title: 'when N hits arrive at once on two instances, then clicks equals N within 2 s', points: 5, category: 'concurrency', visibility: 'hidden', hint: 'Read-modify-write loses updates; use atomic increments (UPDATE … SET clicks = clicks + n, or Redis HINCRBY).' },
+  // resilience — 12
+  { slug: 'redis-outage-fallback', title: 'when Redis is cut or hangs, then redirects and creates keep working from Postgres within 1.5 s', points: 5, category: 'resilience', visibility: 'hidden', hint: 'Treat Redis as a cache: on errors or timeouts fall back to Postgres; set command and connect timeouts and do not queue commands while disconnected.' },
+  { slug: 'redis-recovery-no-lost-clicks', title: 'when Redis comes back, then clicks made before, during and after the outage are all counted', points: 3, category: 'resilience', visibility: 'hidden', hint: 'Count clicks in Postgres when Redis is away, and keep using Redis once it reconnects.' },
+  { slug: 'restart-loses-nothing', title: 'when an instance is restarted with SIGTERM, then no URL and no click is lost', points: 4, category: 'resilience', visibility: 'hidden', hint: 'On SIGTERM stop accepting, flush buffered clicks, close pools, then exit.' },
+  // performance — 8
+  { slug: 'redirect-throughput', title: 'when cached redirects are loaded, then throughput is at least 0.7× a bare Express + Redis GET baseline', points: 4, category: 'performance', visibility: 'hidden', hint: 'Serve hot redirects from Redis in one round trip and count clicks without waiting on Postgres.' },
+  { slug: 'redirect-p99', title: 'when cached redirects are loaded, then p99 latency is at most 2× the baseline', points: 4, category: 'performance', visibility: 'hidden', hint: 'Avoid per-request work that queues: no Postgres query, no unindexed scan and no N+1 on the hot path.' },
+]);
