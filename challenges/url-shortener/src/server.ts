@@ -1,0 +1,26 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { migrate } from './db.js';
+
+const config = loadConfig();
+const pool = new pg.Pool({ connectionString: config.DATABASE_URL });
+const redis = new Redis(config.REDIS_URL);
+redis.on('error', (err) => console.error('redis:', err.message));
+
+await migrate(pool);
+const app = createApp({ pool, redis, baseUrl: config.BASE_URL });
+const server = app.listen(config.PORT, () => {
+  console.log(`url-shortener listening on ${config.PORT}`);
+});
+
+async function shutdown(): Promise<void> {
+  server.close();
+  server.closeIdleConnections();
+  await pool.end();
+  redis.disconnect();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown());
+process.on('SIGINT', () => void shutdown());
