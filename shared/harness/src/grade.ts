@@ -52,6 +52,16 @@ function sandboxReport(plan: SandboxPlan, isolatedNet: boolean, limits: ReturnTy
   };
 }
 
+/**
+ * Where run dirs go. Not /tmp: the sandbox mounts a private tmpfs there, which would hide rather
+ * than refuse a candidate's writes next to its work dir.
+ */
+function runRoot(): string {
+  const root = process.env.GRADE_RUN_DIR ?? (existsSync('/var/tmp') ? '/var/tmp' : tmpdir());
+  mkdirSync(root, { recursive: true });
+  return root;
+}
+
 /** Copy a submission into the run's work dir, leaving out what must be rebuilt or is ours. */
 function copySubmission(src: string, dest: string): void {
   cpSync(src, dest, {
@@ -66,7 +76,7 @@ function copySubmission(src: string, dest: string): void {
  */
 export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const started = Date.now();
-  const graderDir = opts.graderDir ?? graderDirFor(opts.challenge);
+  const graderDir = opts.graderDir ? resolve(opts.graderDir) : graderDirFor(opts.challenge);
   const submission = resolve(opts.submission);
   if (!existsSync(submission) || !statSync(submission).isDirectory()) {
     throw new UsageError(`submission directory not found: ${opts.submission}`);
@@ -91,7 +101,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
 
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   const markerEnv = { BC_GRADE_RUN: runId };
-  const runDir = mkdtempSync(join(tmpdir(), 'bc-grade-'));
+  const runDir = mkdtempSync(join(runRoot(), 'bc-grade-'));
   // The unprivileged candidate must be able to reach its work dir.
   chmodSync(runDir, 0o755);
   const workDir = join(runDir, 'work');

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { CATEGORIES, type Category, type GradeResult } from './types.ts';
 
 /** A known-buggy variant of a reference solution, stored as a patch with a header. */
@@ -23,7 +23,7 @@ export function listMutants(dir: string): Mutant[] {
       const target = text.match(/^Targets: (\S+)$/m)?.[1] as Category | undefined;
       const bug = text.match(/^Bug: (.+)$/m)?.[1];
       if (!target || !CATEGORIES.includes(target) || !bug) throw new Error(`${f}: header needs "Targets: <category>" and "Bug: …"`);
-      return { name: basename(f, '.patch'), target, bug, patchFile: join(dir, f) };
+      return { name: basename(f, '.patch'), target, bug, patchFile: resolve(dir, f) };
     });
 }
 

@@ -36,6 +36,7 @@ export async function envServicesAnswer(needs: readonly ServiceName[]): Promise<
 /** Which concrete mode `auto` resolves to on this machine (decided before the session starts). */
 export async function resolveServicesMode(mode: ServicesMode, needs: readonly ServiceName[]): Promise<'env' | 'local' | 'docker'> {
   if (mode !== 'auto') return mode;
+  if (needs.length === 0) return 'local';
   if (await envServicesAnswer(needs)) return 'env';
   const localOk =
     (!needs.includes('postgres') || findPostgresBin() !== null) &&

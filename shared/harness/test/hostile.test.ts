@@ -1,0 +1,140 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, test } from 'vitest';
+import { grade } from '../src/grade.ts';
+import { pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+import { netnsAvailable, planSandbox } from '../src/supervisor/sandbox.ts';
+import type { GradeResult } from '../src/types.ts';
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const graderDir = join(fixtures, 'grader-hostile');
+const sandboxed = planSandbox('auto').mode === 'bwrap' && netnsAvailable();
+
+async function gradeFixture(name: string): Promise<GradeResult> {
+  const started = Date.now();
+  const r = await grade({ challenge: 'hostile', submission: join(fixtures, 'hostile', name), graderDir, seed: 1 });
+  // Every hostile submission must still end in bounded time with a verdict.
+  expect(Date.now() - started).toBeLessThan(60_000);
+  return r;
+}
+
+const probe = (r: GradeResult): Record<string, unknown> => {
+  const t = r.tests.find((x) => x.id === 'probe')!;
+  expect(t.status, t.output).toBe('passed');
+  return JSON.parse(t.output) as Record<string, unknown>;
+};
+
+afterEach(() => {
+  // Whatever a fixture did, nothing any grading run started may outlive it.
+  expect(pidsWithEnvMarker('BC_GRADE_RUN=')).toEqual([]);
+  expect(pidsWithCmdline('bc-hostile-daemon-escape')).toEqual([]);
+});
+
+describe('hostile submissions are contained', () => {
+  test('when a submission lists its network interfaces, then it sees only loopback (when sandboxed)', async () => {
+    const r = await gradeFixture('net-probe');
+    const { interfaces } = probe(r) as { interfaces: string[] };
+    if (sandboxed) {
+      expect(r.sandbox.network).toBe('loopback-only');
+      expect(interfaces).toEqual(['lo']);
+    } else {
+      expect(r.sandbox.network).toBe('host');
+      expect(r.sandbox.note).toBeTruthy();
+    }
+  });
+
+  test('when a submission writes outside its work dir, then only writes inside succeed (when sandboxed)', async () => {
+    const r = await gradeFixture('write-outside');
+    const results = probe(r) as Record<string, string>;
+    const inside = Object.keys(results).find((k) => k.endsWith('inside.txt'))!;
+    expect(results[inside]).toBe('written');
+    if (sandboxed) {
+      for (const [path, outcome] of Object.entries(results)) {
+        if (path !== inside && !path.startsWith('/tmp/')) expect(outcome, path).toMatch(/^(EROFS|EACCES|EPERM|ENOENT)$/);
+      }
+      // Writable inside the sandbox, but a private tmpfs: the host's /tmp never sees it.
+      expect(existsSync('/tmp/bc-escape-write-outside')).toBe(false);
+    }
+    expect(existsSync('/var/tmp/bc-escape-write-outside')).toBe(false);
+    expect(existsSync('/etc/bc-escape-write-outside')).toBe(false);
+  });
+
+  test('when a submission allocates without bound, then it is killed for memory and gets a clear verdict', async () => {
+    const r = await gradeFixture('memory-hog');
+    expect(r.status).toBe('error');
+    expect(r.score).toBe(0);
+    expect(r.reason).toMatch(/more than 128 MB of memory/);
+  });
+
+  test('when a submission forks without bound, then it is stopped at the process limit', async () => {
+    const r = await gradeFixture('fork-bomb');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/processes or threads|crashed/);
+    expect(pidsWithCmdline('sleep\u0000600')).toEqual([]);
+  });
+
+  test('when a submission double-forks a daemon with setsid, then the daemon does not survive grading', async () => {
+    const r = await gradeFixture('daemon-escape');
+    expect(r.status).toBe('graded');
+    expect(pidsWithCmdline('bc-hostile-daemon-escape')).toEqual([]);
+  });
+
+  test('when a submission floods stdout, then it is killed at the output cap and the tail is kept', async () => {
+    const r = await gradeFixture('stdout-flood');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/more than 256 KB of output/);
+    expect(r.candidate.outputTail).toMatch(/flood/);
+    expect(r.candidate.outputTail.length).toBeLessThan(20_000);
+  });
+
+  test('when a submission ignores SIGTERM, then it is killed after the grace period and the report says so', async () => {
+    const r = await gradeFixture('ignores-sigterm');
+    expect(r.status).toBe('graded');
+    expect(r.candidate.verdicts.join('\n')).toMatch(/did not exit within 1\.5 s of SIGTERM/);
+  });
+
+  test('when a submission accepts connections but never answers, then it is never healthy, with a reason', async () => {
+    const r = await gradeFixture('never-answers');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/accepted connections on PORT=\d+, but GET \/healthz never answered 200 within 4 s/);
+  });
+});
+
+describe('broken submissions get a verdict and a score', () => {
+  test('when dependencies cannot be installed, then status is error with the installer output', async () => {
+    const r = await gradeFixture('install-fails');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/Installing dependencies failed/);
+    expect(r.candidate.outputTail).toMatch(/404|E404|not found/i);
+    expect(r.tests.every((t) => t.score === 0 && t.output.startsWith('Not run'))).toBe(true);
+  });
+
+  test('when the build fails, then status is error with the compiler output', async () => {
+    const r = await gradeFixture('build-fails');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/build script .* failed: it exited with code 2/);
+    expect(r.candidate.outputTail).toMatch(/TS2322/);
+  });
+
+  test('when the service crashes on start, then status is error with its last output', async () => {
+    const r = await gradeFixture('start-crashes');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/crashed during start-up.*exited with code 1/);
+    expect(r.candidate.outputTail).toMatch(/DATABSE_URL/);
+  });
+
+  test('when the service listens on the wrong port, then the verdict names both ports', async () => {
+    const r = await gradeFixture('wrong-port');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/listens on port 39517, but the harness passed PORT=\d+/);
+  });
+
+  test('when the service dies mid-run, then it keeps the points earned before and the report says it died', async () => {
+    const r = await gradeFixture('dies-mid-run');
+    expect(r.status).toBe('graded');
+    expect(r.score).toBe(1);
+    expect(r.candidate.verdicts.join('\n')).toMatch(/Instance a died while being graded: it exited with code 1/);
+    expect(r.candidate.outputTail).toMatch(/segfault in probe handler/);
+  });
+});
