@@ -96,6 +96,12 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
 
   const plan = planSandbox(opts.sandbox ?? 'auto');
   const servicesMode = await resolveServicesMode(opts.services ?? 'auto', def.services);
+  if (servicesMode === 'docker') {
+    // The seam for the Docker issue: a provider returning the same ProvisionedServices shape.
+    throw new InfraError(
+      'Docker provisioning is not available yet: apt-get install postgresql redis-server, or set DATABASE_URL and REDIS_URL',
+    );
+  }
   const isolatedNet = plan.mode === 'bwrap' && servicesMode === 'local' && netnsAvailable();
   const report = sandboxReport(plan, isolatedNet, limits);
 
@@ -211,9 +217,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       return finish(JSON.parse(readFileSync(resultFile, 'utf8')) as SessionResult);
     }
     const msg = errTail.tail(5);
-    if (/InfraError|no Postgres|redis-server not found|initdb failed|did not start/.test(msg)) {
-      throw new InfraError(msg.split('\n').find((l) => l.includes('session failed'))?.replace(/.*session failed: /, '') ?? msg);
-    }
+    if (code === 3) throw new InfraError(msg.match(/\[harness\] infra: (.*)/)?.[1] ?? msg);
     throw new Error(`the grading session failed (exit ${code}): ${msg}`);
   } finally {
     process.removeListener('SIGINT', onSignal);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { InfraError } from './errors.ts';
 import { runSession, type SessionRequest, writeSessionResult } from './session.ts';
 
 // Entry of the inner grading process (inside the private network namespace when there is one).
@@ -27,6 +28,8 @@ try {
   writeSessionResult(req.resultFile, result);
   process.exit(0);
 } catch (e) {
-  process.stderr.write(`[harness] session failed: ${(e as Error).message}\n`);
-  await bail(1);
+  // Exit 3 tells the outer process this machine cannot grade (not the submission's fault).
+  const infra = e instanceof InfraError;
+  process.stderr.write(`[harness] ${infra ? 'infra' : 'session failed'}: ${(e as Error).message}\n`);
+  await bail(infra ? 3 : 1);
 }

@@ -126,9 +126,6 @@ export async function provision(
       return provisionEnv(needs);
     case 'docker':
       // The seam for the Docker issue: a provider that starts containers and returns the same shape.
-      throw new InfraError(
-        'no local Postgres/Redis binaries and no DATABASE_URL/REDIS_URL; Docker provisioning is not available yet: ' +
-          'apt-get install postgresql redis-server, or set DATABASE_URL and REDIS_URL',
-      );
+      throw new InfraError('Docker provisioning is not available yet');
   }
 }

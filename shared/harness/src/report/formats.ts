@@ -15,7 +15,6 @@ export function toExercism(r: GradeResult): object {
       status: t.status === 'passed' ? 'pass' : 'fail',
       ...(t.status === 'passed' ? {} : { message: [t.output, t.hint && `Hint: ${t.hint}`].filter(Boolean).join('\n\n') }),
       ...(t.status === 'passed' && t.output ? { output: t.output } : {}),
-      task_id: undefined,
     })),
   };
 }
@@ -63,6 +62,8 @@ export function toJunit(r: GradeResult): string {
   return `${lines.join('\n')}\n`;
 }
 
+const html = (s: string): string => s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+
 const pct = (s: number, m: number): string => (m ? `${Math.round((100 * s) / m)}%` : '–');
 
 /** Markdown ready to post as a PR comment. */
@@ -80,8 +81,8 @@ export function toMarkdown(r: GradeResult): string {
   if (r.status === 'graded') {
     out.push(failed.length ? '### What lost points' : '### Every rubric item passed', '');
     for (const t of failed) {
-      out.push(`<details><summary>✗ <b>${t.name}</b> — ${t.score}/${t.max_score} (${t.tags[0]})</summary>`, '');
-      out.push('```', t.output || '(no output)', '```');
+      out.push(`<details><summary>✗ <b>${html(t.name)}</b> — ${t.score}/${t.max_score} (${t.tags[0]})</summary>`, '');
+      out.push('````', t.output || '(no output)', '````');
       if (t.hint) out.push('', `Hint: ${t.hint}`);
       out.push('', '</details>', '');
     }

@@ -1,0 +1,39 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { describe, expect, test } from 'vitest';
+import { startLocalPostgres } from '../src/provision/local-postgres.ts';
+import { startLocalRedis } from '../src/provision/local-redis.ts';
+import { pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+
+const ctx = (marker: string) => ({ runDir: '/var/tmp', markerEnv: { BC_GRADE_RUN: marker } });
+
+describe('local provisioning', () => {
+  test('when two Postgres servers are provisioned, then each is a separate, writable cluster and leaves nothing behind', async () => {
+    const [a, b] = await Promise.all([startLocalPostgres(ctx('pg-a')), startLocalPostgres(ctx('pg-b'))]);
+    try {
+      expect(a.port).not.toBe(b.port);
+      const ca = new pg.Client({ connectionString: a.url });
+      const cb = new pg.Client({ connectionString: b.url });
+      await Promise.all([ca.connect(), cb.connect()]);
+      await ca.query('CREATE TABLE t (x int)');
+      const other = await cb.query("SELECT to_regclass('public.t') AS t");
+      expect(other.rows[0].t).toBeNull();
+      await Promise.all([ca.end(), cb.end()]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    expect(pidsWithEnvMarker('BC_GRADE_RUN=pg-a')).toEqual([]);
+    expect(pidsWithEnvMarker('BC_GRADE_RUN=pg-b')).toEqual([]);
+  });
+
+  test('when Redis is provisioned, then it answers, is empty, and is gone after stop', async () => {
+    const r = await startLocalRedis(ctx('redis-a'));
+    const client = new Redis(r.url);
+    expect(await client.dbsize()).toBe(0);
+    await client.set('k', 'v');
+    expect(await client.get('k')).toBe('v');
+    client.disconnect();
+    await r.stop();
+    expect(pidsWithEnvMarker('BC_GRADE_RUN=redis-a')).toEqual([]);
+  });
+});
