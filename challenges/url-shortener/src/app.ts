@@ -53,7 +53,8 @@ export function createApp(_deps: Deps) {
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
     const e = err as { type?: string };
-    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'body is not valid JSON');
+    if (e.type === 'entity.parse.failed')
+      return sendError(res, 400, 'invalid_json', 'body is not valid JSON');
     if (e.type === 'entity.too.large') return sendError(res, 413, 'payload_too_large', 'body is too large');
     console.error(err);
     sendError(res, 500, 'internal', 'internal error');

@@ -9,7 +9,11 @@ function slugsInTests(): string[] {
   const dir = join(graderDir, 'test');
   return readdirSync(dir)
     .filter((f) => f.endsWith('.test.ts'))
-    .flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/rubricTest\(\s*rubric,\s*'([^']+)'/g)].map((m) => m[1]!));
+    .flatMap((f) =>
+      [...readFileSync(join(dir, f), 'utf8').matchAll(/rubricTest\(\s*rubric,\s*'([^']+)'/g)].map(
+        (m) => m[1]!,
+      ),
+    );
 }
 
 describe('url-shortener rubric', () => {

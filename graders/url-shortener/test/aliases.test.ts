@@ -34,6 +34,10 @@ rubricTest(rubric, 'alias-validation', async () => {
     ['healthz', 'reserved route name'],
   ];
   for (const [alias, why] of cases) {
-    expectError(await api(0).post('/api/v1/urls', { url: r.url(), alias }), [400], `alias "${alias}": ${why}`);
+    expectError(
+      await api(0).post('/api/v1/urls', { url: r.url(), alias }),
+      [400],
+      `alias "${alias}": ${why}`,
+    );
   }
 });

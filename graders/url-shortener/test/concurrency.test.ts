@@ -9,7 +9,11 @@ rubricTest(rubric, 'instances-share-state', async () => {
   expectRedirect(await api(1).get(`/${code}`), url, ' (created on instance a, requested on instance b)');
   const alias = `shared-${r.word(8)}`;
   await create(api(1), { url: r.url(), alias });
-  expectError(await api(0).post('/api/v1/urls', { url: r.url(), alias }), [409], `alias ${alias} was taken on the other instance`);
+  expectError(
+    await api(0).post('/api/v1/urls', { url: r.url(), alias }),
+    [409],
+    `alias ${alias} was taken on the other instance`,
+  );
   await expectClicks(api(1), code, 1, 'on instance b after one redirect served by b');
 });
 
@@ -26,7 +30,10 @@ rubricTest(
       const { code } = expectCreated(ex, { url: urls[i]! });
       const prev = codes.get(code);
       if (prev !== undefined) {
-        fail(ex, `a code no other create received; ${code} was also returned for request #${prev} (${urls[prev]})`);
+        fail(
+          ex,
+          `a code no other create received; ${code} was also returned for request #${prev} (${urls[prev]})`,
+        );
       }
       codes.set(code, i);
     });
@@ -49,7 +56,11 @@ rubricTest(rubric, 'alias-race-single-winner', async () => {
   const others = results.filter((ex) => ex.status !== 201 && ex.status !== 409);
   if (others.length) fail(others[0]!, `201 or 409 for every one of 20 concurrent creates of alias ${alias}`);
   if (winners.length !== 1) {
-    fail(results[winners[1] ?? 0]!, `exactly one 201 among 20 concurrent creates of alias ${alias}`, `Got ${winners.length} × 201.`);
+    fail(
+      results[winners[1] ?? 0]!,
+      `exactly one 201 among 20 concurrent creates of alias ${alias}`,
+      `Got ${winners.length} × 201.`,
+    );
   }
   expectRedirect(await api(0).get(`/${alias}`), urls[winners[0]!]!, ' (the URL of the single 201)');
 });

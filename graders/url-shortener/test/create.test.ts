@@ -22,7 +22,11 @@ rubricTest(rubric, 'url-validation', async () => {
     [`${longest}b`, '2049 characters'],
   ];
   for (const [url, why] of invalid) {
-    expectError(await api(0).post('/api/v1/urls', { url }), [400], `url "${url.slice(0, 60)}" is invalid: ${why}`);
+    expectError(
+      await api(0).post('/api/v1/urls', { url }),
+      [400],
+      `url "${url.slice(0, 60)}" is invalid: ${why}`,
+    );
   }
   const ok = await api(0).post('/api/v1/urls', { url: longest });
   if (ok.status !== 201) fail(ok, '201: a URL of exactly 2048 characters is allowed');

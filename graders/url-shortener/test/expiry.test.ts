@@ -14,5 +14,9 @@ rubricTest(rubric, 'expiry-410', async () => {
   expectError(await api(0).get(`/${code}`), [410], `the link expired at ${expiresAt}`);
   expectError(await api(1).get(`/${code}`), [410], `the link expired at ${expiresAt} (other instance)`);
   const past = new Date(Date.now() - 60_000).toISOString();
-  expectError(await api(0).post('/api/v1/urls', { url: r.url(), expiresAt: past }), [400], `expiresAt ${past} is in the past`);
+  expectError(
+    await api(0).post('/api/v1/urls', { url: r.url(), expiresAt: past }),
+    [400],
+    `expiresAt ${past} is in the past`,
+  );
 });

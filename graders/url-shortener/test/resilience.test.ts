@@ -13,7 +13,11 @@ function withinBound(ex: Exchange, what: string): void {
   if (ex.ms > BOUND_MS) fail(ex, `${what} within ${BOUND_MS} ms while Redis is unavailable`);
 }
 
-async function redirectsSurvive(links: { code: string; url: string }[], phase: string, unknown: string): Promise<void> {
+async function redirectsSurvive(
+  links: { code: string; url: string }[],
+  phase: string,
+  unknown: string,
+): Promise<void> {
   for (let round = 0; round < 3; round++) {
     for (const [i, l] of links.entries()) {
       const ex = await api(i % 2).get(`/${l.code}`);
@@ -31,10 +35,12 @@ rubricTest(
   'redis-outage-fallback',
   async () => {
     const r = seeded('redis-outage-fallback');
-    const links = await Promise.all([0, 1, 2].map(async () => {
-      const url = r.url();
-      return { url, code: (await create(api(0), { url })).code };
-    }));
+    const links = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const url = r.url();
+        return { url, code: (await create(api(0), { url })).code };
+      }),
+    );
     // Warm whatever cache the service has.
     for (const l of links) expectRedirect(await api(0).get(`/${l.code}`), l.url);
 
@@ -93,7 +99,12 @@ rubricTest(
     await control.restart(id, 'SIGTERM');
     for (const m of made) {
       expectRedirect(await api(0).get(`/${m.code}`), m.url, ' (after instance a was restarted)');
-      await expectClicks(api(0), m.code, m.hits + 1, `after ${m.hits} redirects before a SIGTERM restart and 1 after`);
+      await expectClicks(
+        api(0),
+        m.code,
+        m.hits + 1,
+        `after ${m.hits} redirects before a SIGTERM restart and 1 after`,
+      );
     }
   },
   { timeout: 60_000 },

@@ -6,7 +6,11 @@ const JSON_CT = { 'content-type': 'application/json' };
 
 rubricTest(rubric, 'malformed-json-400', async () => {
   const r = seeded('malformed-json-400');
-  for (const raw of [`{"url": "https://${r.word(5)}.example.com/",`, '{url: nope}', '{"url": "https://a.example.com"}}']) {
+  for (const raw of [
+    `{"url": "https://${r.word(5)}.example.com/",`,
+    '{url: nope}',
+    '{"url": "https://a.example.com"}}',
+  ]) {
     expectError(await api(0).postRaw('/api/v1/urls', raw, JSON_CT), [400], 'the body is not valid JSON');
   }
 });
@@ -40,5 +44,9 @@ rubricTest(rubric, 'oversized-body-4xx', async () => {
 rubricTest(rubric, 'unknown-route-json-404', async () => {
   const r = seeded('unknown-route-json-404');
   expectError(await api(0).get(`/api/v1/${r.word(8)}`), [404], 'an unknown API route');
-  expectError(await api(0).get(`/api/v1/urls/${r.word(6)}/${r.word(6)}/x`), [404], 'an unknown nested API route');
+  expectError(
+    await api(0).get(`/api/v1/urls/${r.word(6)}/${r.word(6)}/x`),
+    [404],
+    'an unknown nested API route',
+  );
 });

@@ -22,6 +22,10 @@ rubricTest(rubric, 'redirect-loop-rejected', async () => {
   const { shortUrl } = await create(api(0), { url: r.url() });
   const loops = [shortUrl, `${baseUrl()}/${r.word(7)}`, `${baseUrl()}/api/v1/urls`];
   for (const url of loops) {
-    expectError(await api(0).post('/api/v1/urls', { url }), [400, 422], `target ${url} is this service itself`);
+    expectError(
+      await api(0).post('/api/v1/urls', { url }),
+      [400, 422],
+      `target ${url} is this service itself`,
+    );
   }
 });

@@ -23,8 +23,16 @@ const program = new Command()
   .argument('<challenge>', 'challenge slug, e.g. url-shortener')
   .argument('<submission-dir>', 'directory with the submission package.json')
   .option('--out <dir>', 'where results.json, exercism.json, junit.xml and report.md go', '.grade')
-  .addOption(new Option('--services <mode>', 'where Postgres/Redis come from').choices(['auto', 'env', 'local', 'docker']).default('auto'))
-  .addOption(new Option('--sandbox <mode>', 'how candidate code is contained').choices(['auto', 'bwrap', 'none']).default('auto'))
+  .addOption(
+    new Option('--services <mode>', 'where Postgres/Redis come from')
+      .choices(['auto', 'env', 'local', 'docker'])
+      .default('auto'),
+  )
+  .addOption(
+    new Option('--sandbox <mode>', 'how candidate code is contained')
+      .choices(['auto', 'bwrap', 'none'])
+      .default('auto'),
+  )
   .option('--seed <n>', 'seed of the randomized inputs (reproduces a run)', int)
   .option('--min-score <s>', 'exit 3 when the score is below this', score)
   .option('--quiet', 'no live view, only the summary')
@@ -35,7 +43,14 @@ let code = 0;
 try {
   program.parse();
   const [challenge, submission] = program.args as [string, string];
-  const o = program.opts<{ out: string; services: 'auto'; sandbox: 'auto'; seed?: number; minScore?: number; quiet?: boolean }>();
+  const o = program.opts<{
+    out: string;
+    services: 'auto';
+    sandbox: 'auto';
+    seed?: number;
+    minScore?: number;
+    quiet?: boolean;
+  }>();
   const result = await grade({
     challenge,
     submission,

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { InstanceManager } from './instances.ts';
 import type { FaultMode, FaultProxy } from './proxy.ts';
 import { freePort, waitFor } from './util.ts';
@@ -75,7 +75,8 @@ export class ControlServer {
       proxy.set(body as unknown as FaultMode);
       return { ok: true, mode: proxy.mode };
     }
-    if (req.method === 'POST' && parts[0] === 'baselines' && parts[1]) return { url: await this.baseline(parts[1]) };
+    if (req.method === 'POST' && parts[0] === 'baselines' && parts[1])
+      return { url: await this.baseline(parts[1]) };
     throw new Error(`unknown control route ${req.method} ${req.url}`);
   }
 

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -37,11 +46,20 @@ function harnessInfo() {
   return { version: pkg.version, node: process.version };
 }
 
-function sandboxReport(plan: SandboxPlan, isolatedNet: boolean, limits: ReturnType<typeof limitsOf>): SandboxReport {
+function sandboxReport(
+  plan: SandboxPlan,
+  isolatedNet: boolean,
+  limits: ReturnType<typeof limitsOf>,
+): SandboxReport {
   const enforcedBy = ['watchdog'];
   if (plan.runAs) enforcedBy.push('RLIMIT_NPROC');
   if (isRoot() && process.env.GRADE_NO_CGROUPS !== '1') enforcedBy.push('cgroups (when available)');
-  const notes = [plan.note, !isolatedNet && plan.mode === 'bwrap' ? 'no private network namespace here: network not isolated' : undefined];
+  const notes = [
+    plan.note,
+    !isolatedNet && plan.mode === 'bwrap'
+      ? 'no private network namespace here: network not isolated'
+      : undefined,
+  ];
   return {
     mode: plan.mode,
     network: isolatedNet ? 'loopback-only' : 'host',
@@ -82,7 +100,9 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     throw new UsageError(`submission directory not found: ${opts.submission}`);
   }
   if (!existsSync(join(submission, 'package.json'))) {
-    throw new UsageError(`no package.json in ${opts.submission}: a submission is a directory with a package.json`);
+    throw new UsageError(
+      `no package.json in ${opts.submission}: a submission is a directory with a package.json`,
+    );
   }
   const def = await loadGrader(graderDir);
   const timeouts = { ...timeoutsOf(def), ...opts.timeoutOverrides };
@@ -150,7 +170,9 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   };
 
   try {
-    say(`grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network})`);
+    say(
+      `grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network})`,
+    );
     const t0 = Date.now();
     copySubmission(submission, workDir);
     phases.push({ name: 'prepare', ms: Date.now() - t0 });
@@ -192,8 +214,16 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     const reqFile = join(runDir, 'session-request.json');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(reqFile, JSON.stringify(req));
-    const node = [process.execPath, '--import', require.resolve('tsx'), join(HERE, 'session-main.ts'), reqFile];
-    const argv = isolatedNet ? ['unshare', '--net', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'session', ...node] : node;
+    const node = [
+      process.execPath,
+      '--import',
+      require.resolve('tsx'),
+      join(HERE, 'session-main.ts'),
+      reqFile,
+    ];
+    const argv = isolatedNet
+      ? ['unshare', '--net', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'session', ...node]
+      : node;
     const errTail = new TailBuffer(16 * 1024);
     inner = spawn(argv[0]!, argv.slice(1), {
       cwd: REPO_ROOT,

@@ -28,14 +28,18 @@ export function availableChallenges(): string[] {
 export function graderDirFor(challenge: string): string {
   const dir = join(REPO_ROOT, 'graders', challenge);
   if (!/^[a-z0-9-]+$/.test(challenge) || !existsSync(join(dir, 'grader.config.ts'))) {
-    throw new UsageError(`unknown challenge "${challenge}" (known: ${availableChallenges().join(', ') || 'none'})`);
+    throw new UsageError(
+      `unknown challenge "${challenge}" (known: ${availableChallenges().join(', ') || 'none'})`,
+    );
   }
   return dir;
 }
 
 /** Import and sanity-check `grader.config.ts`. */
 export async function loadGrader(graderDir: string): Promise<GraderDefinition> {
-  const mod = (await import(pathToFileURL(join(graderDir, 'grader.config.ts')).href)) as { default: GraderDefinition };
+  const mod = (await import(pathToFileURL(join(graderDir, 'grader.config.ts')).href)) as {
+    default: GraderDefinition;
+  };
   const def = mod.default;
   const slugs = new Set<string>();
   for (const item of def.rubric) {

@@ -1,6 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SubmissionError } from './errors.ts';
@@ -42,7 +52,13 @@ export function cacheRoot(): string {
 function run(
   cmd: string,
   args: string[],
-  opts: { cwd: string; env: Record<string, string>; timeoutMs: number; asNobody: boolean; onChunk: (c: Buffer) => void },
+  opts: {
+    cwd: string;
+    env: Record<string, string>;
+    timeoutMs: number;
+    asNobody: boolean;
+    onChunk: (c: Buffer) => void;
+  },
 ): Promise<number | null> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
@@ -55,7 +71,9 @@ function run(
     child.stdout?.on('data', opts.onChunk);
     child.stderr?.on('data', opts.onChunk);
     const timer = setTimeout(() => {
-      opts.onChunk(Buffer.from(`\n[harness] install took longer than ${opts.timeoutMs / 1000} s and was stopped\n`));
+      opts.onChunk(
+        Buffer.from(`\n[harness] install took longer than ${opts.timeoutMs / 1000} s and was stopped\n`),
+      );
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
@@ -74,7 +92,8 @@ function run(
 
 function chownTree(dir: string, uid: number, gid: number): void {
   // coreutils' recursive chown: fast, and -h never follows a symlink out of the tree.
-  if (spawnSync('chown', ['-R', '-h', `${uid}:${gid}`, dir]).status !== 0) throw new Error(`chown failed on ${dir}`);
+  if (spawnSync('chown', ['-R', '-h', `${uid}:${gid}`, dir]).status !== 0)
+    throw new Error(`chown failed on ${dir}`);
 }
 
 /**
@@ -88,8 +107,10 @@ export async function installDependencies(
 ): Promise<InstallResult> {
   const started = Date.now();
   const pkg = readPackageJson(workDir);
-  const hasDeps = Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length > 0;
-  if (!hasDeps) return { manager: 'none', nodeModules: null, cached: false, ms: Date.now() - started, cleanup: () => {} };
+  const hasDeps =
+    Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length > 0;
+  if (!hasDeps)
+    return { manager: 'none', nodeModules: null, cached: false, ms: Date.now() - started, cleanup: () => {} };
 
   const lock = ['pnpm-lock.yaml', 'package-lock.json'].find((f) => existsSync(join(workDir, f)));
   const manager = lock === 'pnpm-lock.yaml' ? 'pnpm' : 'npm';
@@ -104,7 +125,13 @@ export async function installDependencies(
   const entry = join(root, key);
   // Without a lockfile the resolution can change from day to day, so nothing is reused.
   if (lock && existsSync(join(entry, '.complete'))) {
-    return { manager, nodeModules: join(entry, 'node_modules'), cached: true, ms: Date.now() - started, cleanup: () => {} };
+    return {
+      manager,
+      nodeModules: join(entry, 'node_modules'),
+      cached: true,
+      ms: Date.now() - started,
+      cleanup: () => {},
+    };
   }
 
   const asNobody = isRoot();
@@ -112,7 +139,10 @@ export async function installDependencies(
   const home = join(root, 'home');
   mkdirSync(tmp, { recursive: true });
   mkdirSync(home, { recursive: true });
-  writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'submission-deps', private: true, ...JSON.parse(manifest) }));
+  writeFileSync(
+    join(tmp, 'package.json'),
+    JSON.stringify({ name: 'submission-deps', private: true, ...JSON.parse(manifest) }),
+  );
   if (lock) copyFileSync(join(workDir, lock), join(tmp, lock));
   if (asNobody) {
     chownSync(tmp, SANDBOX_UID, SANDBOX_GID);
@@ -140,7 +170,13 @@ export async function installDependencies(
   if (manager === 'pnpm') {
     code = await run(
       'pnpm',
-      ['install', '--frozen-lockfile', '--ignore-scripts', '--config.confirmModulesPurge=false', `--store-dir=${join(home, '.pnpm-store')}`],
+      [
+        'install',
+        '--frozen-lockfile',
+        '--ignore-scripts',
+        '--config.confirmModulesPurge=false',
+        `--store-dir=${join(home, '.pnpm-store')}`,
+      ],
       { cwd: tmp, env, timeoutMs: opts.timeoutMs, asNobody, onChunk },
     );
   } else {
@@ -155,7 +191,11 @@ export async function installDependencies(
   if (code !== 0) {
     rmSync(tmp, { recursive: true, force: true });
     const what = manager === 'pnpm' ? 'pnpm install --frozen-lockfile' : lock ? 'npm ci' : 'npm install';
-    throw new SubmissionError('install', `Installing dependencies failed (\`${what}\` exited with ${code}).`, log.tail(25));
+    throw new SubmissionError(
+      'install',
+      `Installing dependencies failed (\`${what}\` exited with ${code}).`,
+      log.tail(25),
+    );
   }
   if (asNobody) chownTree(tmp, 0, 0);
   if (!lock) {
@@ -169,12 +209,19 @@ export async function installDependencies(
   }
   writeFileSync(join(tmp, '.complete'), new Date().toISOString());
   // An entry without .complete is a crashed run's leftover.
-  if (existsSync(entry) && !existsSync(join(entry, '.complete'))) rmSync(entry, { recursive: true, force: true });
+  if (existsSync(entry) && !existsSync(join(entry, '.complete')))
+    rmSync(entry, { recursive: true, force: true });
   try {
     renameSync(tmp, entry);
   } catch {
     // a concurrent run finished the same entry first; theirs is identical
     rmSync(tmp, { recursive: true, force: true });
   }
-  return { manager, nodeModules: join(entry, 'node_modules'), cached: false, ms: Date.now() - started, cleanup: () => {} };
+  return {
+    manager,
+    nodeModules: join(entry, 'node_modules'),
+    cached: false,
+    ms: Date.now() - started,
+    cleanup: () => {},
+  };
 }

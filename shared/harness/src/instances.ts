@@ -141,7 +141,8 @@ export class InstanceManager {
         if (res.status === 200) return;
         last = `status ${res.status}`;
       } catch (e) {
-        last = (e as Error).name === 'TimeoutError' ? 'a request that never got an answer' : 'connection refused';
+        last =
+          (e as Error).name === 'TimeoutError' ? 'a request that never got an answer' : 'connection refused';
       }
       await sleep(100);
     }

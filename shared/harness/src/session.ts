@@ -5,9 +5,9 @@ import { SubmissionError } from './errors.ts';
 import { limitsOf, loadGrader, timeoutsOf } from './graders.ts';
 import { readPackageJson } from './install.ts';
 import { type CandidateRuntime, InstanceManager, runScript } from './instances.ts';
-import { provision, type ProvisionedServices } from './provision/index.ts';
+import { type ProvisionedServices, provision } from './provision/index.ts';
 import { FaultProxy } from './proxy.ts';
-import { categoryScores, band, scoreItems } from './report/score.ts';
+import { band, categoryScores, scoreItems } from './report/score.ts';
 import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
@@ -38,7 +38,10 @@ export type SessionResult = Omit<GradeResult, 'execution_time' | 'harness'>;
  * down. Runs inside the private network namespace when there is one, so nothing here may need
  * the network beyond loopback.
  */
-export async function runSession(req: SessionRequest, registerCleanup: (fn: () => Promise<void>) => void): Promise<SessionResult> {
+export async function runSession(
+  req: SessionRequest,
+  registerCleanup: (fn: () => Promise<void>) => void,
+): Promise<SessionResult> {
   const def = await loadGrader(req.graderDir);
   const timeouts = { ...timeoutsOf(def), ...req.timeoutOverrides };
   const limits = limitsOf(def);
@@ -124,7 +127,10 @@ export async function runSession(req: SessionRequest, registerCleanup: (fn: () =
       buildTail = built.output.tail(10);
     }
     if (!pkg.scripts?.start) {
-      throw new SubmissionError('start', 'package.json has no "start" script: the harness runs `start` to launch the service.');
+      throw new SubmissionError(
+        'start',
+        'package.json has no "start" script: the harness runs `start` to launch the service.',
+      );
     }
     instances = new InstanceManager(rt, {
       startCommand: pkg.scripts.start,
@@ -169,7 +175,9 @@ export async function runSession(req: SessionRequest, registerCleanup: (fn: () =
     phases.push({ name: 'tests', ms: Date.now() - suiteStart - perfMs }, { name: 'performance', ms: perfMs });
     if (suite.strays.length || suite.errors.length) {
       // A grader bug must be loud, never silently cost the candidate points.
-      throw new Error(`grader ${def.slug} is broken: ${[...suite.strays.map((s) => `test without rubric item: ${s}`), ...suite.errors].join('; ')}`);
+      throw new Error(
+        `grader ${def.slug} is broken: ${[...suite.strays.map((s) => `test without rubric item: ${s}`), ...suite.errors].join('; ')}`,
+      );
     }
     const deaths = manager.verdicts.filter((v) => v.includes('died'));
     const tests = scoreItems(

@@ -22,7 +22,8 @@ export function listMutants(dir: string): Mutant[] {
       const text = readFileSync(join(dir, f), 'utf8');
       const target = text.match(/^Targets: (\S+)$/m)?.[1] as Category | undefined;
       const bug = text.match(/^Bug: (.+)$/m)?.[1];
-      if (!target || !CATEGORIES.includes(target) || !bug) throw new Error(`${f}: header needs "Targets: <category>" and "Bug: …"`);
+      if (!target || !CATEGORIES.includes(target) || !bug)
+        throw new Error(`${f}: header needs "Targets: <category>" and "Bug: …"`);
       return { name: basename(f, '.patch'), target, bug, patchFile: resolve(dir, f) };
     });
 }
@@ -30,7 +31,10 @@ export function listMutants(dir: string): Mutant[] {
 /** A fresh copy of `referenceDir` with the mutant's patch applied. */
 export function materializeMutant(referenceDir: string, mutant: Mutant): string {
   const dir = join(mkdtempSync(join(tmpdir(), `bc-mutant-${mutant.name}-`)), 'submission');
-  cpSync(referenceDir, dir, { recursive: true, filter: (p) => !['node_modules', 'dist'].includes(basename(p)) });
+  cpSync(referenceDir, dir, {
+    recursive: true,
+    filter: (p) => !['node_modules', 'dist'].includes(basename(p)),
+  });
   execFileSync('git', ['apply', '-p0', mutant.patchFile], { cwd: dir, stdio: 'pipe' });
   return dir;
 }

@@ -13,7 +13,12 @@ const sandboxed = planSandbox('auto').mode === 'bwrap' && netnsAvailable();
 
 async function gradeFixture(name: string): Promise<GradeResult> {
   const started = Date.now();
-  const r = await grade({ challenge: 'hostile', submission: join(fixtures, 'hostile', name), graderDir, seed: 1 });
+  const r = await grade({
+    challenge: 'hostile',
+    submission: join(fixtures, 'hostile', name),
+    graderDir,
+    seed: 1,
+  });
   // Every hostile submission must still end in bounded time with a verdict.
   expect(Date.now() - started).toBeLessThan(60_000);
   return r;
@@ -51,7 +56,8 @@ describe('hostile submissions are contained', () => {
     expect(results[inside]).toBe('written');
     if (sandboxed) {
       for (const [path, outcome] of Object.entries(results)) {
-        if (path !== inside && !path.startsWith('/tmp/')) expect(outcome, path).toMatch(/^(EROFS|EACCES|EPERM|ENOENT)$/);
+        if (path !== inside && !path.startsWith('/tmp/'))
+          expect(outcome, path).toMatch(/^(EROFS|EACCES|EPERM|ENOENT)$/);
       }
       // Writable inside the sandbox, but a private tmpfs: the host's /tmp never sees it.
       expect(existsSync('/tmp/bc-escape-write-outside')).toBe(false);
@@ -97,7 +103,9 @@ describe('hostile submissions are contained', () => {
   test('when a submission accepts connections but never answers, then it is never healthy, with a reason', async () => {
     const r = await gradeFixture('never-answers');
     expect(r.status).toBe('error');
-    expect(r.reason).toMatch(/accepted connections on PORT=\d+, but GET \/healthz never answered 200 within 4 s/);
+    expect(r.reason).toMatch(
+      /accepted connections on PORT=\d+, but GET \/healthz never answered 200 within 4 s/,
+    );
   });
 });
 
@@ -134,7 +142,9 @@ describe('broken submissions get a verdict and a score', () => {
     const r = await gradeFixture('dies-mid-run');
     expect(r.status).toBe('graded');
     expect(r.score).toBe(1);
-    expect(r.candidate.verdicts.join('\n')).toMatch(/Instance a died while being graded: it exited with code 1/);
+    expect(r.candidate.verdicts.join('\n')).toMatch(
+      /Instance a died while being graded: it exited with code 1/,
+    );
     expect(r.candidate.outputTail).toMatch(/segfault in probe handler/);
   });
 });

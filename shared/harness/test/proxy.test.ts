@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 /** Open a connection through the proxy; resolves with a PING helper. */
-function connect(): Promise<{ sock: Socket; ping(timeoutMs: number): Promise<string>; closed: Promise<string> }> {
+function connect(): Promise<{
+  sock: Socket;
+  ping(timeoutMs: number): Promise<string>;
+  closed: Promise<string>;
+}> {
   return new Promise((resolve, reject) => {
     const sock = new Socket();
     const closed = new Promise<string>((r) => {

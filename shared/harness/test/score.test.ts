@@ -6,12 +6,23 @@ import type { GradeResult, RubricItem } from '../src/types.ts';
 
 const rubric: RubricItem[] = [
   { slug: 'a', title: 'A works', points: 5, category: 'correctness', visibility: 'visible', hint: 'do A' },
-  { slug: 'b', title: 'B <survives> & "quotes"', points: 3, category: 'robustness', visibility: 'hidden', hint: 'do B' },
+  {
+    slug: 'b',
+    title: 'B <survives> & "quotes"',
+    points: 3,
+    category: 'robustness',
+    visibility: 'hidden',
+    hint: 'do B',
+  },
   { slug: 'c', title: 'C is fast', points: 4, category: 'performance', visibility: 'hidden', hint: 'do C' },
   { slug: 'd', title: 'D never ran', points: 2, category: 'security', visibility: 'hidden', hint: 'do D' },
 ];
 
-const outcome = (slug: string, state: TestOutcome['state'], extra: Partial<TestOutcome> = {}): TestOutcome => ({
+const outcome = (
+  slug: string,
+  state: TestOutcome['state'],
+  extra: Partial<TestOutcome> = {},
+): TestOutcome => ({
   slug,
   state,
   message: '',
@@ -39,7 +50,13 @@ function sample(): GradeResult {
     challenge: 'demo',
     categories,
     band: band(categories),
-    sandbox: { mode: 'bwrap', network: 'loopback-only', filesystem: 'read-only outside work dir', user: 'uid 65534', limits: { memoryMb: 1, pids: 1, outputBytes: 1, enforcedBy: [] } },
+    sandbox: {
+      mode: 'bwrap',
+      network: 'loopback-only',
+      filesystem: 'read-only outside work dir',
+      user: 'uid 65534',
+      limits: { memoryMb: 1, pids: 1, outputBytes: 1, enforcedBy: [] },
+    },
     services: {},
     seed: 1,
     phases: [],
@@ -53,14 +70,27 @@ describe('scoring', () => {
     const [a, b, c, d] = sample().tests;
     expect(a).toMatchObject({ score: 5, status: 'passed', output: '' });
     expect(a).not.toHaveProperty('hint');
-    expect(b).toMatchObject({ score: 0, status: 'failed', output: 'Expected: 400\nGot: 500 <html>', hint: 'do B' });
+    expect(b).toMatchObject({
+      score: 0,
+      status: 'failed',
+      output: 'Expected: 400\nGot: 500 <html>',
+      hint: 'do B',
+    });
     expect(c).toMatchObject({ score: 2.5, max_score: 4, status: 'failed', output: 'throughput 0.5×' });
     expect(d).toMatchObject({ score: 0, status: 'failed', output: 'Not run.' });
   });
 
   test('when a test awards more than its points or less than zero, then the award is clamped', () => {
-    const [over] = scoreItems(rubric.slice(0, 1), new Map([['a', outcome('a', 'passed', { awarded: 99 })]]), '');
-    const [under] = scoreItems(rubric.slice(0, 1), new Map([['a', outcome('a', 'passed', { awarded: -3 })]]), '');
+    const [over] = scoreItems(
+      rubric.slice(0, 1),
+      new Map([['a', outcome('a', 'passed', { awarded: 99 })]]),
+      '',
+    );
+    const [under] = scoreItems(
+      rubric.slice(0, 1),
+      new Map([['a', outcome('a', 'passed', { awarded: -3 })]]),
+      '',
+    );
     expect(over!.score).toBe(5);
     expect(under!.score).toBe(0);
   });
@@ -86,7 +116,11 @@ describe('report formats', () => {
   });
 
   test('when written for Exercism (v3), then statuses are pass/fail and failures have messages', () => {
-    const ex = toExercism(sample()) as { version: number; status: string; tests: { status: string; message?: string }[] };
+    const ex = toExercism(sample()) as {
+      version: number;
+      status: string;
+      tests: { status: string; message?: string }[];
+    };
     expect(ex.version).toBe(3);
     expect(ex.status).toBe('fail');
     expect(ex.tests.map((t) => t.status)).toEqual(['pass', 'fail', 'fail', 'fail']);
@@ -94,7 +128,12 @@ describe('report formats', () => {
   });
 
   test('when an error result is written for Exercism, then it is a top-level error with the reason', () => {
-    const r = { ...sample(), status: 'error' as const, reason: 'build failed', candidate: { verdicts: [], outputTail: 'TS2322' } };
+    const r = {
+      ...sample(),
+      status: 'error' as const,
+      reason: 'build failed',
+      candidate: { verdicts: [], outputTail: 'TS2322' },
+    };
     expect(toExercism(r)).toEqual({ version: 3, status: 'error', message: 'build failed\n\nTS2322' });
   });
 

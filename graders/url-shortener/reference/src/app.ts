@@ -115,8 +115,10 @@ export function createApp(deps: Deps) {
   const onError: ErrorRequestHandler = (err, _req, res, _next) => {
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
     const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'body is not valid JSON');
-    if (e.type === 'entity.too.large') return sendError(res, 413, 'payload_too_large', 'body is larger than 16 KB');
+    if (e.type === 'entity.parse.failed')
+      return sendError(res, 400, 'invalid_json', 'body is not valid JSON');
+    if (e.type === 'entity.too.large')
+      return sendError(res, 413, 'payload_too_large', 'body is larger than 16 KB');
     if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
       return sendError(res, e.status, 'bad_request', 'request could not be processed');
     }

@@ -39,7 +39,12 @@ export async function findUrl(pool: pg.Pool, code: string): Promise<UrlRow | nul
 }
 
 /** Insert unless the code exists; null means the code was taken. */
-export async function insertUrl(pool: pg.Pool, code: string, url: string, expiresAt: Date | null): Promise<UrlRow | null> {
+export async function insertUrl(
+  pool: pg.Pool,
+  code: string,
+  url: string,
+  expiresAt: Date | null,
+): Promise<UrlRow | null> {
   const r = await pool.query<UrlRow>({
     name: 'insert-url',
     text: `INSERT INTO urls (code, url, expires_at) VALUES ($1, $2, $3)

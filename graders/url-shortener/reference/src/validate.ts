@@ -11,7 +11,16 @@ export class HttpError extends Error {
 
 const ALIAS = /^[A-Za-z0-9_-]{3,32}$/;
 // Names the service routes itself, now or later; an alias must never shadow one.
-const RESERVED = new Set(['api', 'healthz', 'health', 'metrics', 'static', 'admin', 'favicon.ico', 'robots.txt']);
+const RESERVED = new Set([
+  'api',
+  'healthz',
+  'health',
+  'metrics',
+  'static',
+  'admin',
+  'favicon.ico',
+  'robots.txt',
+]);
 const MAX_URL = 2048;
 
 /** A validated create request. */

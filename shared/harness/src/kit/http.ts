@@ -31,7 +31,8 @@ export function describeExchange(ex: Exchange): string {
     return lines.join('\n');
   }
   lines.push(`Got:      ${ex.status} after ${ex.ms} ms`);
-  for (const h of SHOWN_HEADERS) if (ex.headers[h] !== undefined) lines.push(`          ${h}: ${ex.headers[h]}`);
+  for (const h of SHOWN_HEADERS)
+    if (ex.headers[h] !== undefined) lines.push(`          ${h}: ${ex.headers[h]}`);
   lines.push(`          ${ex.text ? excerpt(ex.text) : '(empty body)'}`);
   return lines.join('\n');
 }
@@ -57,7 +58,10 @@ export class Api {
   ): Promise<Exchange> {
     const sentHeaders: Record<string, string> = { ...opts.headers };
     let sentBody: string | undefined;
-    let req = request(this.baseUrl)[method](path).redirects(0).timeout(opts.timeoutMs ?? 10_000);
+    let req = request(this.baseUrl)
+      [method](path)
+      .redirects(0)
+      .timeout(opts.timeoutMs ?? 10_000);
     if (opts.json !== undefined) {
       sentBody = JSON.stringify(opts.json);
       sentHeaders['content-type'] ??= 'application/json';
@@ -85,11 +89,26 @@ export class Api {
       } catch {
         json = undefined;
       }
-      return { ...base, status: res.status, headers: res.headers as Record<string, string>, text, json, ms: Date.now() - t0 };
+      return {
+        ...base,
+        status: res.status,
+        headers: res.headers as Record<string, string>,
+        text,
+        json,
+        ms: Date.now() - t0,
+      };
     } catch (e) {
       const err = e as Error & { code?: string; timeout?: number; response?: unknown };
       const what = err.timeout ? `no answer within ${err.timeout} ms` : (err.code ?? err.message);
-      return { ...base, status: 0, headers: {}, text: '', json: undefined, ms: Date.now() - t0, networkError: what };
+      return {
+        ...base,
+        status: 0,
+        headers: {},
+        text: '',
+        json: undefined,
+        ms: Date.now() - t0,
+        networkError: what,
+      };
     }
   }
 
@@ -97,7 +116,11 @@ export class Api {
     return this.send('get', path, opts);
   }
 
-  post(path: string, json: unknown, opts: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Exchange> {
+  post(
+    path: string,
+    json: unknown,
+    opts: { headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<Exchange> {
     return this.send('post', path, { ...opts, json });
   }
 

@@ -1,6 +1,6 @@
-export { defineGrader, defineRubric } from './define.ts';
-export { rubricTest, grading, type GradedTestContext } from './rubric-test.ts';
-export { api, Api, type Exchange, ContractError, describeExchange, fail } from './http.ts';
 export { control } from './control.ts';
-export { measureLoad, compareToBaseline, type LoadResult } from './load.ts';
-export { seeded, eventually } from './random.ts';
+export { defineGrader, defineRubric } from './define.ts';
+export { Api, api, ContractError, describeExchange, type Exchange, fail } from './http.ts';
+export { compareToBaseline, type LoadResult, measureLoad } from './load.ts';
+export { eventually, seeded } from './random.ts';
+export { type GradedTestContext, grading, rubricTest } from './rubric-test.ts';

@@ -29,7 +29,8 @@ export async function measureLoad(
     // Every status counts as a "success" for autocannon; we count the wrong ones ourselves.
     expectBody: undefined,
   });
-  const ok = (result.statusCodeStats as Record<string, { count: number }>)[String(opts.expectStatus)]?.count ?? 0;
+  const ok =
+    (result.statusCodeStats as Record<string, { count: number }>)[String(opts.expectStatus)]?.count ?? 0;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,

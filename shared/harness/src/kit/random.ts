@@ -22,7 +22,11 @@ export function seeded(label: string) {
 }
 
 /** Retry `check` until it stops throwing or `timeoutMs` passes; rethrows the last failure. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs: number, intervalMs = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -34,18 +34,25 @@ export async function envServicesAnswer(needs: readonly ServiceName[]): Promise<
 }
 
 /** Which concrete mode `auto` resolves to on this machine (decided before the session starts). */
-export async function resolveServicesMode(mode: ServicesMode, needs: readonly ServiceName[]): Promise<'env' | 'local' | 'docker'> {
+export async function resolveServicesMode(
+  mode: ServicesMode,
+  needs: readonly ServiceName[],
+): Promise<'env' | 'local' | 'docker'> {
   if (mode !== 'auto') return mode;
   if (needs.length === 0) return 'local';
   if (await envServicesAnswer(needs)) return 'env';
   const localOk =
     (!needs.includes('postgres') || findPostgresBin() !== null) &&
-    (!needs.includes('redis') || (await import('node:child_process')).spawnSync('sh', ['-c', 'command -v redis-server']).status === 0);
+    (!needs.includes('redis') ||
+      (await import('node:child_process')).spawnSync('sh', ['-c', 'command -v redis-server']).status === 0);
   if (localOk) return 'local';
   return 'docker';
 }
 
-async function provisionLocal(needs: readonly ServiceName[], ctx: ProvisionContext): Promise<ProvisionedServices> {
+async function provisionLocal(
+  needs: readonly ServiceName[],
+  ctx: ProvisionContext,
+): Promise<ProvisionedServices> {
   const [postgres, redis] = await Promise.all([
     needs.includes('postgres') ? startLocalPostgres(ctx) : undefined,
     needs.includes('redis') ? startLocalRedis(ctx) : undefined,
@@ -104,7 +111,12 @@ async function provisionEnv(needs: readonly ServiceName[]): Promise<ProvisionedS
     };
     await flush();
     const u = new URL(url);
-    out.redis = { host: u.hostname, port: Number(u.port || 6379), url, description: 'redis from REDIS_URL (flushed)' };
+    out.redis = {
+      host: u.hostname,
+      port: Number(u.port || 6379),
+      url,
+      description: 'redis from REDIS_URL (flushed)',
+    };
     stops.push(flush);
   }
   out.stop = async () => {

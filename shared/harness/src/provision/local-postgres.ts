@@ -38,7 +38,9 @@ function serviceUser(): { uid: number; gid: number; name: string } | null {
       // try the next
     }
   }
-  throw new InfraError('running as root, but neither a "postgres" nor a "nobody" user exists to run Postgres');
+  throw new InfraError(
+    'running as root, but neither a "postgres" nor a "nobody" user exists to run Postgres',
+  );
 }
 
 /** tmpfs when the machine has one: fsync-free Postgres on RAM starts fastest. */
@@ -55,7 +57,10 @@ function asUser(user: ReturnType<typeof serviceUser>) {
  * is much cheaper than initdb (~0.7 s), and it is shared by every run on the machine.
  */
 function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string {
-  const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).trim().split(' ').pop();
+  const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' })
+    .trim()
+    .split(' ')
+    .pop();
   const owner = user?.name ?? userInfo().username;
   const dir = join(fastTmpRoot(), `bc-pg-template-${version}-${owner}`);
   if (existsSync(join(dir, 'PG_VERSION'))) return dir;
@@ -123,7 +128,12 @@ export async function startLocalPostgres(
       '-c',
       'shared_buffers=128MB',
     ],
-    { ...asUser(user), env: { ...ctx.markerEnv, PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' },
+    {
+      ...asUser(user),
+      env: { ...ctx.markerEnv, PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: '/',
+    },
   );
   child.stdout?.on('data', (c: Buffer) => log.push(c));
   child.stderr?.on('data', (c: Buffer) => log.push(c));

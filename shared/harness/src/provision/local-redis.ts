@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { Socket } from 'node:net';
+import { join } from 'node:path';
 import { InfraError } from '../errors.ts';
 import { freePort, TailBuffer, waitFor } from '../util.ts';
 import type { ProvisionContext, ServiceEndpoint } from './types.ts';
@@ -30,7 +30,9 @@ function redisBin(): string | null {
 }
 
 /** Start a throwaway Redis (no persistence) on a free port of this network namespace. */
-export async function startLocalRedis(ctx: ProvisionContext): Promise<ServiceEndpoint & { stop(): Promise<void> }> {
+export async function startLocalRedis(
+  ctx: ProvisionContext,
+): Promise<ServiceEndpoint & { stop(): Promise<void> }> {
   const bin = redisBin();
   if (!bin) throw new InfraError('redis-server not found: apt-get install redis-server (or set REDIS_URL)');
   const port = await freePort();
@@ -39,7 +41,20 @@ export async function startLocalRedis(ctx: ProvisionContext): Promise<ServiceEnd
   const log = new TailBuffer(8 * 1024);
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+    ],
     { env: { ...ctx.markerEnv, PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
   );
   child.stdout?.on('data', (c: Buffer) => log.push(c));
@@ -56,7 +71,11 @@ export async function startLocalRedis(ctx: ProvisionContext): Promise<ServiceEnd
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const ready = await waitFor(() => redisPing('127.0.0.1', port), { timeoutMs: 10_000, intervalMs: 20, abort: () => exited });
+  const ready = await waitFor(() => redisPing('127.0.0.1', port), {
+    timeoutMs: 10_000,
+    intervalMs: 20,
+    abort: () => exited,
+  });
   if (!ready) {
     await stop();
     throw new InfraError(`local Redis did not start: ${log.tail(3).replace(/\n/g, ' | ')}`);

@@ -5,7 +5,11 @@ import type { GradeResult } from '../types.ts';
 /** Exercism test-runner interface v3 (https://exercism.org/docs/building/tooling/test-runners/interface). */
 export function toExercism(r: GradeResult): object {
   if (r.status === 'error') {
-    return { version: 3, status: 'error', message: `${r.reason ?? 'Could not be graded.'}\n\n${r.candidate.outputTail}`.trim() };
+    return {
+      version: 3,
+      status: 'error',
+      message: `${r.reason ?? 'Could not be graded.'}\n\n${r.candidate.outputTail}`.trim(),
+    };
   }
   return {
     version: 3,
@@ -13,18 +17,25 @@ export function toExercism(r: GradeResult): object {
     tests: r.tests.map((t) => ({
       name: t.name,
       status: t.status === 'passed' ? 'pass' : 'fail',
-      ...(t.status === 'passed' ? {} : { message: [t.output, t.hint && `Hint: ${t.hint}`].filter(Boolean).join('\n\n') }),
+      ...(t.status === 'passed'
+        ? {}
+        : { message: [t.output, t.hint && `Hint: ${t.hint}`].filter(Boolean).join('\n\n') }),
       ...(t.status === 'passed' && t.output ? { output: t.output } : {}),
     })),
   };
 }
 
 const xml = (s: string): string =>
-  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
-    /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
-    '',
-  );
+  s
+    .replace(
+      /[<>&"']/g,
+      (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+    )
+    .replace(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: XML 1.0 forbids these characters
+      /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g,
+      '',
+    );
 
 /** JUnit XML, one testsuite per category, for CI systems that render it. */
 export function toJunit(r: GradeResult): string {
@@ -62,26 +73,35 @@ export function toJunit(r: GradeResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-const html = (s: string): string => s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
+const html = (s: string): string =>
+  s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 
 const pct = (s: number, m: number): string => (m ? `${Math.round((100 * s) / m)}%` : '–');
 
 /** Markdown ready to post as a PR comment. */
 export function toMarkdown(r: GradeResult): string {
   const out: string[] = [];
-  out.push(`## ${r.challenge}: ${r.score} / ${r.max_score} (${pct(r.score, r.max_score)}) · band: **${r.band}**`, '');
+  out.push(
+    `## ${r.challenge}: ${r.score} / ${r.max_score} (${pct(r.score, r.max_score)}) · band: **${r.band}**`,
+    '',
+  );
   if (r.status === 'error') {
     out.push(`**Could not be graded.** ${r.reason ?? ''}`, '');
-    if (r.candidate.outputTail) out.push('Last lines of output:', '', '```', r.candidate.outputTail, '```', '');
+    if (r.candidate.outputTail)
+      out.push('Last lines of output:', '', '```', r.candidate.outputTail, '```', '');
   }
   out.push('| category | score |', '|---|---|');
-  for (const c of r.categories) out.push(`| ${c.name} | ${c.score} / ${c.max_score} (${pct(c.score, c.max_score)}) |`);
+  for (const c of r.categories)
+    out.push(`| ${c.name} | ${c.score} / ${c.max_score} (${pct(c.score, c.max_score)}) |`);
   out.push('');
   const failed = r.tests.filter((t) => t.status === 'failed');
   if (r.status === 'graded') {
     out.push(failed.length ? '### What lost points' : '### Every rubric item passed', '');
     for (const t of failed) {
-      out.push(`<details><summary>✗ <b>${html(t.name)}</b> — ${t.score}/${t.max_score} (${t.tags[0]})</summary>`, '');
+      out.push(
+        `<details><summary>✗ <b>${html(t.name)}</b> — ${t.score}/${t.max_score} (${t.tags[0]})</summary>`,
+        '',
+      );
       out.push('````', t.output || '(no output)', '````');
       if (t.hint) out.push('', `Hint: ${t.hint}`);
       out.push('', '</details>', '');

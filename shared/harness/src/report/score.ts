@@ -1,11 +1,15 @@
+import type { TestOutcome } from '../runner/vitest.ts';
 import type { Band, CategoryScore, RubricItem, TestResult } from '../types.ts';
 import { CATEGORIES } from '../types.ts';
-import type { TestOutcome } from '../runner/vitest.ts';
 
 const round = (n: number): number => Math.round(n * 100) / 100;
 
 /** One results.json test entry per rubric item, whatever happened to its test. */
-export function scoreItems(rubric: readonly RubricItem[], outcomes: Map<string, TestOutcome>, notRunReason: string): TestResult[] {
+export function scoreItems(
+  rubric: readonly RubricItem[],
+  outcomes: Map<string, TestOutcome>,
+  notRunReason: string,
+): TestResult[] {
   return rubric.map((item) => {
     const o = outcomes.get(item.slug);
     let score = 0;

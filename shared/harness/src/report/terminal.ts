@@ -1,5 +1,5 @@
-import type { GradeResult, RubricItem } from '../types.ts';
 import type { TestOutcome } from '../runner/vitest.ts';
+import type { GradeResult, RubricItem } from '../types.ts';
 
 const tty = process.stderr.isTTY;
 const c = (code: number, s: string): string => (tty ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -30,17 +30,34 @@ export function summaryTable(r: GradeResult, outDir: string): string {
   const lines: string[] = [''];
   if (r.status === 'error') {
     lines.push(c(31, `✗ ${r.challenge}: could not be graded`), `  ${r.reason ?? ''}`);
-    if (r.candidate.outputTail) lines.push('', c(2, r.candidate.outputTail.split('\n').map((l) => `  │ ${l}`).join('\n')));
+    if (r.candidate.outputTail)
+      lines.push(
+        '',
+        c(
+          2,
+          r.candidate.outputTail
+            .split('\n')
+            .map((l) => `  │ ${l}`)
+            .join('\n'),
+        ),
+      );
   }
   lines.push('', `  ${'category'.padEnd(14)} ${'score'.padStart(12)}`);
   for (const cat of r.categories) {
     const ok = cat.score >= cat.max_score;
-    lines.push(`  ${cat.name.padEnd(14)} ${`${cat.score} / ${cat.max_score}`.padStart(12)} ${ok ? c(32, '✓') : ''}`);
+    lines.push(
+      `  ${cat.name.padEnd(14)} ${`${cat.score} / ${cat.max_score}`.padStart(12)} ${ok ? c(32, '✓') : ''}`,
+    );
   }
   lines.push(`  ${'total'.padEnd(14)} ${`${r.score} / ${r.max_score}`.padStart(12)}   band: ${r.band}`);
   for (const v of r.candidate.verdicts) lines.push(c(33, `  ! ${v}`));
   if (r.sandbox.note) lines.push(c(33, `  ! ${r.sandbox.note}`));
   const phases = r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}s`).join(' · ');
-  lines.push('', c(2, `  seed ${r.seed} · ${r.execution_time}s (${phases})`), c(2, `  reports in ${outDir}`), '');
+  lines.push(
+    '',
+    c(2, `  seed ${r.seed} · ${r.execution_time}s (${phases})`),
+    c(2, `  reports in ${outDir}`),
+    '',
+  );
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
 import { startVitest } from 'vitest/node';
-import type { Category, GradingContext, RubricItem } from '../types.ts';
 import type {} from '../kit/rubric-test.ts';
+import type { Category, GradingContext, RubricItem } from '../types.ts';
 
 /** What the reporter learned of one rubric item's test. */
 export interface TestOutcome {
@@ -21,6 +21,7 @@ export type ProgressListener = (item: RubricItem, outcome: TestOutcome) => void;
 
 function cleanMessage(msg: string): string {
   // Strip ANSI colours and Vitest's own "AssertionError:" prefix noise; never include stacks.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes start with ESC
   return msg.replace(/\u001b\[[0-9;]*m/g, '').trim();
 }
 
@@ -81,7 +82,12 @@ export async function runSuite(opts: {
   context: GradingContext;
   testTimeoutMs: number;
   onProgress?: ProgressListener;
-}): Promise<{ outcomes: Map<string, TestOutcome>; strays: string[]; errors: string[]; byCategory: Map<Category, number> }> {
+}): Promise<{
+  outcomes: Map<string, TestOutcome>;
+  strays: string[];
+  errors: string[];
+  byCategory: Map<Category, number>;
+}> {
   const rubric = new Map(opts.rubric.map((r) => [r.slug, r]));
   const reporter = new ScoringReporter(rubric, opts.onProgress);
   const vitest = await startVitest(
@@ -105,7 +111,8 @@ export async function runSuite(opts: {
   );
   await vitest.close();
   const errors = [...reporter.moduleErrors];
-  for (const e of vitest.state.getUnhandledErrors()) errors.push(cleanMessage((e as Error).message ?? String(e)));
+  for (const e of vitest.state.getUnhandledErrors())
+    errors.push(cleanMessage((e as Error).message ?? String(e)));
   // Files test one capability each, so a file's time (set-up included) belongs to its category.
   const byCategory = new Map<Category, number>();
   for (const m of reporter.modules) {

@@ -60,7 +60,10 @@ function v2(name: string, memoryBytes: number, pids: number): Cgroup | null {
   } catch {
     return null;
   }
-  if (!tryWrite(join(dir, 'memory.max'), String(memoryBytes)) || !tryWrite(join(dir, 'pids.max'), String(pids))) {
+  if (
+    !tryWrite(join(dir, 'memory.max'), String(memoryBytes)) ||
+    !tryWrite(join(dir, 'pids.max'), String(pids))
+  ) {
     rmdirSync(dir);
     return null;
   }
@@ -91,7 +94,8 @@ function v1(name: string, memoryBytes: number, pids: number): Cgroup | null {
     return null;
   }
   const ok =
-    tryWrite(join(mem, 'memory.limit_in_bytes'), String(memoryBytes)) && tryWrite(join(pid, 'pids.max'), String(pids));
+    tryWrite(join(mem, 'memory.limit_in_bytes'), String(memoryBytes)) &&
+    tryWrite(join(pid, 'pids.max'), String(pids));
   if (!ok) {
     removeWhenEmpty([mem, pid]);
     return null;
@@ -101,8 +105,7 @@ function v1(name: string, memoryBytes: number, pids: number): Cgroup | null {
     version: 1,
     procsFiles: [join(mem, 'cgroup.procs'), join(pid, 'cgroup.procs')],
     pids: () => readPids(join(pid, 'cgroup.procs')),
-    oomKilled: () =>
-      readNum(join(mem, 'memory.oom_control'), 'oom_kill') > 0,
+    oomKilled: () => readNum(join(mem, 'memory.oom_control'), 'oom_kill') > 0,
     pidsLimitHit: () => readNum(join(pid, 'pids.events'), 'max') > 0,
     destroy: () => removeWhenEmpty([mem, pid]),
   };

@@ -152,6 +152,7 @@ export function listeningPorts(pids: number[]): number[] {
 }
 
 import { readlinkSync } from 'node:fs';
+
 function readlinkSafe(p: string): string | null {
   try {
     return readlinkSync(p);

@@ -25,7 +25,13 @@ function bwrapWorks(runAs: SandboxPlan['runAs']): boolean {
   if (!which('bwrap')) return false;
   const args = [...bwrapArgs('/', [], true), 'true'];
   const r = runAs
-    ? spawnSync('setpriv', [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', 'bwrap', ...args])
+    ? spawnSync('setpriv', [
+        `--reuid=${runAs.uid}`,
+        `--regid=${runAs.gid}`,
+        '--clear-groups',
+        'bwrap',
+        ...args,
+      ])
     : spawnSync('bwrap', args);
   return r.status === 0;
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian machine that has only Node 20 and npm: the system packages
+# grading runs (Postgres and Redis server binaries, bubblewrap), pnpm, and the workspace's
+# dependencies. Quiet when there is nothing to do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v git >/dev/null 2>&1 || need+=(git)
+if ((${#need[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need[*]} (apt-get)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  else
+    echo "setup: missing ${need[*]}: run 'apt-get install ${need[*]}' as root, or set DATABASE_URL and REDIS_URL" >&2
+  fi
+fi
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  echo "setup: installing pnpm (npm)" >&2
+  if ! npm install -g pnpm@12 --silent >/dev/null 2>&1; then
+    # No write access to the global prefix: keep pnpm inside the repo instead.
+    npm install --prefix .tools pnpm@12 --silent >/dev/null
+    export PATH="$PWD/.tools/node_modules/.bin:$PATH"
+  fi
+fi
+
+pnpm install --frozen-lockfile --reporter=silent

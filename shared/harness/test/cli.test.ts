@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+const require = createRequire(import.meta.url);
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+function grade(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', require.resolve('tsx'), cli, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
+}
+
+describe('grade CLI exit codes', () => {
+  test('when the challenge is unknown, then exit 2 with one line naming the known ones', () => {
+    const r = grade('no-such-challenge', 'graders/url-shortener/reference');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('grade: unknown challenge "no-such-challenge" (known: url-shortener)');
+  });
+
+  test('when the submission dir is missing or has no package.json, then exit 2 with one line', () => {
+    const missing = grade('url-shortener', 'does/not/exist');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe('grade: submission directory not found: does/not/exist');
+    const empty = mkdtempSync(join(tmpdir(), 'bc-empty-'));
+    const noPkg = grade('url-shortener', empty);
+    expect(noPkg.code).toBe(2);
+    expect(noPkg.stderr).toMatch(
+      /^grade: no package\.json in .*: a submission is a directory with a package\.json$/,
+    );
+  });
+
+  test('when an option is malformed, then exit 2', () => {
+    const r = grade('url-shortener', 'graders/url-shortener/reference', '--seed', 'soon');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--seed/);
+  });
+
+  test('when the machine cannot provide services, then exit 1 with what to install', () => {
+    const r = grade('url-shortener', 'graders/url-shortener/reference', '--services', 'docker');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^grade: cannot grade on this machine: .*apt-get install postgresql redis-server/,
+    );
+    expect(r.stderr.split('\n')).toHaveLength(1);
+  });
+
+  test('when the score is below --min-score, then exit 3 and all four reports are still written', () => {
+    const out = mkdtempSync(join(tmpdir(), 'bc-out-'));
+    const r = grade(
+      'url-shortener',
+      'challenges/url-shortener',
+      '--min-score',
+      '50',
+      '--out',
+      out,
+      '--quiet',
+      '--seed',
+      '3',
+    );
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/score \d+ is below --min-score 50/);
+    expect(readdirSync(out).sort()).toEqual(['exercism.json', 'junit.xml', 'report.md', 'results.json']);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results).toMatchObject({ status: 'graded', challenge: 'url-shortener', seed: 3, max_score: 100 });
+    expect(r.stdout).toMatch(/total +\d+ \/ 100/);
+    expect(existsSync(join(out, 'report.md'))).toBe(true);
+  });
+});

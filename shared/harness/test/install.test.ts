@@ -1,0 +1,45 @@
+import { cpSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { installDependencies } from '../src/install.ts';
+
+const alternative = fileURLToPath(
+  new URL('../../../graders/url-shortener/fixtures/alternative', import.meta.url),
+);
+const saved = process.env.GRADE_CACHE_DIR;
+
+beforeAll(() => {
+  process.env.GRADE_CACHE_DIR = mkdtempSync(join('/var/tmp', 'bc-cache-test-'));
+});
+afterAll(() => {
+  process.env.GRADE_CACHE_DIR = saved;
+});
+
+describe('dependency install', () => {
+  test('when the same lockfile is installed twice, then the second run reuses the first, read-only tree', async () => {
+    const work = join(mkdtempSync(join(tmpdir(), 'bc-install-')), 'w');
+    cpSync(alternative, work, { recursive: true });
+    const first = await installDependencies(work, { timeoutMs: 120_000 });
+    expect(first).toMatchObject({ manager: 'npm', cached: false });
+    expect(statSync(join(first.nodeModules!, 'pg', 'package.json')).isFile()).toBe(true);
+    const second = await installDependencies(work, { timeoutMs: 120_000 });
+    expect(second).toMatchObject({ manager: 'npm', cached: true, nodeModules: first.nodeModules });
+    if (process.getuid?.() === 0) {
+      // Installed as an unprivileged user, then handed to root: a candidate cannot tamper with it.
+      expect(statSync(join(first.nodeModules!, 'pg', 'package.json')).uid).toBe(0);
+    }
+  });
+
+  test('when a submission has no dependencies, then nothing is installed', async () => {
+    const work = join(mkdtempSync(join(tmpdir(), 'bc-install-')), 'w');
+    cpSync(fileURLToPath(new URL('./fixtures/hostile/net-probe', import.meta.url)), work, {
+      recursive: true,
+    });
+    expect(await installDependencies(work, { timeoutMs: 10_000 })).toMatchObject({
+      manager: 'none',
+      nodeModules: null,
+    });
+  });
+});
