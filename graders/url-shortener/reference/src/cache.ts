@@ -37,12 +37,14 @@ export class Cache {
     }
   }
 
-  /** The hot path in one round trip: the cached URL, and a click counted if it was there. */
+  /**
+   * The hot path in one round trip: the cached URL, and a click counted if it was there. Two plain
+   * commands issued together ride ioredis auto-pipelining into one write, without the cost of a
+   * Pipeline object per request.
+   */
   async hit(code: string): Promise<{ url: string | null } | undefined> {
     return this.guard(async () => {
-      const res = await this.redis.pipeline().get(urlKey(code)).hincrby(PENDING, code, 1).exec();
-      const url = (res?.[0]?.[1] as string | null) ?? null;
-      if (res?.some(([err]) => err)) throw new Error('pipeline failed');
+      const [url] = await Promise.all([this.redis.get(urlKey(code)), this.redis.hincrby(PENDING, code, 1)]);
       return { url };
     });
   }

@@ -9,6 +9,7 @@ const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 20 });
 // Fail fast while Redis is away (no offline queue, short timeouts) so requests fall back to Postgres.
 const redis = new Redis(config.REDIS_URL, {
   enableOfflineQueue: false,
+  enableAutoPipelining: true,
   maxRetriesPerRequest: 0,
   commandTimeout: 250,
   connectTimeout: 500,

@@ -1,0 +1,146 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@bc/harness';
+import { installDependencies } from '@bc/harness/install';
+import { measureLoad } from '@bc/harness/kit/load';
+import { startLocalPostgres } from '@bc/harness/provision/postgres';
+import { startLocalRedis } from '@bc/harness/provision/redis';
+import { median, table } from './stats.ts';
+
+const require = createRequire(import.meta.url);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
+
+/** Servers on core 0, load from this process on core 1, as the environment notes measured. */
+function onCore0(cmd: string, args: string[]): [string, string[]] {
+  return hasTaskset ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
+}
+
+async function waitUp(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`${url} never came up`);
+}
+
+/**
+ * The reference redirect (Redis hit, click counted) against a bare Express handler doing one Redis
+ * GET, alternating rounds in one run on one machine.
+ */
+export async function benchRedirect(
+  challenge: string,
+  opts: { rounds: number; seconds: number; connections: number },
+): Promise<void> {
+  if (challenge !== 'url-shortener') throw new Error('only url-shortener has a redirect benchmark');
+  if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  const ctx = {
+    runDir: mkdtempSync(join(tmpdir(), 'bc-bench-')),
+    markerEnv: { BC_GRADE_RUN: `bench-${process.pid}` },
+  };
+  const [pg, redis] = await Promise.all([startLocalPostgres(ctx), startLocalRedis(ctx)]);
+  const children: ChildProcess[] = [];
+  try {
+    const work = join(ctx.runDir, 'reference');
+    cpSync(join(REPO_ROOT, 'graders', challenge, 'reference'), work, {
+      recursive: true,
+      filter: (p) => !p.endsWith('node_modules') && !p.endsWith('dist'),
+    });
+    const deps = await installDependencies(work, { timeoutMs: 300_000 });
+    symlinkSync(deps.nodeModules!, join(work, 'node_modules'));
+    execFileSync(join(work, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: work });
+    const env = {
+      ...process.env,
+      ...ctx.markerEnv,
+      DATABASE_URL: pg.url,
+      REDIS_URL: redis.url,
+      BASE_URL: 'https://bench.sho.rt',
+      NODE_ENV: 'production',
+    };
+    const start = (port: number, cmd: string, args: string[], cwd: string) => {
+      const [c, a] = onCore0(cmd, args);
+      const child = spawn(c, a, { cwd, env: { ...env, PORT: String(port) }, stdio: 'ignore' });
+      children.push(child);
+      return `http://127.0.0.1:${port}`;
+    };
+    const refUrl = start(18431, process.execPath, ['dist/server.js'], work);
+    const baseScript = join(REPO_ROOT, 'graders', challenge, 'baselines', 'redirect.ts');
+    const baseUrl = start(
+      18432,
+      process.execPath,
+      ['--import', require.resolve('tsx'), baseScript],
+      REPO_ROOT,
+    );
+    await Promise.all([waitUp(`${refUrl}/healthz`), waitUp(`${baseUrl}/healthz`)]);
+
+    const hot: { code: string; url: string }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const url = `https://example.com/bench/${i}?q=${i}`;
+      const res = await fetch(`${refUrl}/api/v1/urls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+      hot.push({ code: ((await res.json()) as { code: string }).code, url });
+    }
+    await fetch(`${baseUrl}/__seed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries(hot.map((h) => [h.code, h.url]))),
+    });
+    const load = (origin: string, seconds: number) =>
+      measureLoad(
+        hot.map((h) => `${origin}/${h.code}`),
+        { durationSec: seconds, connections: opts.connections, expectStatus: 302 },
+      );
+    await load(baseUrl, 2);
+    await load(refUrl, 2);
+    const rows: (string | number)[][] = [];
+    const ref: { rps: number; p99: number }[] = [];
+    const base: { rps: number; p99: number }[] = [];
+    for (let i = 0; i < opts.rounds; i++) {
+      const b = await load(baseUrl, opts.seconds);
+      const r = await load(refUrl, opts.seconds);
+      if (r.unexpected || b.unexpected)
+        throw new Error(`unexpected statuses: reference ${r.unexpected}, baseline ${b.unexpected}`);
+      base.push(b);
+      ref.push(r);
+      rows.push([
+        `round ${i + 1}`,
+        Math.round(b.rps),
+        b.p99,
+        Math.round(r.rps),
+        r.p99,
+        (r.rps / b.rps).toFixed(2),
+        (r.p99 / b.p99).toFixed(2),
+      ]);
+    }
+    const mb = { rps: median(base.map((x) => x.rps)), p99: median(base.map((x) => x.p99)) };
+    const mr = { rps: median(ref.map((x) => x.rps)), p99: median(ref.map((x) => x.p99)) };
+    rows.push([
+      'median',
+      Math.round(mb.rps),
+      mb.p99,
+      Math.round(mr.rps),
+      mr.p99,
+      (mr.rps / mb.rps).toFixed(2),
+      (mr.p99 / mb.p99).toFixed(2),
+    ]);
+    process.stdout.write(
+      `${table(['', 'baseline rps', 'p99 ms', 'reference rps', 'p99 ms', 'rps ratio', 'p99 ratio'], rows)}\n\n` +
+        `reference / (Express + one Redis GET): throughput ${(mr.rps / mb.rps).toFixed(2)}× (target ≥ 0.9×), ` +
+        `p99 ${(mr.p99 / mb.p99).toFixed(2)}× (target ≤ 1.5×); ${opts.connections} connections, ${opts.seconds} s rounds` +
+        `${hasTaskset ? ', servers on core 0, load on core 1' : ''}\n`,
+    );
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    await Promise.all([pg.stop(), redis.stop()]);
+  }
+}
