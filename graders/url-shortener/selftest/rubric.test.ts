@@ -33,7 +33,7 @@ describe('url-shortener rubric', () => {
     const readme = readFileSync(join(graderDir, '../../challenges/url-shortener/README.md'), 'utf8');
     for (const c of CATEGORIES) {
       const points = rubric.filter((r) => r.category === c).reduce((s, r) => s + r.points, 0);
-      expect(readme).toMatch(new RegExp(`\\| ${c} \\| ${points} \\|`));
+      expect(readme).toMatch(new RegExp(`\\|\\s*${c}\\s*\\|\\s*${points}\\s*\\|`));
     }
   });
 });
