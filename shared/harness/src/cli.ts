@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { InfraError, UsageError } from './errors.ts';
+import { InfraError, InterruptedError, UsageError } from './errors.ts';
 import { grade } from './grade.ts';
 import { writeOutputs } from './report/formats.ts';
 import { summaryTable } from './report/terminal.ts';
@@ -70,6 +70,9 @@ try {
   const err = e as Error & { code?: string; exitCode?: number };
   if (err.code?.startsWith('commander.')) {
     code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+  } else if (e instanceof InterruptedError) {
+    process.stderr.write(`grade: ${err.message}; everything it started was stopped\n`);
+    code = e.signal === 'SIGINT' ? 130 : 143;
   } else if (e instanceof UsageError) {
     process.stderr.write(`grade: ${err.message}\n`);
     code = 2;

@@ -22,3 +22,11 @@ export class SubmissionError extends Error {
     super(message);
   }
 }
+
+/** Grading was stopped by a signal (Ctrl-C); everything it started has been cleaned up. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}

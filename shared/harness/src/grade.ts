@@ -13,13 +13,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InfraError, SubmissionError, UsageError } from './errors.ts';
+import { InfraError, InterruptedError, SubmissionError, UsageError } from './errors.ts';
 import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './graders.ts';
 import { installDependencies } from './install.ts';
 import { resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { categoryScores, scoreItems } from './report/score.ts';
 import type { SessionRequest, SessionResult } from './session.ts';
-import { sweepMarker } from './supervisor/proc.ts';
+import { sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, type SandboxPlan } from './supervisor/sandbox.ts';
 import type { GradeResult, PhaseTiming, SandboxReport, Timeouts } from './types.ts';
 import { isRoot, TailBuffer } from './util.ts';
@@ -125,7 +125,9 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const isolatedNet = plan.mode === 'bwrap' && servicesMode === 'local' && netnsAvailable();
   const report = sandboxReport(plan, isolatedNet, limits);
 
-  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  sweepOrphans();
+  // The owner's pid ends the marker, so a later run can tell this run's leftovers from a live run's.
+  const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}-${process.pid}`;
   const markerEnv = { BC_GRADE_RUN: runId };
   const runDir = mkdtempSync(join(runRoot(), 'bc-grade-'));
   // The unprivileged candidate must be able to reach its work dir.
@@ -133,13 +135,11 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const workDir = join(runDir, 'work');
   let cleanupInstall = (): void => {};
   let inner: ReturnType<typeof spawn> | null = null;
+  let interrupted: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals): void => {
+    interrupted = sig;
+    // The session tears itself down on SIGTERM; the finally below sweeps whatever is left.
     inner?.kill('SIGTERM');
-    setTimeout(() => {
-      sweepMarker(runId);
-      rmSync(runDir, { recursive: true, force: true });
-      process.exit(sig === 'SIGINT' ? 130 : 143);
-    }, 3000).unref();
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -191,6 +191,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     } finally {
       phases.push({ name: 'install', ms: Date.now() - t1 });
     }
+    if (interrupted) throw new InterruptedError(interrupted);
     if (plan.runAs) {
       const { spawnSync } = await import('node:child_process');
       spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
@@ -243,6 +244,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     }, timeouts.total);
     const code = await exited;
     clearTimeout(timer);
+    if (interrupted) throw new InterruptedError(interrupted);
     if (code === 0 && existsSync(resultFile)) {
       return finish(JSON.parse(readFileSync(resultFile, 'utf8')) as SessionResult);
     }

@@ -1,4 +1,4 @@
-export { InfraError, SubmissionError, UsageError } from './errors.ts';
+export { InfraError, InterruptedError, SubmissionError, UsageError } from './errors.ts';
 export { type GradeOptions, grade } from './grade.ts';
 export { availableChallenges, graderDirFor, loadGrader, REPO_ROOT } from './graders.ts';
 export { type FaultMode, FaultProxy } from './proxy.ts';

@@ -1,22 +1,25 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { InfraError } from './errors.ts';
 import { runSession, type SessionRequest, writeSessionResult } from './session.ts';
 
 // Entry of the inner grading process (inside the private network namespace when there is one).
 const req = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as SessionRequest;
 let cleanup: (() => Promise<void>) | null = null;
-let exiting = false;
-const bail = async (code: number): Promise<never> => {
-  if (!exiting) {
-    exiting = true;
+let exiting: Promise<void> | null = null;
+const bail = async (code: number): Promise<void> => {
+  // Every caller waits for the one teardown; exiting early would cut it short.
+  exiting ??= (async () => {
     await cleanup?.().catch(() => {});
-  }
-  process.exit(code);
+    if (process.ppid !== parent) rmSync(req.runDir, { recursive: true, force: true });
+    process.exit(code);
+  })();
+  await exiting;
 };
 process.on('SIGTERM', () => void bail(143));
 process.on('SIGINT', () => void bail(130));
 // Node has no PDEATHSIG: if the outer process dies, stop rather than leave services running.
 const parent = process.ppid;
+// Nobody is left to clean up after us then: bail also removes the run dir.
 setInterval(() => {
   if (process.ppid !== parent) void bail(1);
 }, 500).unref();

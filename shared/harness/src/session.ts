@@ -55,10 +55,12 @@ export async function runSession(
     }
   };
   const cleanups: (() => Promise<void>)[] = [];
-  const teardown = async (): Promise<void> => {
-    const fns = cleanups.splice(0).reverse();
-    for (const fn of fns) await fn().catch(() => {});
-  };
+  let tearingDown: Promise<void> | null = null;
+  // One teardown, however many callers (normal end, signal, parent death) ask for it.
+  const teardown = (): Promise<void> =>
+    (tearingDown ??= (async () => {
+      for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
+    })());
   registerCleanup(teardown);
 
   const base: SessionResult = {

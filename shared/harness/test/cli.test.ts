@@ -1,10 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
 
 const require = createRequire(import.meta.url);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -73,5 +75,49 @@ describe('grade CLI exit codes', () => {
     expect(results).toMatchObject({ status: 'graded', challenge: 'url-shortener', seed: 3, max_score: 100 });
     expect(r.stdout).toMatch(/total +\d+ \/ 100/);
     expect(existsSync(join(out, 'report.md'))).toBe(true);
+  });
+});
+
+describe('grading always ends and leaves nothing behind', () => {
+  const start = () =>
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        require.resolve('tsx'),
+        cli,
+        'url-shortener',
+        'graders/url-shortener/reference',
+        '--quiet',
+      ],
+      {
+        cwd: root,
+        stdio: 'ignore',
+      },
+    );
+  const waitForSession = async () => {
+    // Until the candidate's instances run, so there is something to clean up.
+    for (let i = 0; i < 300 && pidsWithCmdline('dist/server.js').length < 2; i++) await sleep(100);
+    expect(pidsWithCmdline('dist/server.js').length).toBeGreaterThanOrEqual(2);
+  };
+  const nothingLeft = async () => {
+    for (let i = 0; i < 100 && pidsWithEnvMarker('BC_GRADE_RUN=').length > 0; i++) await sleep(100);
+    expect(pidsWithEnvMarker('BC_GRADE_RUN=')).toEqual([]);
+  };
+
+  test('when grading is interrupted with Ctrl-C, then it exits 130 and every process it started is gone', async () => {
+    const child = start();
+    await waitForSession();
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(130);
+    await nothingLeft();
+  });
+
+  test('when the grading process itself is killed, then the session notices and cleans up after it', async () => {
+    const child = start();
+    await waitForSession();
+    child.kill('SIGKILL');
+    await nothingLeft();
   });
 });

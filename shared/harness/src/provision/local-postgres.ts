@@ -87,6 +87,20 @@ function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string 
   return dir;
 }
 
+/** Data dirs (on tmpfs: RAM) of runs whose process died without removing them. */
+function removeDeadDataDirs(): void {
+  for (const d of readdirSync(fastTmpRoot())) {
+    const pid = Number(d.match(/^bc-pg-(\d+)-/)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH')
+        rmSync(join(fastTmpRoot(), d), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Start a throwaway Postgres on a free port of this network namespace. */
 export async function startLocalPostgres(
   ctx: ProvisionContext,
@@ -99,6 +113,7 @@ export async function startLocalPostgres(
   }
   const user = serviceUser();
   const template = templateDir(bin, user);
+  removeDeadDataDirs();
   const dataDir = join(fastTmpRoot(), `bc-pg-${process.pid}-${Date.now().toString(36)}`);
   execFileSync('cp', ['-a', template, dataDir]);
   const sockDir = join(dataDir, 'sock');

@@ -160,3 +160,42 @@ function readlinkSafe(p: string): string | null {
     return null;
   }
 }
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Kill processes of grading runs whose owner is gone. Markers read `BC_GRADE_RUN=<id>-<ownerPid>`:
+ * if both harness processes of a run were killed outright, their services would otherwise live
+ * on, so every new run reaps them first. Returns how many were killed.
+ */
+export function sweepOrphans(): number {
+  let killed = 0;
+  const needle = Buffer.from('BC_GRADE_RUN=');
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let env: Buffer;
+    try {
+      env = readFileSync(`/proc/${pid}/environ`);
+    } catch {
+      continue;
+    }
+    const at = env.indexOf(needle);
+    if (at < 0) continue;
+    const end = env.indexOf(0, at);
+    const value = env.subarray(at + needle.length, end < 0 ? undefined : end).toString();
+    const owner = Number(value.split('-').pop());
+    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+      killPids([pid], 'SIGKILL');
+      killed++;
+    }
+  }
+  return killed;
+}
