@@ -57,10 +57,9 @@ function asUser(user: ReturnType<typeof serviceUser>) {
  * is much cheaper than initdb (~0.7 s), and it is shared by every run on the machine.
  */
 function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string {
-  const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' })
-    .trim()
-    .split(' ')
-    .pop();
+  const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).match(
+    /\d+(\.\d+)*/,
+  )?.[0];
   const owner = user?.name ?? userInfo().username;
   const dir = join(fastTmpRoot(), `bc-pg-template-${version}-${owner}`);
   if (existsSync(join(dir, 'PG_VERSION'))) return dir;
@@ -142,6 +141,9 @@ export async function startLocalPostgres(
       'max_connections=300',
       '-c',
       'shared_buffers=128MB',
+      // Segments in the data dir rather than /dev/shm, so even a SIGKILLed server leaks none.
+      '-c',
+      'dynamic_shared_memory_type=mmap',
     ],
     {
       ...asUser(user),
