@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['selftest/**/*.test.ts'],
+    // A grader's hidden suite only runs inside a grading session.
+    exclude: ['selftest/visible-grader/**'],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -2,9 +2,10 @@ import request from 'supertest';
 import { describe, expect, test } from 'vitest';
 
 // The visible part of the grade, run against your running service:
-//   TARGET_URL=http://localhost:3000 BASE_URL=https://sho.rt npm run test:visible
+//   TARGET_URL=http://localhost:3000 TARGET_BASE_URL=https://sho.rt npm run test:visible
+// (the service's BASE_URL is passed as TARGET_BASE_URL: Vitest sets BASE_URL itself.)
 const target = process.env.TARGET_URL ?? 'http://localhost:3000';
-const baseUrl = (process.env.BASE_URL ?? 'https://sho.rt').replace(/\/+$/, '');
+const baseUrl = (process.env.TARGET_BASE_URL ?? 'https://sho.rt').replace(/\/+$/, '');
 const unique = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
 describe('url shortener (visible tests)', () => {

@@ -14,6 +14,17 @@ const require = createRequire(import.meta.url);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
 
+type Point = { rps: number; p99: number };
+const row = (label: string, b: Point, r: Point): (string | number)[] => [
+  label,
+  Math.round(b.rps),
+  b.p99,
+  Math.round(r.rps),
+  r.p99,
+  (r.rps / b.rps).toFixed(2),
+  (r.p99 / b.p99).toFixed(2),
+];
+
 /** Servers on core 0, load from this process on core 1, as the environment notes measured. */
 function onCore0(cmd: string, args: string[]): [string, string[]] {
   return hasTaskset ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
@@ -103,8 +114,8 @@ export async function benchRedirect(
     await load(baseUrl, 2);
     await load(refUrl, 2);
     const rows: (string | number)[][] = [];
-    const ref: { rps: number; p99: number }[] = [];
-    const base: { rps: number; p99: number }[] = [];
+    const ref: Point[] = [];
+    const base: Point[] = [];
     for (let i = 0; i < opts.rounds; i++) {
       const b = await load(baseUrl, opts.seconds);
       const r = await load(refUrl, opts.seconds);
@@ -112,27 +123,11 @@ export async function benchRedirect(
         throw new Error(`unexpected statuses: reference ${r.unexpected}, baseline ${b.unexpected}`);
       base.push(b);
       ref.push(r);
-      rows.push([
-        `round ${i + 1}`,
-        Math.round(b.rps),
-        b.p99,
-        Math.round(r.rps),
-        r.p99,
-        (r.rps / b.rps).toFixed(2),
-        (r.p99 / b.p99).toFixed(2),
-      ]);
+      rows.push(row(`round ${i + 1}`, b, r));
     }
     const mb = { rps: median(base.map((x) => x.rps)), p99: median(base.map((x) => x.p99)) };
     const mr = { rps: median(ref.map((x) => x.rps)), p99: median(ref.map((x) => x.p99)) };
-    rows.push([
-      'median',
-      Math.round(mb.rps),
-      mb.p99,
-      Math.round(mr.rps),
-      mr.p99,
-      (mr.rps / mb.rps).toFixed(2),
-      (mr.p99 / mb.p99).toFixed(2),
-    ]);
+    rows.push(row('median', mb, mr));
     process.stdout.write(
       `${table(['', 'baseline rps', 'p99 ms', 'reference rps', 'p99 ms', 'rps ratio', 'p99 ratio'], rows)}\n\n` +
         `reference / (Express + one Redis GET): throughput ${(mr.rps / mb.rps).toFixed(2)}× (target ≥ 0.9×), ` +
