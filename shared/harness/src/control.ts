@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { InstanceManager } from './instances.ts';
 import type { FaultMode, FaultProxy } from './proxy.ts';
-import { freePort, waitFor } from './util.ts';
+import { freePort, TailBuffer, waitFor } from './util.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -89,15 +89,19 @@ export class ControlServer {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', require.resolve('tsx'), script], {
       env: { ...this.deps.baselineEnv, PORT: String(port), NODE_ENV: 'production' },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Kept for the error below, not shown: the live view is the candidate's.
+    const log = new TailBuffer(8 * 1024);
+    child.stdout?.on('data', (c: Buffer) => log.push(c));
+    child.stderr?.on('data', (c: Buffer) => log.push(c));
     const url = `http://127.0.0.1:${port}`;
     this.baselines.set(name, { url, child });
     const ok = await waitFor(async () => (await fetch(`${url}/healthz`)).ok, {
       timeoutMs: 15_000,
       abort: () => child.exitCode !== null,
     });
-    if (!ok) throw new Error(`baseline ${name} did not start`);
+    if (!ok) throw new Error(`baseline ${name} did not start: ${log.tail(5)}`);
     return url;
   }
 

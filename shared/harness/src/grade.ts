@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -193,7 +194,6 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     }
     if (interrupted) throw new InterruptedError(interrupted);
     if (plan.runAs) {
-      const { spawnSync } = await import('node:child_process');
       spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
     }
 
@@ -213,7 +213,6 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       timeoutOverrides: opts.timeoutOverrides,
     };
     const reqFile = join(runDir, 'session-request.json');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(reqFile, JSON.stringify(req));
     const node = [
       process.execPath,

@@ -124,15 +124,14 @@ export async function installDependencies(
   const root = cacheRoot();
   const entry = join(root, key);
   // Without a lockfile the resolution can change from day to day, so nothing is reused.
-  if (lock && existsSync(join(entry, '.complete'))) {
-    return {
-      manager,
-      nodeModules: join(entry, 'node_modules'),
-      cached: true,
-      ms: Date.now() - started,
-      cleanup: () => {},
-    };
-  }
+  const done = (dir: string, cached: boolean, cleanup = (): void => {}): InstallResult => ({
+    manager,
+    nodeModules: join(dir, 'node_modules'),
+    cached,
+    ms: Date.now() - started,
+    cleanup,
+  });
+  if (lock && existsSync(join(entry, '.complete'))) return done(entry, true);
 
   const asNobody = isRoot();
   const tmp = `${entry}.tmp-${process.pid}-${Date.now()}`;
@@ -198,15 +197,7 @@ export async function installDependencies(
     );
   }
   if (asNobody) chownTree(tmp, 0, 0);
-  if (!lock) {
-    return {
-      manager,
-      nodeModules: join(tmp, 'node_modules'),
-      cached: false,
-      ms: Date.now() - started,
-      cleanup: () => rmSync(tmp, { recursive: true, force: true }),
-    };
-  }
+  if (!lock) return done(tmp, false, () => rmSync(tmp, { recursive: true, force: true }));
   writeFileSync(join(tmp, '.complete'), new Date().toISOString());
   // An entry without .complete is a crashed run's leftover.
   if (existsSync(entry) && !existsSync(join(entry, '.complete')))
@@ -217,11 +208,5 @@ export async function installDependencies(
     // a concurrent run finished the same entry first; theirs is identical
     rmSync(tmp, { recursive: true, force: true });
   }
-  return {
-    manager,
-    nodeModules: join(entry, 'node_modules'),
-    cached: false,
-    ms: Date.now() - started,
-    cleanup: () => {},
-  };
+  return done(entry, false);
 }

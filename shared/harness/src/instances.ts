@@ -46,13 +46,15 @@ export async function runScript(
 ): Promise<{ ms: number; output: TailBuffer }> {
   const started = Date.now();
   mkdirSync(join(rt.workDir, '.home'), { recursive: true });
+  // Compilers need more room than the service they build.
+  const limits = { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 1024) };
   const proc = supervise({
     label: opts.name,
     shellCommand: opts.command,
     cwd: rt.workDir,
     env: candidateEnv(rt, {}),
     sandbox: rt.sandbox,
-    limits: { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 1024) },
+    limits,
     roBinds: roBinds(rt),
     timeoutMs: opts.timeoutMs,
     onOutput: opts.onOutput,
@@ -60,7 +62,7 @@ export async function runScript(
   const exit = await proc.exited;
   if (exit.code !== 0 || exit.killedFor) {
     const why = exit.killedFor
-      ? describeKill(exit.killedFor, { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 1024) })
+      ? describeKill(exit.killedFor, limits)
       : `it exited with code ${exit.code ?? exit.signal}`;
     throw new SubmissionError(
       'build',

@@ -11,7 +11,7 @@ import { band, categoryScores, scoreItems } from './report/score.ts';
 import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
-import type { GradeResult, GradingContext, PhaseTiming, SandboxReport } from './types.ts';
+import type { GradeResult, GradingContext, PhaseTiming, SandboxReport, Timeouts } from './types.ts';
 
 /** What the outer process hands the session (as a JSON file). */
 export interface SessionRequest {
@@ -27,7 +27,7 @@ export interface SessionRequest {
   markerEnv: Record<string, string>;
   live: boolean;
   /** Test-only overrides of the grader's timeouts (hostile fixtures use short ones). */
-  timeoutOverrides?: Partial<ReturnType<typeof timeoutsOf>>;
+  timeoutOverrides?: Partial<Timeouts>;
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -43,8 +44,7 @@ export async function resolveServicesMode(
   if (await envServicesAnswer(needs)) return 'env';
   const localOk =
     (!needs.includes('postgres') || findPostgresBin() !== null) &&
-    (!needs.includes('redis') ||
-      (await import('node:child_process')).spawnSync('sh', ['-c', 'command -v redis-server']).status === 0);
+    (!needs.includes('redis') || spawnSync('sh', ['-c', 'command -v redis-server']).status === 0);
   if (localOk) return 'local';
   return 'docker';
 }

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One row of the process table, read from /proc. */
 export interface ProcInfo {
@@ -150,8 +150,6 @@ export function listeningPorts(pids: number[]): number[] {
   }
   return [...ports].sort((a, b) => a - b);
 }
-
-import { readlinkSync } from 'node:fs';
 
 function readlinkSafe(p: string): string | null {
   try {

@@ -98,7 +98,7 @@ export function supervise(spec: ProcessSpec): Supervised {
 
   const killAll = (reason: KillReason | null): void => {
     if (reason && !killedFor) killedFor = reason;
-    // Freeze-free kill loop: new forks may appear while we kill, so go round until the tree is empty.
+    // New forks may appear while we kill, so go round until the tree is empty.
     for (let i = 0; i < 10; i++) {
       const list = pids();
       if (list.length === 0) break;
