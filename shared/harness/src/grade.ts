@@ -21,7 +21,7 @@ import { resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { categoryScores, scoreItems } from './report/score.ts';
 import type { SessionRequest, SessionResult } from './session.ts';
 import { sweepMarker, sweepOrphans } from './supervisor/proc.ts';
-import { netnsAvailable, planSandbox, type SandboxPlan } from './supervisor/sandbox.ts';
+import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
 import type { GradeResult, PhaseTiming, SandboxReport, Timeouts } from './types.ts';
 import { isRoot, TailBuffer } from './util.ts';
 
@@ -115,7 +115,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     if (live) process.stderr.write(`${s}\n`);
   };
 
-  const plan = planSandbox(opts.sandbox ?? 'auto');
+  const plan = planSandbox(opts.sandbox ?? 'auto', runUid());
   const servicesMode = await resolveServicesMode(opts.services ?? 'auto', def.services);
   if (servicesMode === 'docker') {
     // The seam for the Docker issue: a provider returning the same ProvisionedServices shape.

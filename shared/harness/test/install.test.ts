@@ -43,3 +43,17 @@ describe('dependency install', () => {
     });
   });
 });
+
+describe('dependency install with pnpm', () => {
+  test('when the submission has a pnpm lockfile, then pnpm installs it frozen, as an unprivileged user', async () => {
+    const work = join(mkdtempSync(join(tmpdir(), 'bc-install-')), 'w');
+    cpSync(fileURLToPath(new URL('./fixtures/pnpm-lockfile', import.meta.url)), work, { recursive: true });
+    const r = await installDependencies(work, { timeoutMs: 120_000 });
+    expect(r).toMatchObject({ manager: 'pnpm', cached: false });
+    expect(statSync(join(r.nodeModules!, 'ms', 'package.json')).isFile()).toBe(true);
+    expect(await installDependencies(work, { timeoutMs: 120_000 })).toMatchObject({
+      manager: 'pnpm',
+      cached: true,
+    });
+  });
+});

@@ -7,6 +7,10 @@ declare module 'vitest' {
   }
   export interface TaskMeta {
     slug?: string;
+    points?: number;
+    category?: RubricItem['category'];
+    visibility?: RubricItem['visibility'];
+    hint?: string;
     awarded?: number;
     note?: string;
   }
@@ -38,7 +42,10 @@ export function rubricTest(
 ): void {
   const item = rubric.find((r) => r.slug === slug);
   if (!item) throw new Error(`rubricTest: no rubric item "${slug}"`);
-  test(item.title, { meta: { slug }, timeout: opts.timeout }, async ({ task }) => {
+  const { points, category, visibility, hint } = item;
+  test(item.title, { meta: { slug, points, category, visibility, hint }, timeout: opts.timeout }, async ({
+    task,
+  }) => {
     const meta = task.meta;
     await fn({
       item,

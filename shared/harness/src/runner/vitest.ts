@@ -44,6 +44,10 @@ class ScoringReporter implements Reporter {
       this.strays.push(testCase.fullName);
       return;
     }
+    if (meta.points !== item.points || meta.category !== item.category) {
+      // A test built from another copy of the rubric: its points would silently differ.
+      this.strays.push(`${testCase.fullName} (meta disagrees with rubric item ${slug})`);
+    }
     const result = testCase.result();
     const state = result.state === 'pending' ? 'skipped' : result.state;
     const err = result.state === 'failed' ? result.errors?.[0] : undefined;

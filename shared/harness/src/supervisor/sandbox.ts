@@ -36,9 +36,17 @@ function bwrapWorks(runAs: SandboxPlan['runAs']): boolean {
   return r.status === 0;
 }
 
+/**
+ * A uid of its own for one run's candidate code (above any real account), so that runs on one
+ * machine neither share an RLIMIT_NPROC budget nor can signal each other's processes.
+ */
+export function runUid(): number {
+  return 200_000 + ((process.pid * 7919 + Date.now()) % 800_000);
+}
+
 /** Choose the sandbox for `requested`; throws InfraError when "bwrap" is demanded but unusable. */
-export function planSandbox(requested: 'auto' | 'bwrap' | 'none'): SandboxPlan {
-  const runAs = isRoot() && which('setpriv') ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : null;
+export function planSandbox(requested: 'auto' | 'bwrap' | 'none', uid = SANDBOX_UID): SandboxPlan {
+  const runAs = isRoot() && which('setpriv') ? { uid, gid: uid } : null;
   if (requested === 'none') return { mode: 'none', runAs, note: 'sandbox disabled with --sandbox none' };
   if (bwrapWorks(runAs)) return { mode: 'bwrap', runAs };
   if (requested === 'bwrap') {
