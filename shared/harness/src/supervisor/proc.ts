@@ -6,6 +6,8 @@ export interface ProcInfo {
   ppid: number;
   comm: string;
   rssBytes: number;
+  /** Tasks, as RLIMIT_NPROC and the pids cgroup count them. */
+  threads: number;
 }
 
 const PAGE = 4096;
@@ -19,7 +21,7 @@ function readProc(pid: number): ProcInfo | null {
     const rest = stat.slice(close + 2).split(' ');
     const ppid = Number(rest[1]);
     const rssPages = Number(rest[21]);
-    return { pid, ppid, comm, rssBytes: rssPages * PAGE };
+    return { pid, ppid, comm, rssBytes: rssPages * PAGE, threads: Number(rest[17]) || 1 };
   } catch {
     return null;
   }

@@ -56,7 +56,7 @@ export function describeKill(reason: KillReason, limits: Limits): string {
     case 'memory':
       return `it was killed for using more than ${limits.memoryMb} MB of memory`;
     case 'pids':
-      return `it was killed for running more than ${limits.pids} processes or threads`;
+      return `it hit the limit of ${limits.pids} processes and threads`;
     case 'output':
       return `it was killed for writing more than ${Math.round(limits.outputBytes / 1024)} KB of output`;
     case 'timeout':
@@ -75,7 +75,8 @@ export function supervise(spec: ProcessSpec): Supervised {
     shellCommand: spec.shellCommand,
     roBinds: spec.roBinds,
     cgroupProcs: cgroup?.procsFiles,
-    nproc: spec.limits.pids,
+    // Above the cgroup's limit, so that where there is a cgroup it refuses first and says so.
+    nproc: spec.limits.pids + 8,
   });
   const child: ChildProcess = spawn(cmd.file, cmd.args, {
     cwd: spec.cwd,
@@ -88,6 +89,7 @@ export function supervise(spec: ProcessSpec): Supervised {
   let stopped = false;
   let alive = true;
   let peak = 0;
+  let peakTasks = 0;
   const rootPid = child.pid ?? -1;
 
   const pids = (): number[] => {
@@ -129,9 +131,11 @@ export function supervise(spec: ProcessSpec): Supervised {
     if (cgroup?.pidsLimitHit() && !killedFor) return killAll('pids');
     const tree = processTree(rootPid);
     const rss = tree.reduce((s, p) => s + p.rssBytes, 0);
+    const tasks = tree.reduce((s, p) => s + p.threads, 0);
     peak = Math.max(peak, rss);
+    peakTasks = Math.max(peakTasks, tasks);
     if (rss > spec.limits.memoryMb * 1024 * 1024) return killAll('memory');
-    if (tree.length > spec.limits.pids) return killAll('pids');
+    if (tasks > spec.limits.pids) return killAll('pids');
   }, 200);
   watchdog.unref();
 
@@ -146,7 +150,11 @@ export function supervise(spec: ProcessSpec): Supervised {
       // The root may exit while descendants linger (daemons, ignored SIGHUP): reap them too.
       killAll(null);
       if (cgroup?.oomKilled() && !killedFor) killedFor = 'memory';
-      if (cgroup?.pidsLimitHit() && !killedFor && code !== 0) killedFor = 'pids';
+      // A fork refused at the limit (cgroup, or RLIMIT_NPROC where there is none) usually crashes
+      // the process itself; name the limit rather than just the exit code.
+      const atLimit =
+        cgroup?.pidsLimitHit() || peakTasks >= spec.limits.pids - 2 || /\bEAGAIN\b/.test(output.tail(20));
+      if (atLimit && !killedFor && code !== 0) killedFor = 'pids';
       cgroup?.destroy();
       resolve({ code, signal, killedFor, stopped });
     };
