@@ -152,3 +152,27 @@ describe('broken submissions get a verdict and a score', () => {
     expect(r.candidate.outputTail).toMatch(/segfault in probe handler/);
   });
 });
+
+describe('without the sandbox (--sandbox none), grading still contains and reaps', () => {
+  const gradeUnsandboxed = (name: string) =>
+    grade({
+      challenge: 'hostile',
+      submission: join(fixtures, 'hostile', name),
+      graderDir,
+      seed: 1,
+      sandbox: 'none',
+    });
+
+  test('when a daemon escapes its process group, then it is still reaped and the report says the run was unsandboxed', async () => {
+    const r = await gradeUnsandboxed('daemon-escape');
+    expect(r.status).toBe('graded');
+    expect(r.sandbox).toMatchObject({ mode: 'none', network: 'host', filesystem: 'unrestricted' });
+    expect(r.sandbox.note).toMatch(/sandbox disabled/);
+    expect(pidsWithCmdline('bc-hostile-daemon-escape')).toEqual([]);
+  });
+
+  test('when a submission forks without bound, then the verdict names the process limit', async () => {
+    const r = await gradeUnsandboxed('fork-bomb');
+    expect(r.reason).toMatch(/it hit the limit of 64 processes and threads/);
+  });
+});
