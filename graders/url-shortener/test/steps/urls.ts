@@ -1,4 +1,12 @@
-import { type Api, describeExchange, type Exchange, eventually, fail, grading } from '@bc/harness/kit';
+import {
+  type Api,
+  ContractError,
+  describeExchange,
+  type Exchange,
+  eventually,
+  fail,
+  grading,
+} from '@bc/harness/kit';
 
 /** The candidate's BASE_URL for this run. */
 export const baseUrl = (): string => grading().env.BASE_URL!.replace(/\/+$/, '');
@@ -45,7 +53,15 @@ export async function create(
   api: Api,
   body: { url: string; alias?: string; expiresAt?: string },
 ): Promise<Created> {
-  return expectCreated(await api.post('/api/v1/urls', body), body);
+  try {
+    return expectCreated(await api.post('/api/v1/urls', body), body);
+  } catch (e) {
+    if (!(e instanceof ContractError)) throw e;
+    // Say it was the set-up, so the candidate fixes creation rather than hunting in this behaviour.
+    throw new ContractError(
+      `Set-up failed: creating a short URL to test this with did not work.\n${e.message}`,
+    );
+  }
 }
 
 /** Assert `ex` is a 302 to exactly `url`. */
