@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -20,7 +21,7 @@ import { installDependencies } from './install.ts';
 import { resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { categoryScores, scoreItems } from './report/score.ts';
 import type { SessionRequest, SessionResult } from './session.ts';
-import { sweepMarker, sweepOrphans } from './supervisor/proc.ts';
+import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
 import type { GradeResult, PhaseTiming, SandboxReport, Timeouts } from './types.ts';
 import { isRoot, TailBuffer } from './util.ts';
@@ -81,6 +82,29 @@ function runRoot(): string {
   return root;
 }
 
+/** Run dirs left by runs whose harness was killed outright (their request names the owner pid). */
+function removeDeadRunDirs(root: string): void {
+  for (const d of readdirSync(root)) {
+    if (!d.startsWith('bc-grade-')) continue;
+    try {
+      const req = JSON.parse(readFileSync(join(root, d, 'session-request.json'), 'utf8')) as SessionRequest;
+      const owner = Number(req.markerEnv.BC_GRADE_RUN?.split('-').pop());
+      if (owner > 0 && !isAlive(owner)) rmSync(join(root, d), { recursive: true, force: true });
+    } catch {
+      // no request yet (a live run installing) or not ours: leave it
+    }
+  }
+}
+
+/**
+ * Reap what runs killed outright left behind: their processes (services outlive a SIGKILLed
+ * harness) and their run dirs. Every run does this first.
+ */
+export function reapDeadRuns(): void {
+  sweepOrphans();
+  removeDeadRunDirs(runRoot());
+}
+
 /** Copy a submission into the run's work dir, leaving out what must be rebuilt or is ours. */
 function copySubmission(src: string, dest: string): void {
   cpSync(src, dest, {
@@ -126,7 +150,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const isolatedNet = plan.mode === 'bwrap' && servicesMode === 'local' && netnsAvailable();
   const report = sandboxReport(plan, isolatedNet, limits);
 
-  sweepOrphans();
+  reapDeadRuns();
   // The owner's pid ends the marker, so a later run can tell this run's leftovers from a live run's.
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}-${process.pid}`;
   const markerEnv = { BC_GRADE_RUN: runId };

@@ -2,11 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+import { reapDeadRuns } from '../src/grade.ts';
+import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
 
 const require = createRequire(import.meta.url);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -112,6 +113,26 @@ describe('grading always ends and leaves nothing behind', () => {
     const code = await new Promise((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(130);
     await nothingLeft();
+  });
+
+  test('when both grading processes are killed outright, then the next run reaps what they left', async () => {
+    const child = start();
+    await waitForSession();
+    const session = pidsWithCmdline('session-main.ts');
+    expect(session.length).toBeGreaterThan(0);
+    // The session's last argument is its request file, inside the run dir.
+    const args = readFileSync(`/proc/${session[0]}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const runDir = dirname(args.at(-1)!);
+    expect(existsSync(runDir)).toBe(true);
+    child.kill('SIGKILL');
+    killPids(session, 'SIGKILL');
+    await sleep(300);
+    // Postgres and Redis outlive both: nothing of this run is left to stop them…
+    expect(pidsWithEnvMarker('BC_GRADE_RUN=').length).toBeGreaterThan(0);
+    // …until any later run starts, finds their owner gone, and reaps them.
+    reapDeadRuns();
+    await nothingLeft();
+    expect(existsSync(runDir)).toBe(false);
   });
 
   test('when the grading process itself is killed, then the session notices and cleans up after it', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ beforeAll(() => {
   process.env.GRADE_CACHE_DIR = mkdtempSync(join('/var/tmp', 'bc-cache-test-'));
 });
 afterAll(() => {
+  rmSync(process.env.GRADE_CACHE_DIR!, { recursive: true, force: true });
   process.env.GRADE_CACHE_DIR = saved;
 });
 

@@ -28,6 +28,8 @@ describe('local provisioning', () => {
 
   test('when Redis is provisioned, then it answers, is empty, and is gone after stop', async () => {
     const r = await startLocalRedis(ctx('redis-a'));
+    // The final sweep finds processes by this marker: Redis must not hide it.
+    expect(pidsWithEnvMarker('BC_GRADE_RUN=redis-a')).toHaveLength(1);
     const client = new Redis(r.url);
     expect(await client.dbsize()).toBe(0);
     await client.set('k', 'v');

@@ -52,6 +52,10 @@ export async function startLocalRedis(
       'no',
       '--dir',
       dir,
+      // Redis rewrites its process title over its environment, which would hide the run's
+      // marker from the final sweep.
+      '--set-proc-title',
+      'no',
       '--daemonize',
       'no',
     ],

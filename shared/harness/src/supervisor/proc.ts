@@ -161,7 +161,8 @@ function readlinkSafe(p: string): string | null {
   }
 }
 
-const alive = (pid: number): boolean => {
+/** True while `pid` exists (ours to signal or not). */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;
@@ -192,7 +193,7 @@ export function sweepOrphans(): number {
     const end = env.indexOf(0, at);
     const value = env.subarray(at + needle.length, end < 0 ? undefined : end).toString();
     const owner = Number(value.split('-').pop());
-    if (Number.isInteger(owner) && owner > 0 && !alive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && !isAlive(owner)) {
       killPids([pid], 'SIGKILL');
       killed++;
     }
