@@ -82,16 +82,15 @@ function runRoot(): string {
   return root;
 }
 
-/** Run dirs left by runs whose harness was killed outright (their request names the owner pid). */
+/** Run dirs left by runs whose harness was killed outright (each dir names its owner pid). */
 function removeDeadRunDirs(root: string): void {
   for (const d of readdirSync(root)) {
     if (!d.startsWith('bc-grade-')) continue;
     try {
-      const req = JSON.parse(readFileSync(join(root, d, 'session-request.json'), 'utf8')) as SessionRequest;
-      const owner = Number(req.markerEnv.BC_GRADE_RUN?.split('-').pop());
+      const owner = Number(readFileSync(join(root, d, 'owner'), 'utf8'));
       if (owner > 0 && !isAlive(owner)) rmSync(join(root, d), { recursive: true, force: true });
     } catch {
-      // no request yet (a live run installing) or not ours: leave it
+      // not ours, or being created right now: leave it
     }
   }
 }
@@ -155,6 +154,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}-${process.pid}`;
   const markerEnv = { BC_GRADE_RUN: runId };
   const runDir = mkdtempSync(join(runRoot(), 'bc-grade-'));
+  writeFileSync(join(runDir, 'owner'), String(process.pid));
   // The unprivileged candidate must be able to reach its work dir.
   chmodSync(runDir, 0o755);
   const workDir = join(runDir, 'work');
