@@ -19,7 +19,7 @@ import { InfraError, InterruptedError, SubmissionError, UsageError } from './err
 import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './graders.ts';
 import { installDependencies } from './install.ts';
 import { resolveServicesMode, type ServicesMode } from './provision/index.ts';
-import { categoryScores, scoreItems } from './report/score.ts';
+import { scoreRun } from './report/score.ts';
 import type { SessionRequest, SessionResult } from './session.ts';
 import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
@@ -175,24 +175,18 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     execution_time: Math.round((Date.now() - started) / 100) / 10,
     harness: harnessInfo(),
   });
-  const errorResult = (reason: string, outputTail = ''): GradeResult => {
-    const tests = scoreItems(def.rubric, new Map(), `Not run: ${reason}`);
-    return finish({
-      score: 0,
-      max_score: def.rubric.reduce((s, r) => s + r.points, 0),
-      tests,
+  const errorResult = (reason: string, outputTail = ''): GradeResult =>
+    finish({
+      ...scoreRun(def.rubric, new Map(), `Not run: ${reason}`),
       status: 'error',
       reason,
       challenge: def.slug,
-      categories: categoryScores(tests),
-      band: 'none',
       sandbox: report,
       services: {},
       seed,
       phases: [],
       candidate: { verdicts: [], outputTail },
     });
-  };
 
   try {
     say(

@@ -7,7 +7,7 @@ import { readPackageJson } from './install.ts';
 import { type CandidateRuntime, InstanceManager, runScript } from './instances.ts';
 import { type ProvisionedServices, provision } from './provision/index.ts';
 import { FaultProxy } from './proxy.ts';
-import { band, categoryScores, scoreItems } from './report/score.ts';
+import { scoreRun } from './report/score.ts';
 import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
@@ -63,19 +63,12 @@ export async function runSession(
     })());
   registerCleanup(teardown);
 
-  const base: SessionResult = {
-    score: 0,
-    max_score: def.rubric.reduce((s, r) => s + r.points, 0),
-    tests: [],
-    status: 'graded',
+  const base = {
     challenge: def.slug,
-    categories: [],
-    band: 'none',
     sandbox: req.sandboxReport,
-    services: {},
+    services: {} as Record<string, string>,
     seed: req.seed,
     phases,
-    candidate: { verdicts: [], outputTail: '' },
   };
   const log = (s: string): void => {
     if (req.live) process.stderr.write(`${s}\n`);
@@ -182,32 +175,21 @@ export async function runSession(
       );
     }
     const deaths = manager.verdicts.filter((v) => v.includes('died'));
-    const tests = scoreItems(
-      def.rubric,
-      suite.outcomes,
-      deaths.length ? `Not run: ${deaths[0]}` : 'Not run.',
-    );
-    const categories = categoryScores(tests);
-    const score = Math.round(tests.reduce((s, t) => s + t.score, 0) * 100) / 100;
     await timed('teardown', teardown);
     return {
       ...base,
-      score,
-      tests,
-      categories,
-      band: band(categories),
+      ...scoreRun(def.rubric, suite.outcomes, deaths.length ? `Not run: ${deaths[0]}` : 'Not run.'),
+      status: 'graded',
       candidate: { verdicts: [...manager.verdicts], outputTail: manager.output.tail(30) },
     };
   } catch (e) {
     await timed('teardown', teardown);
     if (!(e instanceof SubmissionError)) throw e;
-    const tests = scoreItems(def.rubric, new Map(), `Not run: ${e.message}`);
     return {
       ...base,
+      ...scoreRun(def.rubric, new Map(), `Not run: ${e.message}`),
       status: 'error',
       reason: e.message,
-      tests,
-      categories: categoryScores(tests),
       candidate: {
         verdicts: instances?.verdicts ?? [],
         outputTail: e.outputTail || instances?.output.tail(30) || buildTail,

@@ -1,5 +1,5 @@
 import type { TestOutcome } from '../runner/vitest.ts';
-import type { Band, CategoryScore, RubricItem, TestResult } from '../types.ts';
+import type { Band, CategoryScore, GradeResult, RubricItem, TestResult } from '../types.ts';
 import { CATEGORIES } from '../types.ts';
 
 const round = (n: number): number => Math.round(n * 100) / 100;
@@ -63,4 +63,21 @@ export function band(categories: CategoryScore[]): Band {
   if (!passes(get('robustness')) || !passes(get('security'))) return 'junior';
   if (!passes(get('concurrency')) || !passes(get('resilience')) || !passes(get('performance'))) return 'mid';
   return 'senior';
+}
+
+/** Every score field of a result, from the rubric and the outcomes there were (none for an error). */
+export function scoreRun(
+  rubric: readonly RubricItem[],
+  outcomes: Map<string, TestOutcome>,
+  notRunReason: string,
+): Pick<GradeResult, 'score' | 'max_score' | 'tests' | 'categories' | 'band'> {
+  const tests = scoreItems(rubric, outcomes, notRunReason);
+  const categories = categoryScores(tests);
+  return {
+    score: round(tests.reduce((s, t) => s + t.score, 0)),
+    max_score: rubric.reduce((s, r) => s + r.points, 0),
+    tests,
+    categories,
+    band: band(categories),
+  };
 }
