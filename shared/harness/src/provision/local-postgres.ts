@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { InfraError } from '../errors.ts';
+import { isAlive } from '../supervisor/proc.ts';
 import { freePort, isRoot, TailBuffer, waitFor } from '../util.ts';
 import type { ProvisionContext, ServiceEndpoint } from './types.ts';
 
@@ -91,12 +92,7 @@ function removeDeadDataDirs(): void {
   for (const d of readdirSync(fastTmpRoot())) {
     const pid = Number(d.match(/^bc-pg-(\d+)-/)?.[1]);
     if (!pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH')
-        rmSync(join(fastTmpRoot(), d), { recursive: true, force: true });
-    }
+    if (!isAlive(pid)) rmSync(join(fastTmpRoot(), d), { recursive: true, force: true });
   }
 }
 

@@ -60,36 +60,27 @@ export function processTree(root: number, table = processTable()): ProcInfo[] {
   return out;
 }
 
-/** Pids whose initial environment carries `marker` (our last-resort sweep for escaped processes). */
-export function pidsWithEnvMarker(marker: string): number[] {
-  const out: number[] = [];
-  const needle = Buffer.from(marker);
+/** `/proc/<pid>/<file>` of every process but this one, where it can be read. */
+function* procFiles(file: 'environ' | 'cmdline'): Generator<[number, Buffer]> {
   for (const name of readdirSync('/proc')) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${pid}/environ`).includes(needle)) out.push(pid);
+      yield [pid, readFileSync(`/proc/${pid}/${file}`)];
     } catch {
       // gone, or not ours to read
     }
   }
-  return out;
 }
 
+const pidsWhose = (file: 'environ' | 'cmdline', needle: string): number[] =>
+  [...procFiles(file)].filter(([, text]) => text.includes(needle)).map(([pid]) => pid);
+
+/** Pids whose initial environment carries `marker` (our last-resort sweep for escaped processes). */
+export const pidsWithEnvMarker = (marker: string): number[] => pidsWhose('environ', marker);
+
 /** Pids whose command line contains `needle`. */
-export function pidsWithCmdline(needle: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle)) out.push(pid);
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+export const pidsWithCmdline = (needle: string): number[] => pidsWhose('cmdline', needle);
 
 export function killPids(pids: Iterable<number>, signal: NodeJS.Signals): void {
   for (const pid of pids) {
@@ -124,13 +115,8 @@ export function listeningPorts(pids: number[]): number[] {
       continue;
     }
     for (const fd of fds) {
-      try {
-        const link = readlinkSafe(`/proc/${pid}/fd/${fd}`);
-        const m = link?.match(/^socket:\[(\d+)\]$/);
-        if (m?.[1]) inodes.add(m[1]);
-      } catch {
-        // raced
-      }
+      const m = readlinkSafe(`/proc/${pid}/fd/${fd}`)?.match(/^socket:\[(\d+)\]$/);
+      if (m?.[1]) inodes.add(m[1]);
     }
   }
   const ports = new Set<number>();
@@ -179,15 +165,7 @@ export const isAlive = (pid: number): boolean => {
 export function sweepOrphans(): number {
   let killed = 0;
   const needle = Buffer.from('BC_GRADE_RUN=');
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    let env: Buffer;
-    try {
-      env = readFileSync(`/proc/${pid}/environ`);
-    } catch {
-      continue;
-    }
+  for (const [pid, env] of procFiles('environ')) {
     const at = env.indexOf(needle);
     if (at < 0) continue;
     const end = env.indexOf(0, at);
