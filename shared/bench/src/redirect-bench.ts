@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
 import { installDependencies } from '@bc/harness/install';
-import { measureLoad } from '@bc/harness/kit/load';
+import { compareToBaseline } from '@bc/harness/kit/load';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
 import { startLocalRedis } from '@bc/harness/provision/redis';
+import { waitFor } from '@bc/harness/util';
 import { median, table } from './stats.ts';
 
 const require = createRequire(import.meta.url);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
 
 type Point = { rps: number; p99: number };
@@ -31,15 +31,8 @@ function onCore0(cmd: string, args: string[]): [string, string[]] {
 }
 
 async function waitUp(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not yet
-    }
-    await sleep(50);
-  }
-  throw new Error(`${url} never came up`);
+  if (!(await waitFor(async () => (await fetch(url)).ok, { timeoutMs: 10_000 })))
+    throw new Error(`${url} never came up`);
 }
 
 /**
@@ -106,25 +99,26 @@ export async function benchRedirect(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(Object.fromEntries(hot.map((h) => [h.code, h.url]))),
     });
-    const load = (origin: string, seconds: number) =>
-      measureLoad(
-        hot.map((h) => `${origin}/${h.code}`),
-        { durationSec: seconds, connections: opts.connections, expectStatus: 302 },
+    const { rounds } = await compareToBaseline(
+      hot.map((h) => `${refUrl}/${h.code}`),
+      hot.map((h) => `${baseUrl}/${h.code}`),
+      {
+        rounds: opts.rounds,
+        durationSec: opts.seconds,
+        connections: opts.connections,
+        expectStatus: 302,
+        warmupSec: 2,
+      },
+    );
+    const wrong = rounds.find((r) => r.candidate.unexpected || r.baseline.unexpected);
+    if (wrong) {
+      throw new Error(
+        `unexpected statuses: reference ${wrong.candidate.unexpected}, baseline ${wrong.baseline.unexpected}`,
       );
-    await load(baseUrl, 2);
-    await load(refUrl, 2);
-    const rows: (string | number)[][] = [];
-    const ref: Point[] = [];
-    const base: Point[] = [];
-    for (let i = 0; i < opts.rounds; i++) {
-      const b = await load(baseUrl, opts.seconds);
-      const r = await load(refUrl, opts.seconds);
-      if (r.unexpected || b.unexpected)
-        throw new Error(`unexpected statuses: reference ${r.unexpected}, baseline ${b.unexpected}`);
-      base.push(b);
-      ref.push(r);
-      rows.push(row(`round ${i + 1}`, b, r));
     }
+    const rows = rounds.map((r, i) => row(`round ${i + 1}`, r.baseline, r.candidate));
+    const base: Point[] = rounds.map((r) => r.baseline);
+    const ref: Point[] = rounds.map((r) => r.candidate);
     const mb = { rps: median(base.map((x) => x.rps)), p99: median(base.map((x) => x.p99)) };
     const mr = { rps: median(ref.map((x) => x.rps)), p99: median(ref.map((x) => x.p99)) };
     rows.push(row('median', mb, mr));

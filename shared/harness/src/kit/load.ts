@@ -46,11 +46,24 @@ export async function measureLoad(
 export async function compareToBaseline(
   candidate: string[],
   baseline: string[],
-  opts: { rounds: number; durationSec: number; connections: number; expectStatus: number },
-): Promise<{ candidate: LoadResult; baseline: LoadResult; throughputRatio: number; p99Ratio: number }> {
+  opts: {
+    rounds: number;
+    durationSec: number;
+    connections: number;
+    expectStatus: number;
+    warmupSec?: number;
+  },
+): Promise<{
+  candidate: LoadResult;
+  baseline: LoadResult;
+  throughputRatio: number;
+  p99Ratio: number;
+  /** Every measured round, in order, for callers that aggregate differently. */
+  rounds: { candidate: LoadResult; baseline: LoadResult }[];
+}> {
   // Warm-up: JIT, connection pools and caches of both sides.
-  await measureLoad(baseline, { ...opts, durationSec: 1 });
-  await measureLoad(candidate, { ...opts, durationSec: 1 });
+  await measureLoad(baseline, { ...opts, durationSec: opts.warmupSec ?? 1 });
+  await measureLoad(candidate, { ...opts, durationSec: opts.warmupSec ?? 1 });
   const c: LoadResult[] = [];
   const b: LoadResult[] = [];
   for (let i = 0; i < opts.rounds; i++) {
@@ -66,5 +79,6 @@ export async function compareToBaseline(
     baseline: bb,
     throughputRatio: bb.rps > 0 ? bc.rps / bb.rps : 0,
     p99Ratio: bestP99(b) > 0 ? bestP99(c) / bestP99(b) : Number.POSITIVE_INFINITY,
+    rounds: c.map((candidate, i) => ({ candidate, baseline: b[i]! })),
   };
 }
