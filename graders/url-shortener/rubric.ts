@@ -1,15 +1,20 @@
 import { defineRubric } from '@bc/harness/kit';
 
-/** The URL shortener rubric: stable slugs (results are keyed by them), 100 points in all. */
+/**
+ * The URL shortener rubric: stable slugs (results are keyed by them), 100 points in all. `rules`
+ * are the README rules (R1…) each item grades; the self-test checks they cover each other.
+ */
 export const rubric = defineRubric([
-  // correctness — 38
+  // correctness — 36
   {
     slug: 'create-short-url',
-    title: 'when a valid URL is posted, then 201 returns code, shortUrl under BASE_URL, url and expiresAt',
+    title:
+      'when a valid URL is posted, then 201 returns code, shortUrl under BASE_URL, url exactly as sent and expiresAt',
     points: 5,
     category: 'correctness',
     visibility: 'visible',
-    hint: 'Answer 201 with {code, shortUrl, url, expiresAt}; shortUrl is BASE_URL + "/" + code, expiresAt is null when none was given.',
+    hint: 'Answer 201 with {code, shortUrl, url, expiresAt}; shortUrl is BASE_URL + "/" + code; url is the string you received, not a parsed and re-serialised URL.',
+    rules: ['R7'],
   },
   {
     slug: 'redirect-exact-location',
@@ -18,14 +23,16 @@ export const rubric = defineRubric([
     category: 'correctness',
     visibility: 'visible',
     hint: 'Use 302 (not 301: browsers cache 301 forever) and put the URL in Location exactly as it was submitted, query and fragment included.',
+    rules: ['R8'],
   },
   {
     slug: 'unknown-code-404',
-    title: 'when an unknown code is requested, then 404 with the error JSON',
+    title: 'when an unknown code is requested, then 404',
     points: 3,
     category: 'correctness',
     visibility: 'hidden',
-    hint: 'Unknown codes answer 404 with {"error": {"code", "message"}}.',
+    hint: 'Unknown codes answer 404.',
+    rules: ['R9'],
   },
   {
     slug: 'custom-alias',
@@ -34,46 +41,62 @@ export const rubric = defineRubric([
     category: 'correctness',
     visibility: 'hidden',
     hint: 'An alias of 3–32 characters of [A-Za-z0-9_-] is used as the code itself.',
+    rules: ['R4'],
   },
   {
     slug: 'alias-conflict-409',
-    title: 'when an alias is taken, then 409 and the first target is unchanged',
+    title: 'when an alias is taken, then 409 and the first link is unchanged, in redirects and in stats',
     points: 4,
     category: 'correctness',
     visibility: 'hidden',
-    hint: 'A second create with a taken alias answers 409 and must not overwrite the first URL.',
+    hint: 'A second create with a taken alias answers 409 and must not overwrite the first URL (nor its cached copy).',
+    rules: ['R5'],
   },
   {
     slug: 'alias-validation',
     title: 'when an alias is malformed or reserved, then 400',
-    points: 4,
+    points: 3,
     category: 'correctness',
     visibility: 'hidden',
     hint: 'Check length (3–32), characters ([A-Za-z0-9_-]) and reserved route names such as api and healthz.',
+    rules: ['R4'],
   },
   {
     slug: 'url-validation',
     title: 'when the URL is not an absolute http(s) URL of at most 2048 characters, then 400',
-    points: 4,
+    points: 3,
     category: 'correctness',
     visibility: 'hidden',
     hint: 'Parse the URL; require http or https, a host, and at most 2048 characters (2048 itself is allowed).',
+    rules: ['R1'],
   },
   {
     slug: 'expiry-410',
-    title: 'when a link has expired, then 410; before that it redirects; a past expiresAt is refused',
-    points: 5,
+    title: 'when a link has expired, then 410 on every instance; before that it redirects',
+    points: 3,
     category: 'correctness',
     visibility: 'hidden',
-    hint: 'Store expiresAt; answer 410 once it has passed (also when the mapping is cached), and reject an expiresAt in the past with 400.',
+    hint: 'Store expiresAt and answer 410 once it has passed, also when the mapping is cached.',
+    rules: ['R6'],
+  },
+  {
+    slug: 'expires-at-in-past-400',
+    title: 'when expiresAt is in the past or not a date-time, then 400',
+    points: 2,
+    category: 'correctness',
+    visibility: 'hidden',
+    hint: 'Reject an expiresAt that is not in the future.',
+    rules: ['R6'],
   },
   {
     slug: 'stats',
-    title: 'when stats are requested, then code, url, clicks, createdAt and expiresAt are returned',
+    title:
+      'when stats are requested, then code, url, createdAt, expiresAt and clicks from every instance within 2 s are returned',
     points: 4,
     category: 'correctness',
     visibility: 'hidden',
-    hint: 'GET /api/v1/urls/:code/stats answers {code, url, clicks, createdAt, expiresAt}; unknown codes 404.',
+    hint: 'GET /api/v1/urls/:code/stats answers {code, url, clicks, createdAt, expiresAt}; clicks served by any instance show within 2 s.',
+    rules: ['R10'],
   },
   // robustness — 12
   {
@@ -83,6 +106,7 @@ export const rubric = defineRubric([
     category: 'robustness',
     visibility: 'hidden',
     hint: 'Turn JSON parse failures into 400 {"error": {...}} in your error handler, never a 500 or an HTML page.',
+    rules: ['R14', 'R16'],
   },
   {
     slug: 'wrong-types-400',
@@ -91,74 +115,94 @@ export const rubric = defineRubric([
     category: 'robustness',
     visibility: 'hidden',
     hint: 'Validate types before use: url must be a string, alias a string, expiresAt an ISO date-time string, the body an object.',
+    rules: ['R14', 'R16'],
   },
   {
-    slug: 'oversized-body-4xx',
-    title: 'when the body is oversized, then a 4xx error JSON and the service stays up',
+    slug: 'oversized-body-413',
+    title: 'when a valid request is padded past 64 KB, then 413 with the error JSON and the service stays up',
     points: 3,
     category: 'robustness',
     visibility: 'hidden',
-    hint: 'Limit the body size and answer 413 (or 400) with the error JSON.',
+    hint: 'Limit the body size (bodies up to 8 KB must pass) and answer 413 with the error JSON.',
+    rules: ['R15', 'R16'],
   },
   {
     slug: 'unknown-route-json-404',
-    title: 'when an unknown API route is called, then 404/405 with the error JSON',
+    title: 'when an unknown API route is called, then 404 with the error JSON',
     points: 3,
     category: 'robustness',
     visibility: 'hidden',
     hint: 'Add a JSON 404 handler at the end of the middleware chain.',
+    rules: ['R9', 'R16'],
   },
   // security — 10
   {
     slug: 'dangerous-schemes-rejected',
-    title: 'when the target is javascript:, data: or file:, then 400',
+    title:
+      'when the target is javascript:, data:, file: or another non-http scheme, with or without a host, then 400',
     points: 5,
     category: 'security',
     visibility: 'hidden',
-    hint: 'Allow only http: and https: after parsing; string prefixes miss mixed case and leading whitespace.',
+    hint: 'Allow only http: and https: after parsing; string prefixes miss mixed case, leading whitespace and schemes that carry a host.',
+    rules: ['R2'],
   },
   {
     slug: 'redirect-loop-rejected',
-    title: 'when the target is a short URL of this service, then 4xx (no redirect loops)',
+    title: "when the target's host is BASE_URL's host in any spelling, then 4xx (no redirect loops)",
     points: 5,
     category: 'security',
     visibility: 'hidden',
-    hint: 'Refuse targets whose host is the host of BASE_URL.',
+    hint: 'Compare parsed hostnames (case, a trailing dot, user info, port and scheme do not make another host), not string prefixes.',
+    rules: ['R3'],
   },
-  // concurrency — 20
+  // concurrency — 18
   {
     slug: 'instances-share-state',
     title: 'when two instances run, then what one creates the other serves',
-    points: 4,
+    points: 3,
     category: 'concurrency',
     visibility: 'hidden',
     hint: 'Keep no state in process memory that the other instance needs; Postgres and Redis are shared.',
+    rules: ['R17'],
   },
   {
     slug: 'unique-codes-under-load',
     title: 'when 1,000 creates arrive at once on two instances, then every code is unique and resolves',
-    points: 6,
+    points: 5,
     category: 'concurrency',
     visibility: 'hidden',
     hint: 'Generate codes that cannot collide across processes (random with enough entropy, plus a unique constraint and retry).',
+    rules: ['R18'],
   },
   {
     slug: 'alias-race-single-winner',
-    title: 'when 20 creates race for one new alias, then exactly one gets 201 and the rest 409',
-    points: 5,
+    title:
+      'when 40 creates race for one new alias, round after round, then exactly one gets 201 and the rest 409',
+    points: 4,
     category: 'concurrency',
     visibility: 'hidden',
     hint: 'Check-then-insert races; let a unique constraint decide (INSERT … ON CONFLICT DO NOTHING).',
+    rules: ['R5', 'R18'],
   },
   {
     slug: 'clicks-under-concurrency',
-    title: 'when N hits arrive at once on two instances, then clicks equals N within 2 s',
-    points: 5,
+    title: 'when N hits arrive at once on two instances, then clicks equals N and stays N',
+    points: 4,
     category: 'concurrency',
     visibility: 'hidden',
-    hint: 'Read-modify-write loses updates; use atomic increments (UPDATE … SET clicks = clicks + n, or Redis HINCRBY).',
+    hint: 'Read-modify-write loses updates; use atomic increments (UPDATE … SET clicks = clicks + n, or Redis HINCRBY), and take-and-clear when you flush.',
+    rules: ['R11'],
   },
-  // resilience — 12
+  {
+    slug: 'clicks-exact-after-load',
+    title: 'when cached redirects are load-tested, then clicks equal the redirects served',
+    points: 2,
+    category: 'concurrency',
+    visibility: 'hidden',
+    hint: 'Under load, no click may be dropped or counted twice (buffers, pipelines, flushes).',
+    rules: ['R11'],
+  },
+  // resilience — 16
   {
     slug: 'redis-outage-fallback',
     title: 'when Redis is cut or hangs, then redirects and creates keep working from Postgres within 1.5 s',
@@ -166,14 +210,17 @@ export const rubric = defineRubric([
     category: 'resilience',
     visibility: 'hidden',
     hint: 'Treat Redis as a cache: on errors or timeouts fall back to Postgres; set command and connect timeouts and do not queue commands while disconnected.',
+    rules: ['R12'],
   },
   {
     slug: 'redis-recovery-no-lost-clicks',
-    title: 'when Redis comes back, then clicks made before, during and after the outage are all counted',
+    title:
+      'when Redis comes back after a reset and a hang, then the service uses it again and every click is counted',
     points: 3,
     category: 'resilience',
     visibility: 'hidden',
-    hint: 'Count clicks in Postgres when Redis is away, and keep using Redis once it reconnects.',
+    hint: 'Count clicks in Postgres when Redis is away, reconnect on your own, and go back to Redis once it answers.',
+    rules: ['R12', 'R13'],
   },
   {
     slug: 'restart-loses-nothing',
@@ -182,6 +229,16 @@ export const rubric = defineRubric([
     category: 'resilience',
     visibility: 'hidden',
     hint: 'On SIGTERM stop accepting, flush buffered clicks, close pools, then exit.',
+    rules: ['R19'],
+  },
+  {
+    slug: 'crash-keeps-clicks',
+    title: 'when an instance is killed with SIGKILL, then clicks it answered more than 2 s before are kept',
+    points: 4,
+    category: 'resilience',
+    visibility: 'hidden',
+    hint: 'Do not hold clicks only in process memory for long: a crash gives no chance to flush.',
+    rules: ['R19'],
   },
   // performance — 8
   {
@@ -192,6 +249,7 @@ export const rubric = defineRubric([
     category: 'performance',
     visibility: 'hidden',
     hint: 'Serve hot redirects from Redis in one round trip and count clicks without waiting on Postgres.',
+    rules: ['R20'],
   },
   {
     slug: 'redirect-p99',
@@ -200,5 +258,6 @@ export const rubric = defineRubric([
     category: 'performance',
     visibility: 'hidden',
     hint: 'Avoid per-request work that queues: no Postgres query, no unindexed scan and no N+1 on the hot path.',
+    rules: ['R20'],
   },
 ]);

@@ -1,11 +1,11 @@
 import { api, fail, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
-import { expectCreated, expectError } from './steps/urls.ts';
+import { expectCreated, expectStatus, seededUrl, unnormalisedUrls } from './steps/urls.ts';
 
 rubricTest(rubric, 'create-short-url', async () => {
   const r = seeded('create-short-url');
-  for (let i = 0; i < 3; i++) {
-    const body = { url: r.url() };
+  for (const url of [seededUrl(r), seededUrl(r), ...unnormalisedUrls(r)]) {
+    const body = { url };
     expectCreated(await api(0).post('/api/v1/urls', body), body);
   }
 });
@@ -22,7 +22,7 @@ rubricTest(rubric, 'url-validation', async () => {
     [`${longest}b`, '2049 characters'],
   ];
   for (const [url, why] of invalid) {
-    expectError(
+    expectStatus(
       await api(0).post('/api/v1/urls', { url }),
       [400],
       `url "${url.slice(0, 60)}" is invalid: ${why}`,

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import type { PhaseTiming } from '@bc/harness';
 import { grade, REPO_ROOT } from '@bc/harness';
-import { median, table } from './stats.ts';
+import { median } from '@bc/harness/kit/load';
+import { table } from '@bc/harness/util';
 
 const PHASES: PhaseTiming['name'][] = [
   'prepare',
   'install',
   'provision',
+  'proxies',
   'build',
   'start',
   'tests',

@@ -35,6 +35,15 @@ const program = new Command()
   )
   .option('--seed <n>', 'seed of the randomized inputs (reproduces a run)', int)
   .option('--min-score <s>', 'exit 3 when the score is below this', score)
+  .option(
+    '--only <items>',
+    'grade only these categories and rubric slugs, comma-separated (e.g. concurrency,stats)',
+    (v: string) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+  )
   .option('--quiet', 'no live view, only the summary')
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
@@ -50,6 +59,7 @@ try {
     seed?: number;
     minScore?: number;
     quiet?: boolean;
+    only?: string[];
   }>();
   const result = await grade({
     challenge,
@@ -57,6 +67,7 @@ try {
     services: o.services,
     sandbox: o.sandbox,
     seed: o.seed,
+    only: o.only,
     live: !o.quiet,
   });
   const out = resolve(o.out);

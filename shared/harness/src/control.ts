@@ -3,9 +3,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { InstanceManager } from './instances.ts';
 import type { FaultMode, FaultProxy } from './proxy.ts';
+import type { HttpStub, StubScript } from './stub.ts';
 import { freePort, TailBuffer, waitFor } from './util.ts';
 
 const require = createRequire(import.meta.url);
+
+/** How long a reset waits for instances to reconnect to a service that had a fault. */
+const RECONNECT_WAIT_MS = 3000;
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -14,23 +18,27 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
+/** What the control server drives. */
+export interface ControlDeps {
+  instances: InstanceManager;
+  /** Fault proxies by service name. */
+  proxies: Record<string, FaultProxy>;
+  stubs: Record<string, HttpStub>;
+  baselineScripts: Record<string, string>;
+  baselineEnv: Record<string, string>;
+}
+
 /**
  * Loopback HTTP API through which hidden tests (in Vitest workers) drive the session: restart
- * instances, cut dependencies, start calibration baselines. Tests never get process handles.
+ * instances, cut dependencies, script stubs, start calibration baselines, and reset everything
+ * before each test file. Tests never get process handles.
  */
 export class ControlServer {
   private server: Server;
   private baselines = new Map<string, { url: string; child: ChildProcess }>();
   url = '';
 
-  constructor(
-    private readonly deps: {
-      instances: InstanceManager;
-      proxies: Record<string, FaultProxy>;
-      baselineScripts: Record<string, string>;
-      baselineEnv: Record<string, string>;
-    },
-  ) {
+  constructor(private readonly deps: ControlDeps) {
     this.server = createServer((req, res) => {
       this.route(req)
         .then((body) => {
@@ -52,32 +60,77 @@ export class ControlServer {
   }
 
   private async route(req: IncomingMessage): Promise<unknown> {
-    const parts = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean);
+    const [what, name, action] = (req.url ?? '/').split('?')[0]!.split('/').filter(Boolean);
     const body = req.method === 'POST' ? await readJson(req) : {};
-    const signal = body.signal === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM';
     const { instances } = this.deps;
-    if (req.method === 'GET' && parts[0] === 'instances') return instances.list();
-    if (req.method === 'POST' && parts[0] === 'instances' && parts[1]) {
-      const id = parts[1];
-      switch (parts[2]) {
+    if (req.method === 'GET' && what === 'instances') return instances.list();
+    if (req.method === 'POST' && what === 'reset') return this.reset();
+    if (req.method === 'POST' && what === 'instances' && name) {
+      const signal = body.signal === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM';
+      switch (action) {
         case 'restart':
-          return { url: (await instances.restart(id, signal)).url };
+          return { url: (await instances.restart(name, signal)).url };
         case 'stop':
-          await instances.stop(id, signal);
+          await instances.stop(name, signal);
           return { ok: true };
         case 'start':
-          return { url: (await instances.start(id)).url };
+          return { url: (await instances.start(name)).url };
+        case 'timeout':
+          return { hung: await instances.noteTimeout(name, Number(body.timeoutMs) || 5_000) };
+        case 'answered':
+          instances.noteAnswer(name);
+          return { ok: true };
       }
     }
-    if (req.method === 'POST' && parts[0] === 'faults' && parts[1]) {
-      const proxy = this.deps.proxies[parts[1]];
-      if (!proxy) throw new Error(`no proxy for service ${parts[1]}`);
+    if (req.method === 'GET' && what === 'faults' && name) {
+      const proxy = this.deps.proxies[name];
+      if (!proxy) throw new Error(`no fault proxy for service "${name}"`);
+      return { mode: proxy.mode, bytesToService: proxy.bytesToService };
+    }
+    if (req.method === 'POST' && what === 'faults' && name) {
+      const proxy = this.deps.proxies[name];
+      if (!proxy)
+        throw new Error(
+          `no fault proxy for service "${name}" (this grader declares: ${Object.keys(this.deps.proxies).join(', ') || 'none'})`,
+        );
       proxy.set(body as unknown as FaultMode);
       return { ok: true, mode: proxy.mode };
     }
-    if (req.method === 'POST' && parts[0] === 'baselines' && parts[1])
-      return { url: await this.baseline(parts[1]) };
+    if (what === 'stubs' && name) {
+      const stub = this.deps.stubs[name];
+      if (!stub) throw new Error(`no stub named "${name}"`);
+      if (req.method === 'GET' && action === 'calls') return stub.recorded();
+      if (req.method === 'POST' && action === 'script') {
+        stub.setScript(body as StubScript);
+        return { ok: true };
+      }
+      if (req.method === 'POST' && action === 'reset') {
+        stub.reset();
+        return { ok: true };
+      }
+    }
+    if (req.method === 'POST' && what === 'baselines' && name) return { url: await this.baseline(name) };
     throw new Error(`unknown control route ${req.method} ${req.url}`);
+  }
+
+  /**
+   * The known state every test file starts from: every fault lifted, stubs back to their default
+   * script, dead instances started again, hung ones asked again, and (after a fault) a short wait until the instances
+   * have reconnected to the service, so one file's outage never costs the next file points.
+   */
+  async reset(): Promise<{ revived: string[]; instances: ReturnType<InstanceManager['list']> }> {
+    const proxies = Object.values(this.deps.proxies);
+    for (const p of proxies) p.set({ mode: 'up' });
+    for (const s of Object.values(this.deps.stubs)) s.reset();
+    const revived = await this.deps.instances.reviveDead();
+    await this.deps.instances.recheckHung();
+    const serving = this.deps.instances.list().filter((i) => i.alive && !i.hung).length;
+    await waitFor(async () => !proxies.some((p) => p.awaitingReconnect(serving)), {
+      timeoutMs: RECONNECT_WAIT_MS,
+      intervalMs: 50,
+    });
+    for (const p of proxies) p.settle();
+    return { revived, instances: this.deps.instances.list() };
   }
 
   /** Start (once) a calibration server written by the grader, on the same services. */

@@ -18,12 +18,19 @@ import { fileURLToPath } from 'node:url';
 import { InfraError, InterruptedError, SubmissionError, UsageError } from './errors.ts';
 import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './graders.ts';
 import { installDependencies } from './install.ts';
-import { resolveServicesMode, type ServicesMode } from './provision/index.ts';
-import { scoreRun } from './report/score.ts';
-import type { SessionRequest, SessionResult } from './session.ts';
+import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
+import { missingServicesHint, resolveServicesMode, type ServicesMode } from './provision/index.ts';
+import { scoreRun, summaryText } from './report/score.ts';
+import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
 import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
-import type { GradeResult, PhaseTiming, SandboxReport, Timeouts } from './types.ts';
+import {
+  CATEGORIES,
+  type GradeResult,
+  type GraderDefinition,
+  type SandboxReport,
+  type Timeouts,
+} from './types.ts';
 import { isRoot, TailBuffer } from './util.ts';
 
 const require = createRequire(import.meta.url);
@@ -40,6 +47,8 @@ export interface GradeOptions {
   live?: boolean;
   /** Grade with a grader outside graders/ (the harness's own fixtures). */
   graderDir?: string;
+  /** Grade only these categories and rubric slugs (`--only`); the report lists what was skipped. */
+  only?: string[];
   timeoutOverrides?: Partial<Timeouts>;
 }
 
@@ -113,11 +122,28 @@ function copySubmission(src: string, dest: string): void {
 }
 
 /**
- * Grade one submission. Never throws for a bad submission (that is a result with status "error");
- * throws UsageError for bad arguments and InfraError when this machine cannot grade.
+ * `--only` entries (categories or rubric slugs) as the slugs they select; a usage error names any
+ * entry that is neither.
  */
-export async function grade(opts: GradeOptions): Promise<GradeResult> {
-  const started = Date.now();
+export function selectItems(def: GraderDefinition, only: string[] | undefined): string[] | null {
+  if (!only?.length) return null;
+  const slugs = new Set<string>();
+  for (const entry of only) {
+    const inCategory = (CATEGORIES as readonly string[]).includes(entry)
+      ? def.rubric.filter((r) => r.category === entry)
+      : def.rubric.filter((r) => r.slug === entry);
+    if (inCategory.length === 0) {
+      throw new UsageError(
+        `--only: "${entry}" is neither a category (${CATEGORIES.join(', ')}) nor a rubric item of ${def.slug}`,
+      );
+    }
+    for (const r of inCategory) slugs.add(r.slug);
+  }
+  return def.rubric.map((r) => r.slug).filter((slug) => slugs.has(slug));
+}
+
+/** The arguments, checked: usage errors before anything is started. */
+async function resolveInputs(opts: GradeOptions) {
   const graderDir = opts.graderDir ? resolve(opts.graderDir) : graderDirFor(opts.challenge);
   const submission = resolve(opts.submission);
   if (!existsSync(submission) || !statSync(submission).isDirectory()) {
@@ -129,25 +155,95 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     );
   }
   const def = await loadGrader(graderDir);
-  const timeouts = { ...timeoutsOf(def), ...opts.timeoutOverrides };
-  const limits = limitsOf(def);
-  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const phases: PhaseTiming[] = [];
-  const live = opts.live ?? false;
-  const say = (s: string): void => {
-    if (live) process.stderr.write(`${s}\n`);
-  };
+  return { graderDir, submission, def, only: selectItems(def, opts.only) };
+}
 
+/** Phase "plan": how this machine will contain the candidate and provide its services. */
+async function planRun(opts: GradeOptions, def: GraderDefinition) {
+  const limits = limitsOf(def);
   const plan = planSandbox(opts.sandbox ?? 'auto', runUid());
   const servicesMode = await resolveServicesMode(opts.services ?? 'auto', def.services);
   if (servicesMode === 'docker') {
     // The seam for the Docker issue: a provider returning the same ProvisionedServices shape.
-    throw new InfraError(
-      'Docker provisioning is not available yet: apt-get install postgresql redis-server, or set DATABASE_URL and REDIS_URL',
-    );
+    throw new InfraError(`Docker provisioning is not available yet: ${missingServicesHint(def.services)}`);
   }
   const isolatedNet = plan.mode === 'bwrap' && servicesMode === 'local' && netnsAvailable();
-  const report = sandboxReport(plan, isolatedNet, limits);
+  return { plan, servicesMode, isolatedNet, report: sandboxReport(plan, isolatedNet, limits) };
+}
+
+/** Phases "prepare" and "install": the submission copied into the run dir, its dependencies installed. */
+async function prepareWorkDir(
+  submission: string,
+  workDir: string,
+  timeouts: Timeouts,
+  timer: PhaseTimer,
+  log: Logger,
+): Promise<Awaited<ReturnType<typeof installDependencies>>> {
+  await timer.run('prepare', async () => copySubmission(submission, workDir));
+  return timer.run('install', async () => {
+    log.say('  installing dependencies (lifecycle scripts off)');
+    const inst = await installDependencies(workDir, { timeoutMs: timeouts.install });
+    if (inst.cached) log.say('  dependencies: reused a cached install of the same lockfile');
+    return inst;
+  });
+}
+
+/**
+ * Phase "session": the inner process (in a private network namespace when there is one) that
+ * provisions, builds, starts and runs the suite. Resolves with the outcome it wrote as data.
+ */
+async function runSessionProcess(
+  req: SessionRequest,
+  isolatedNet: boolean,
+  totalMs: number,
+  live: boolean,
+  onChild: (child: ReturnType<typeof spawn>) => void,
+): Promise<{ outcome: SessionOutcome | null; code: number | null; errTail: string }> {
+  const reqFile = join(req.runDir, 'session-request.json');
+  writeFileSync(reqFile, JSON.stringify(req));
+  const node = [process.execPath, '--import', require.resolve('tsx'), join(HERE, 'session-main.ts'), reqFile];
+  const argv = isolatedNet
+    ? ['unshare', '--net', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'session', ...node]
+    : node;
+  const errTail = new TailBuffer(16 * 1024);
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...req.markerEnv },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  onChild(child);
+  child.stderr?.on('data', (c: Buffer) => {
+    errTail.push(c);
+    if (live) process.stderr.write(c);
+  });
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  const timer = setTimeout(() => {
+    errTail.push(Buffer.from(`[harness] grading exceeded ${totalMs / 1000} s and was stopped\n`));
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  }, totalMs);
+  const code = await exited;
+  clearTimeout(timer);
+  const outcome = existsSync(req.resultFile)
+    ? (JSON.parse(readFileSync(req.resultFile, 'utf8')) as SessionOutcome)
+    : null;
+  return { outcome, code, errTail: errTail.tail(5) };
+}
+
+/**
+ * Grade one submission: plan → prepare and install → session (provision, proxies, build, start,
+ * suite) → score. Never throws for a bad submission (that is a result with status "error");
+ * throws UsageError for bad arguments and InfraError when this machine cannot grade.
+ */
+export async function grade(opts: GradeOptions): Promise<GradeResult> {
+  const started = Date.now();
+  const { graderDir, submission, def, only } = await resolveInputs(opts);
+  const timeouts = { ...timeoutsOf(def), ...opts.timeoutOverrides };
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const timer = new PhaseTimer();
+  const live = opts.live ?? false;
+  const log = stderrLogger(live);
+  const { plan, servicesMode, isolatedNet, report } = await planRun(opts, def);
 
   reapDeadRuns();
   // The owner's pid ends the marker, so a later run can tell this run's leftovers from a live run's.
@@ -169,15 +265,18 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const finish = (r: SessionResult): GradeResult => ({
-    ...r,
-    phases: [...phases, ...r.phases],
-    execution_time: Math.round((Date.now() - started) / 100) / 10,
-    harness: harnessInfo(),
-  });
+  const finish = (r: SessionResult): GradeResult => {
+    const done = {
+      ...r,
+      phases: [...timer.phases, ...r.phases],
+      execution_time: Math.round((Date.now() - started) / 100) / 10,
+      harness: harnessInfo(),
+    };
+    return { output: summaryText(done), ...done };
+  };
   const errorResult = (reason: string, outputTail = ''): GradeResult =>
     finish({
-      ...scoreRun(def.rubric, new Map(), `Not run: ${reason}`),
+      ...scoreRun(def.rubric, new Map(), { notRun: `Not run: ${reason}`, only }),
       status: 'error',
       reason,
       challenge: def.slug,
@@ -189,38 +288,26 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     });
 
   try {
-    say(
-      `grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network})`,
+    log.say(
+      `grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network}${only ? `, only ${only.length} item(s)` : ''})`,
     );
-    const t0 = Date.now();
-    copySubmission(submission, workDir);
-    phases.push({ name: 'prepare', ms: Date.now() - t0 });
-
-    const t1 = Date.now();
     let nodeModules: string | null = null;
     try {
-      say('  installing dependencies (lifecycle scripts off)');
-      const inst = await installDependencies(workDir, { timeoutMs: timeouts.install });
+      const inst = await prepareWorkDir(submission, workDir, timeouts, timer, log);
       nodeModules = inst.nodeModules;
       cleanupInstall = inst.cleanup;
-      if (inst.cached) say('  dependencies: reused a cached install of the same lockfile');
     } catch (e) {
       if (e instanceof SubmissionError) return errorResult(e.message, e.outputTail);
       throw e;
-    } finally {
-      phases.push({ name: 'install', ms: Date.now() - t1 });
     }
     if (interrupted) throw new InterruptedError(interrupted);
-    if (plan.runAs) {
-      spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
-    }
+    if (plan.runAs) spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
 
-    const resultFile = join(runDir, 'session-result.json');
     const req: SessionRequest = {
       graderDir,
       workDir,
       runDir,
-      resultFile,
+      resultFile: join(runDir, 'session-result.json'),
       seed,
       servicesMode,
       sandbox: plan,
@@ -228,46 +315,29 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       nodeModules,
       markerEnv,
       live,
+      only,
       timeoutOverrides: opts.timeoutOverrides,
     };
-    const reqFile = join(runDir, 'session-request.json');
-    writeFileSync(reqFile, JSON.stringify(req));
-    const node = [
-      process.execPath,
-      '--import',
-      require.resolve('tsx'),
-      join(HERE, 'session-main.ts'),
-      reqFile,
-    ];
-    const argv = isolatedNet
-      ? ['unshare', '--net', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'session', ...node]
-      : node;
-    const errTail = new TailBuffer(16 * 1024);
-    inner = spawn(argv[0]!, argv.slice(1), {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...markerEnv },
-      stdio: ['ignore', 'inherit', 'pipe'],
-    });
-    inner.stderr?.on('data', (c: Buffer) => {
-      errTail.push(c);
-      if (live) process.stderr.write(c);
-    });
-    const child = inner;
-    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
-    const timer = setTimeout(() => {
-      errTail.push(Buffer.from(`[harness] grading exceeded ${timeouts.total / 1000} s and was stopped\n`));
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }, timeouts.total);
-    const code = await exited;
-    clearTimeout(timer);
+    const { outcome, code, errTail } = await runSessionProcess(
+      req,
+      isolatedNet,
+      timeouts.total,
+      live,
+      (c) => {
+        inner = c;
+      },
+    );
     if (interrupted) throw new InterruptedError(interrupted);
-    if (code === 0 && existsSync(resultFile)) {
-      return finish(JSON.parse(readFileSync(resultFile, 'utf8')) as SessionResult);
+    switch (outcome?.outcome) {
+      case 'result':
+        return finish(outcome.result);
+      case 'infra':
+        throw new InfraError(outcome.message);
+      case 'crash':
+        throw new Error(`the grading session failed: ${outcome.message}`);
+      default:
+        throw new Error(`the grading session ended without a result (exit ${code}): ${errTail}`);
     }
-    const msg = errTail.tail(5);
-    if (code === 3) throw new InfraError(msg.match(/\[harness\] infra: (.*)/)?.[1] ?? msg);
-    throw new Error(`the grading session failed (exit ${code}): ${msg}`);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -7,6 +7,12 @@ import { describeKill, type ExitInfo, type Supervised, supervise } from './super
 import type { Limits } from './types.ts';
 import { freePort, sleep, TailBuffer } from './util.ts';
 
+/** Requests in a row without an answer before the harness checks whether an instance hangs. */
+const HUNG_AFTER = 3;
+const HEALTH_PROBE_MS = 2000;
+/** The health check before each test file, of an instance declared hung. */
+const RECHECK_PROBE_MS = 1000;
+
 /** One running copy of the candidate's service. */
 export interface Instance {
   id: string;
@@ -80,6 +86,12 @@ export class InstanceManager {
   readonly output = new TailBuffer(64 * 1024);
   readonly verdicts: string[] = [];
   private ports = new Map<string, number>();
+  /** Requests in a row that got no answer, per instance (reset by any answer). */
+  private silent = new Map<string, number>();
+  /** Instances that stopped answering: what still needs them fails at once. */
+  private readonly hung = new Set<string>();
+  /** Instances declared hung at some point of the run: one unanswered request suffices again. */
+  private readonly hungBefore = new Set<string>();
 
   constructor(
     private readonly rt: CandidateRuntime,
@@ -87,6 +99,8 @@ export class InstanceManager {
       startCommand: string;
       healthTimeoutMs: number;
       graceMs: number;
+      /** Env of one instance beyond the runtime's base env (the grader's `instanceEnv`). */
+      envFor?: (id: string) => Record<string, string>;
       onOutput?: (id: string, chunk: Buffer) => void;
     },
   ) {}
@@ -100,7 +114,7 @@ export class InstanceManager {
       label: `instance-${id}`,
       shellCommand: this.opts.startCommand,
       cwd: this.rt.workDir,
-      env: candidateEnv(this.rt, { PORT: String(port) }),
+      env: candidateEnv(this.rt, { ...this.opts.envFor?.(id), PORT: String(port) }),
       sandbox: this.rt.sandbox,
       limits: this.rt.limits,
       roBinds: roBinds(this.rt),
@@ -111,6 +125,9 @@ export class InstanceManager {
     });
     const inst: Instance = { id, port, url: `http://127.0.0.1:${port}`, proc };
     this.instances.set(id, inst);
+    // A new process starts afresh (though one that hung before is quick to be declared hung again).
+    this.hung.delete(id);
+    this.silent.delete(id);
     proc.exited.then((exit) => {
       if (!exit.stopped && this.instances.get(id) === inst) {
         this.verdicts.push(`Instance ${id} died while being graded: ${this.describeExit(exit)}.`);
@@ -162,6 +179,77 @@ export class InstanceManager {
     throw new SubmissionError('start', `The service never became healthy: ${why}.`, this.output.tail(25));
   }
 
+  /**
+   * A test's request to `id` got no answer. After HUNG_AFTER in a row, one health check decides:
+   * if it hangs too, the instance is declared hung for the rest of the run, so a submission that
+   * stops answering is graded in seconds rather than one timeout per remaining request.
+   */
+  async noteTimeout(id: string, timeoutMs: number): Promise<boolean> {
+    if (this.hung.has(id)) return true;
+    const n = (this.silent.get(id) ?? 0) + 1;
+    this.silent.set(id, n);
+    if (n < (this.hungBefore.has(id) ? 1 : HUNG_AFTER)) return false;
+    const inst = this.instances.get(id);
+    if (!inst) return false;
+    const answers = await fetch(`${inst.url}/healthz`, { signal: AbortSignal.timeout(HEALTH_PROBE_MS) })
+      .then(() => true)
+      .catch(() => false);
+    if (answers || this.hung.has(id)) return this.hung.has(id);
+    this.hung.add(id);
+    const again = this.hungBefore.has(id);
+    this.hungBefore.add(id);
+    if (again) return true;
+    this.verdicts.push(
+      `Instance ${id} stopped answering: ${n} requests in a row got no answer within ${timeoutMs / 1000} s and GET /healthz got none within ${HEALTH_PROBE_MS / 1000} s, so the items still needing it failed at once.`,
+    );
+    return true;
+  }
+
+  /** A request to `id` was answered: it is not silent. */
+  noteAnswer(id: string): void {
+    this.silent.delete(id);
+  }
+
+  /**
+   * Ask each hung instance's GET /healthz again (before each test file): one that answers now
+   * (it hung only while a dependency was cut, say) is graded normally from then on, so one
+   * outage never costs every later file. Returns the ids that recovered.
+   */
+  async recheckHung(): Promise<string[]> {
+    const ids = [...this.hung];
+    const answers = await Promise.all(
+      ids.map((id) =>
+        fetch(`${this.instances.get(id)!.url}/healthz`, { signal: AbortSignal.timeout(RECHECK_PROBE_MS) })
+          .then((r) => r.ok)
+          .catch(() => false),
+      ),
+    );
+    const recovered = ids.filter((_, i) => answers[i]);
+    for (const id of recovered) {
+      this.hung.delete(id);
+      this.silent.delete(id);
+    }
+    return recovered;
+  }
+
+  /**
+   * Bring every instance back to a known state before the next test file: a dead one is started
+   * again (a hung one is left: it would only hang again). Returns the ids restarted.
+   */
+  async reviveDead(): Promise<string[]> {
+    const revived: string[] = [];
+    for (const [id, inst] of this.instances) {
+      if (this.hung.has(id) || inst.proc.isAlive()) continue;
+      try {
+        await this.start(id);
+        revived.push(id);
+      } catch (e) {
+        this.verdicts.push(`Instance ${id} could not be started again: ${(e as Error).message}`);
+      }
+    }
+    return revived;
+  }
+
   /** Stop gracefully (SIGTERM, then SIGKILL after the grace) or at once with SIGKILL. */
   async stop(id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const inst = this.instances.get(id);
@@ -187,7 +275,12 @@ export class InstanceManager {
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id)));
   }
 
-  list(): { id: string; url: string; alive: boolean }[] {
-    return [...this.instances.values()].map((i) => ({ id: i.id, url: i.url, alive: i.proc.isAlive() }));
+  list(): { id: string; url: string; alive: boolean; hung: boolean }[] {
+    return [...this.instances.values()].map((i) => ({
+      id: i.id,
+      url: i.url,
+      alive: i.proc.isAlive(),
+      hung: this.hung.has(i.id),
+    }));
   }
 }

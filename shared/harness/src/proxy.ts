@@ -13,6 +13,9 @@ export type FaultMode =
 interface Pair {
   client: Socket;
   upstream: Socket;
+  openedAt: number;
+  /** Chunks read while blackholed, delivered in order when the fault lifts (TCP never drops them). */
+  held: { to: Socket; chunk: Buffer }[];
 }
 
 /**
@@ -23,6 +26,10 @@ export class FaultProxy {
   private server: Server;
   private pairs = new Set<Pair>();
   private state: FaultMode = { mode: 'up' };
+  /** When the proxy last went back to `up` after a fault (0: never faulted). */
+  private healedAt = 0;
+  /** Bytes forwarded from clients to the service, ever: a test reads it to see the service used. */
+  bytesToService = 0;
   port = 0;
 
   constructor(
@@ -49,6 +56,7 @@ export class FaultProxy {
   set(state: FaultMode): void {
     const prev = this.state;
     this.state = state;
+    if (state.mode === 'up' && prev.mode !== 'up') this.healedAt = Date.now();
     if (state.mode === 'down') {
       for (const p of this.pairs) this.destroy(p, true);
     } else if (state.mode === 'blackhole') {
@@ -58,10 +66,30 @@ export class FaultProxy {
       }
     } else if (prev.mode === 'blackhole') {
       for (const p of this.pairs) {
+        for (const { to, chunk } of p.held.splice(0)) this.deliver(to, p, chunk, state);
         p.client.resume();
         p.upstream.resume();
       }
     }
+  }
+
+  /** True when a fault was lifted and fewer than `clients` connections have been opened since. */
+  awaitingReconnect(clients: number): boolean {
+    if (this.healedAt === 0 || this.state.mode !== 'up') return false;
+    let fresh = 0;
+    for (const p of this.pairs) if (p.openedAt >= this.healedAt) fresh++;
+    return fresh < clients;
+  }
+
+  /** Forget the last fault, once the grader has waited for clients to come back. */
+  settle(): void {
+    this.healedAt = 0;
+  }
+
+  private deliver(to: Socket, p: Pair, chunk: Buffer, s: FaultMode): void {
+    if (to === p.upstream) this.bytesToService += chunk.length;
+    if (s.mode === 'latency') setTimeout(() => to.writable && to.write(chunk), s.ms);
+    else if (to.writable) to.write(chunk);
   }
 
   private destroy(p: Pair, reset: boolean): void {
@@ -82,14 +110,13 @@ export class FaultProxy {
     }
     const upstream = new Socket();
     upstream.setNoDelay(true);
-    const pair: Pair = { client, upstream };
+    const pair: Pair = { client, upstream, openedAt: Date.now(), held: [] };
     this.pairs.add(pair);
     const forward = (from: Socket, to: Socket): void => {
-      from.on('data', (chunk) => {
-        const s = this.state;
-        if (s.mode === 'latency') setTimeout(() => to.writable && to.write(chunk), s.ms);
-        else if (s.mode === 'up') to.write(chunk);
-        // blackhole: the socket is paused; a chunk already read is dropped, as a partition would.
+      from.on('data', (chunk: Buffer) => {
+        // Blackholed: the socket is paused, but a chunk already read is held, not dropped.
+        if (this.state.mode === 'blackhole') pair.held.push({ to, chunk });
+        else this.deliver(to, pair, chunk, this.state);
       });
     };
     forward(client, upstream);

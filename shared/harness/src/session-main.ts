@@ -1,8 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
-import { InfraError } from './errors.ts';
-import { runSession, type SessionRequest, writeSessionResult } from './session.ts';
+import { outcomeOfError, runSession, type SessionRequest, writeSessionOutcome } from './session.ts';
 
 // Entry of the inner grading process (inside the private network namespace when there is one).
+// Its outcome, whatever it is, goes to the result file as data; the exit code only says whether
+// that file was written (0) or the session was stopped (128 + signal).
 const req = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as SessionRequest;
 let cleanup: (() => Promise<void>) | null = null;
 let exiting: Promise<void> | null = null;
@@ -28,11 +29,9 @@ try {
   const result = await runSession(req, (fn) => {
     cleanup = fn;
   });
-  writeSessionResult(req.resultFile, result);
+  writeSessionOutcome(req.resultFile, { outcome: 'result', result });
   process.exit(0);
 } catch (e) {
-  // Exit 3 tells the outer process this machine cannot grade (not the submission's fault).
-  const infra = e instanceof InfraError;
-  process.stderr.write(`[harness] ${infra ? 'infra' : 'session failed'}: ${(e as Error).message}\n`);
-  await bail(infra ? 3 : 1);
+  writeSessionOutcome(req.resultFile, outcomeOfError(e));
+  await bail(0);
 }

@@ -1,17 +1,19 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlServer } from './control.ts';
-import { SubmissionError } from './errors.ts';
+import { InfraError, SubmissionError } from './errors.ts';
 import { limitsOf, loadGrader, timeoutsOf } from './graders.ts';
 import { readPackageJson } from './install.ts';
 import { type CandidateRuntime, InstanceManager, runScript } from './instances.ts';
-import { type ProvisionedServices, provision } from './provision/index.ts';
+import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
+import { type ProvisionedServices, providerOf, provision } from './provision/index.ts';
 import { FaultProxy } from './proxy.ts';
 import { scoreRun } from './report/score.ts';
 import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
+import { HttpStub } from './stub.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
-import type { GradeResult, GradingContext, PhaseTiming, SandboxReport, Timeouts } from './types.ts';
+import type { GradeResult, GraderDefinition, GradingContext, SandboxReport, Timeouts } from './types.ts';
 
 /** What the outer process hands the session (as a JSON file). */
 export interface SessionRequest {
@@ -26,168 +28,246 @@ export interface SessionRequest {
   nodeModules: string | null;
   markerEnv: Record<string, string>;
   live: boolean;
+  /** Rubric slugs to grade; null for all. */
+  only: string[] | null;
   /** Test-only overrides of the grader's timeouts (hostile fixtures use short ones). */
   timeoutOverrides?: Partial<Timeouts>;
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */
-export type SessionResult = Omit<GradeResult, 'execution_time' | 'harness'>;
+export type SessionResult = Omit<GradeResult, 'execution_time' | 'harness' | 'output'>;
 
 /**
- * One grading session: provision services, build, start instances, run the hidden suite, tear
- * down. Runs inside the private network namespace when there is one, so nothing here may need
- * the network beyond loopback.
+ * How a session ended, written to its result file: one meaning per case, as data, so the outer
+ * process never parses stderr or exit codes.
+ */
+export type SessionOutcome =
+  | { outcome: 'result'; result: SessionResult }
+  /** This machine cannot grade (not the submission's fault). */
+  | { outcome: 'infra'; message: string }
+  /** The harness or the grader broke. */
+  | { outcome: 'crash'; message: string };
+
+/** Everything the phases of one session share. */
+interface Session {
+  req: SessionRequest;
+  def: GraderDefinition;
+  timeouts: Timeouts;
+  timer: PhaseTimer;
+  log: Logger;
+  /** Teardown steps, run in reverse order. */
+  cleanups: (() => Promise<void>)[];
+  services: Record<string, string>;
+}
+
+/** Phase 1: the grader's services, from local binaries or env URLs. */
+async function provisionServices(s: Session): Promise<ProvisionedServices> {
+  const provisioned = await s.timer.run('provision', () =>
+    provision(s.req.servicesMode, s.def.services, { runDir: s.req.runDir, markerEnv: s.req.markerEnv }),
+  );
+  s.cleanups.push(() => provisioned.stop());
+  for (const [name, svc] of Object.entries(provisioned.services)) if (svc) s.services[name] = svc.description;
+  return provisioned;
+}
+
+/**
+ * Phase 2: every service behind a fault proxy (tests cut it through the proxy; the candidate only
+ * knows the proxy), and the grader's HTTP stubs. Returns the candidate's environment.
+ */
+async function wireDependencies(
+  s: Session,
+  provisioned: ProvisionedServices,
+): Promise<{
+  env: Record<string, string>;
+  proxies: Record<string, FaultProxy>;
+  stubs: Record<string, HttpStub>;
+}> {
+  return s.timer.run('proxies', async () => {
+    const env: Record<string, string> = { ...s.req.markerEnv, ...s.def.env?.({ seed: s.req.seed }) };
+    const proxies: Record<string, FaultProxy> = {};
+    for (const name of s.def.services) {
+      const svc = provisioned.services[name];
+      if (!svc) continue;
+      const proxy = new FaultProxy(svc.host, svc.port);
+      await proxy.listen();
+      s.cleanups.push(() => proxy.close());
+      proxies[name] = proxy;
+      const provider = providerOf(name);
+      env[provider.envVar] = provider.candidateUrl(svc, proxy.port);
+    }
+    const stubs: Record<string, HttpStub> = {};
+    for (const [name, spec] of Object.entries(s.def.stubs ?? {})) {
+      const stub = new HttpStub(name);
+      env[spec.env] = await stub.listen();
+      s.cleanups.push(() => stub.close());
+      stubs[name] = stub;
+    }
+    return { env, proxies, stubs };
+  });
+}
+
+/** Phase 3: the submission's build script, if it has one. Returns the build's last lines. */
+async function build(s: Session, rt: CandidateRuntime): Promise<string> {
+  if (rt.nodeModules) {
+    const mountPoint = join(rt.workDir, 'node_modules');
+    if (!existsSync(mountPoint)) mkdirSync(mountPoint);
+  }
+  const command = readPackageJson(rt.workDir).scripts?.build;
+  if (!command) return '';
+  s.log.say(`  building (${command})`);
+  const built = await s.timer.run('build', () =>
+    runScript(rt, { name: 'build', command, timeoutMs: s.timeouts.build }),
+  );
+  return built.output.tail(10);
+}
+
+/** Instance ids are letters: 0 → "a". */
+const instanceId = (index: number): string => String.fromCharCode(97 + index);
+
+/** What the grader's `instanceEnv` gives instance `id` (nothing without one). */
+function instanceEnvOf(s: Session, id: string): Record<string, string> {
+  return s.def.instanceEnv?.({ id, index: id.charCodeAt(0) - 97, seed: s.req.seed }) ?? {};
+}
+
+/** Phase 4: every instance at once (start-up must be concurrency-safe), each until healthy. */
+async function startInstances(s: Session, rt: CandidateRuntime): Promise<InstanceManager> {
+  const startCommand = readPackageJson(rt.workDir).scripts?.start;
+  if (!startCommand) {
+    throw new SubmissionError(
+      'start',
+      'package.json has no "start" script: the harness runs `start` to launch the service.',
+    );
+  }
+  const manager = new InstanceManager(rt, {
+    startCommand,
+    healthTimeoutMs: s.timeouts.healthy,
+    graceMs: s.timeouts.shutdownGrace,
+    envFor: (id) => instanceEnvOf(s, id),
+  });
+  s.cleanups.push(() => manager.stopAll());
+  const ids = Array.from({ length: s.def.instances }, (_, i) => instanceId(i));
+  s.log.say(`  starting ${ids.length} instance(s) at once`);
+  await s.timer.run('start', async () => {
+    const started = await Promise.allSettled(ids.map((id) => manager.start(id)));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  });
+  return manager;
+}
+
+/** Phase 5: the hidden suite, driving the session through the control server. */
+async function runHiddenSuite(
+  s: Session,
+  manager: InstanceManager,
+  wired: Awaited<ReturnType<typeof wireDependencies>>,
+) {
+  const control = new ControlServer({
+    instances: manager,
+    proxies: wired.proxies,
+    stubs: wired.stubs,
+    baselineScripts: s.def.baselines ?? {},
+    baselineEnv: { ...process.env, ...wired.env } as Record<string, string>,
+  });
+  await control.listen();
+  s.cleanups.push(() => control.close());
+  const context: GradingContext = {
+    seed: s.req.seed,
+    controlUrl: control.url,
+    instances: manager.list().map(({ id, url }) => ({ id, url, env: instanceEnvOf(s, id) })),
+    env: wired.env,
+    only: s.req.only,
+    stubs: Object.fromEntries(Object.entries(wired.stubs).map(([n, st]) => [n, st.url])),
+  };
+  const suiteStart = Date.now();
+  const suite = await runSuite({
+    graderDir: s.req.graderDir,
+    include: s.def.testInclude ?? ['test/**/*.test.ts'],
+    rubric: s.def.rubric,
+    context,
+    testTimeoutMs: s.timeouts.tests,
+    onProgress: s.req.live ? progressPrinter(s.def.rubric) : undefined,
+  });
+  const perfMs = suite.byCategory.get('performance') ?? 0;
+  s.timer.record('tests', Date.now() - suiteStart - perfMs);
+  s.timer.record('performance', perfMs);
+  if (suite.strays.length || suite.errors.length) {
+    // A grader bug must be loud, never silently cost the candidate points.
+    throw new Error(
+      `grader ${s.def.slug} is broken: ${[...suite.strays.map((x) => `test without rubric item: ${x}`), ...suite.errors].join('; ')}`,
+    );
+  }
+  return suite;
+}
+
+/**
+ * One grading session: provision → wire proxies and stubs → build → start → run the hidden suite →
+ * score, then tear down. Runs inside the private network namespace when there is one, so nothing
+ * here may need the network beyond loopback.
  */
 export async function runSession(
   req: SessionRequest,
   registerCleanup: (fn: () => Promise<void>) => void,
 ): Promise<SessionResult> {
   const def = await loadGrader(req.graderDir);
-  const timeouts = { ...timeoutsOf(def), ...req.timeoutOverrides };
-  const limits = limitsOf(def);
-  const phases: PhaseTiming[] = [];
-  const timed = async <T>(name: PhaseTiming['name'], fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    try {
-      return await fn();
-    } finally {
-      phases.push({ name, ms: Date.now() - t0 });
-    }
+  const s: Session = {
+    req,
+    def,
+    timeouts: { ...timeoutsOf(def), ...req.timeoutOverrides },
+    timer: new PhaseTimer(),
+    log: stderrLogger(req.live),
+    cleanups: [],
+    services: {},
   };
-  const cleanups: (() => Promise<void>)[] = [];
   let tearingDown: Promise<void> | null = null;
   // One teardown, however many callers (normal end, signal, parent death) ask for it.
   const teardown = (): Promise<void> =>
-    (tearingDown ??= (async () => {
-      for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {});
-    })());
+    (tearingDown ??= s.timer.run('teardown', async () => {
+      for (const fn of s.cleanups.splice(0).reverse()) await fn().catch(() => {});
+    }));
   registerCleanup(teardown);
 
-  const base = {
+  const base = () => ({
     challenge: def.slug,
     sandbox: req.sandboxReport,
-    services: {} as Record<string, string>,
+    services: s.services,
     seed: req.seed,
-    phases,
-  };
-  const log = (s: string): void => {
-    if (req.live) process.stderr.write(`${s}\n`);
-  };
+    phases: s.timer.phases,
+  });
   let instances: InstanceManager | undefined;
   let buildTail = '';
   try {
-    const services: ProvisionedServices = await timed('provision', async () =>
-      provision(req.servicesMode, def.services, { runDir: req.runDir, markerEnv: req.markerEnv }),
-    );
-    cleanups.push(() => services.stop());
-    if (services.postgres) base.services.postgres = services.postgres.description;
-    if (services.redis) base.services.redis = services.redis.description;
-
-    // Every dependency sits behind a fault proxy so tests can cut it; the candidate only knows the proxy.
-    const proxies: Record<string, FaultProxy> = {};
-    const candidateEnv: Record<string, string> = { ...req.markerEnv, ...def.env?.({ seed: req.seed }) };
-    if (services.postgres) {
-      const p = new FaultProxy(services.postgres.host, services.postgres.port);
-      await p.listen();
-      proxies.postgres = p;
-      candidateEnv.DATABASE_URL = `postgres://${services.postgres.user}@127.0.0.1:${p.port}/${services.postgres.database}`;
-      cleanups.push(() => p.close());
-    }
-    if (services.redis) {
-      const p = new FaultProxy(services.redis.host, services.redis.port);
-      await p.listen();
-      proxies.redis = p;
-      const u = new URL(services.redis.url);
-      candidateEnv.REDIS_URL = `redis://127.0.0.1:${p.port}${u.pathname === '/' ? '' : u.pathname}`;
-      cleanups.push(() => p.close());
-    }
-
+    const provisioned = await provisionServices(s);
+    const wired = await wireDependencies(s, provisioned);
     const rt: CandidateRuntime = {
       workDir: req.workDir,
       sandbox: req.sandbox,
-      limits,
+      limits: limitsOf(def),
       nodeModules: req.nodeModules,
-      baseEnv: candidateEnv,
+      baseEnv: wired.env,
     };
-    if (req.nodeModules) {
-      const mountPoint = join(req.workDir, 'node_modules');
-      if (!existsSync(mountPoint)) mkdirSync(mountPoint);
-    }
-    const pkg = readPackageJson(req.workDir);
-    if (pkg.scripts?.build) {
-      log(`  building (${pkg.scripts.build})`);
-      const built = await timed('build', () =>
-        runScript(rt, { name: 'build', command: pkg.scripts!.build!, timeoutMs: timeouts.build }),
-      );
-      buildTail = built.output.tail(10);
-    }
-    if (!pkg.scripts?.start) {
-      throw new SubmissionError(
-        'start',
-        'package.json has no "start" script: the harness runs `start` to launch the service.',
-      );
-    }
-    instances = new InstanceManager(rt, {
-      startCommand: pkg.scripts.start,
-      healthTimeoutMs: timeouts.healthy,
-      graceMs: timeouts.shutdownGrace,
-    });
-    const manager = instances;
-    cleanups.push(() => manager.stopAll());
-    const ids = Array.from({ length: def.instances }, (_, i) => String.fromCharCode(97 + i));
-    log(`  starting ${ids.length} instance(s) at once`);
-    await timed('start', async () => {
-      const started = await Promise.allSettled(ids.map((id) => manager.start(id)));
-      const failed = started.find((s) => s.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-    });
-
-    const control = new ControlServer({
-      instances: manager,
-      proxies,
-      baselineScripts: def.baselines ?? {},
-      baselineEnv: { ...process.env, ...candidateEnv } as Record<string, string>,
-    });
-    await control.listen();
-    cleanups.push(() => control.close());
-
-    const context: GradingContext = {
-      seed: req.seed,
-      controlUrl: control.url,
-      instances: manager.list().map(({ id, url }) => ({ id, url })),
-      env: candidateEnv,
-    };
-    const suiteStart = Date.now();
-    const suite = await runSuite({
-      graderDir: req.graderDir,
-      include: def.testInclude ?? ['test/**/*.test.ts'],
-      rubric: def.rubric,
-      context,
-      testTimeoutMs: timeouts.tests,
-      onProgress: req.live ? progressPrinter(def.rubric) : undefined,
-    });
-    const perfMs = suite.byCategory.get('performance') ?? 0;
-    phases.push({ name: 'tests', ms: Date.now() - suiteStart - perfMs }, { name: 'performance', ms: perfMs });
-    if (suite.strays.length || suite.errors.length) {
-      // A grader bug must be loud, never silently cost the candidate points.
-      throw new Error(
-        `grader ${def.slug} is broken: ${[...suite.strays.map((s) => `test without rubric item: ${s}`), ...suite.errors].join('; ')}`,
-      );
-    }
-    const deaths = manager.verdicts.filter((v) => v.includes('died'));
-    await timed('teardown', teardown);
+    buildTail = await build(s, rt);
+    instances = await startInstances(s, rt);
+    const suite = await runHiddenSuite(s, instances, wired);
+    // Teardown first: stopping the instances can add a verdict (no graceful exit on SIGTERM).
+    await teardown();
+    const deaths = instances.verdicts.filter((v) => v.includes('died'));
+    const verdicts = [...instances.verdicts];
+    const outputTail = instances.output.tail(30);
     return {
-      ...base,
-      ...scoreRun(def.rubric, suite.outcomes, deaths.length ? `Not run: ${deaths[0]}` : 'Not run.'),
+      ...base(),
+      ...scoreRun(def.rubric, suite.outcomes, {
+        notRun: deaths.length ? `Not run: ${deaths[0]}` : 'Not run.',
+        only: req.only,
+      }),
       status: 'graded',
-      candidate: { verdicts: [...manager.verdicts], outputTail: manager.output.tail(30) },
+      candidate: { verdicts, outputTail },
     };
   } catch (e) {
-    await timed('teardown', teardown);
+    await teardown();
     if (!(e instanceof SubmissionError)) throw e;
     return {
-      ...base,
-      ...scoreRun(def.rubric, new Map(), `Not run: ${e.message}`),
+      ...base(),
+      ...scoreRun(def.rubric, new Map(), { notRun: `Not run: ${e.message}`, only: req.only }),
       status: 'error',
       reason: e.message,
       candidate: {
@@ -198,6 +278,12 @@ export async function runSession(
   }
 }
 
-export function writeSessionResult(file: string, r: SessionResult): void {
-  writeFileSync(file, JSON.stringify(r));
+/** The result file's content for an error the session caught. */
+export function outcomeOfError(e: unknown): SessionOutcome {
+  const message = (e as Error)?.message ?? String(e);
+  return e instanceof InfraError ? { outcome: 'infra', message } : { outcome: 'crash', message };
+}
+
+export function writeSessionOutcome(file: string, o: SessionOutcome): void {
+  writeFileSync(file, JSON.stringify(o));
 }

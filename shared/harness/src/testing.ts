@@ -1,19 +1,39 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { CATEGORIES, type Category, type GradeResult } from './types.ts';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type GradeOptions, grade } from './grade.ts';
+import { loadGrader, REPO_ROOT } from './graders.ts';
+import { categoryScores, runBand } from './report/score.ts';
+import { collectRegisteredTests, type RegisteredTest } from './runner/vitest.ts';
+import { CATEGORIES, type Category, type GradeResult, type GraderDefinition } from './types.ts';
+
+/**
+ * A rubric item a mutant must fail. `partial` ones (performance) may lose any share of their
+ * points, none included, as long as some item in the list loses points.
+ */
+export interface ExpectedFailure {
+  slug: string;
+  partial: boolean;
+}
 
 /** A known-buggy variant of a reference solution, stored as a patch with a header. */
 export interface Mutant {
   name: string;
-  /** The category whose points the grader must take away. */
+  /** The category the bug belongs to. */
   target: Category;
+  /** Exactly the rubric items it must lose points on. */
+  fails: ExpectedFailure[];
   bug: string;
   patchFile: string;
 }
 
-/** Mutants in `dir`: `*.patch` files whose header says `Targets: <category>` and `Bug: …`. */
+/**
+ * Mutants in `dir`: `*.patch` files whose header says `Targets: <category>`, `Fails: slug, slug
+ * (partial), …` and `Bug: …`.
+ */
 export function listMutants(dir: string): Mutant[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.patch'))
@@ -21,10 +41,21 @@ export function listMutants(dir: string): Mutant[] {
     .map((f) => {
       const text = readFileSync(join(dir, f), 'utf8');
       const target = text.match(/^Targets: (\S+)$/m)?.[1] as Category | undefined;
+      const fails = text.match(/^Fails: (.+)$/m)?.[1];
       const bug = text.match(/^Bug: (.+)$/m)?.[1];
-      if (!target || !CATEGORIES.includes(target) || !bug)
-        throw new Error(`${f}: header needs "Targets: <category>" and "Bug: …"`);
-      return { name: basename(f, '.patch'), target, bug, patchFile: resolve(dir, f) };
+      if (!target || !CATEGORIES.includes(target) || !bug || !fails)
+        throw new Error(`${f}: header needs "Targets: <category>", "Fails: <slug>, …" and "Bug: …"`);
+      return {
+        name: basename(f, '.patch'),
+        target,
+        fails: fails.split(',').map((s) => {
+          const m = s.trim().match(/^([a-z0-9-]+)( \(partial\))?$/);
+          if (!m) throw new Error(`${f}: "Fails:" entry "${s.trim()}" is not "slug" or "slug (partial)"`);
+          return { slug: m[1]!, partial: Boolean(m[2]) };
+        }),
+        bug,
+        patchFile: resolve(dir, f),
+      };
     });
 }
 
@@ -39,25 +70,397 @@ export function materializeMutant(referenceDir: string, mutant: Mutant): string 
   return dir;
 }
 
-/** The parts of a result that a fixed seed must reproduce exactly (no timings, no measurements). */
+/**
+ * The parts of a result that a fixed seed must reproduce exactly: statuses, scores and every
+ * output word for word. Performance items are left out: their points are measured, by design.
+ */
 export function stableView(r: GradeResult): unknown {
   return {
     status: r.status,
-    score: r.score,
-    max_score: r.max_score,
-    band: r.band,
-    categories: r.categories,
-    tests: r.tests.map((t) => ({
-      id: t.id,
-      status: t.status,
-      score: t.score,
-      // Performance notes carry measured numbers; everything else must be word for word.
-      output: t.tags[0] === 'performance' ? '' : t.output,
-    })),
+    reason: r.reason,
+    tests: r.tests
+      .filter((t) => t.tags[0] !== 'performance')
+      .map((t) => ({ id: t.id, status: t.status, score: t.score, output: t.output })),
   };
 }
 
-export function categoryScore(r: GradeResult, c: Category): { score: number; max: number } {
-  const cat = r.categories.find((x) => x.name === c);
-  return { score: cat?.score ?? 0, max: cat?.max_score ?? 0 };
+/** Items that lost points, as `slug` or `slug (partial)`, the way mutant headers name them. */
+export function lostItems(r: GradeResult): string[] {
+  return r.tests.filter((t) => t.score < t.max_score).map((t) => (t.score > 0 ? `${t.id} (partial)` : t.id));
+}
+
+/**
+ * Where the result and the mutant's `Fails:` list disagree: an unlisted item that lost points, a
+ * listed one that did not, a listed all-or-nothing one that kept some. Empty when they agree.
+ */
+export function mutantMismatches(r: GradeResult, m: Mutant): string[] {
+  const expected = new Map(m.fails.map((f) => [f.slug, f]));
+  const out: string[] = [];
+  for (const t of r.tests) {
+    const e = expected.get(t.id);
+    const lost = t.score < t.max_score;
+    if (!e && lost)
+      out.push(`${t.id} lost ${t.max_score - t.score} point(s) but is not in Fails: ${t.output}`);
+    // A partial (performance) item may keep its points, as long as the mutant loses some somewhere.
+    if (e && !e.partial && !lost) out.push(`${t.id} is in Fails but kept its points`);
+    if (e && !e.partial && lost && t.score > 0)
+      out.push(`${t.id} kept ${t.score} point(s); list it as partial`);
+  }
+  for (const f of m.fails)
+    if (!r.tests.some((t) => t.id === f.slug) && !r.skipped.some((s) => s.id === f.slug))
+      out.push(`${f.slug} in Fails is not a rubric item`);
+  if (!r.tests.some((t) => expected.has(t.id) && t.score < t.max_score))
+    out.push('no item in Fails lost points');
+  return out;
+}
+
+/**
+ * Items a grading can run without load tests: those outside every file that holds a performance
+ * item (such a file's set-up runs the load for any item in it).
+ */
+export function itemsWithoutLoad(def: GraderDefinition, registered: RegisteredTest[]): string[] {
+  const perf = new Set(def.rubric.filter((r) => r.category === 'performance').map((r) => r.slug));
+  const loadFiles = new Set(registered.filter((t) => t.slug && perf.has(t.slug)).map((t) => t.file));
+  const inLoadFile = new Set(registered.filter((t) => loadFiles.has(t.file)).map((t) => t.slug));
+  return def.rubric.map((r) => r.slug).filter((slug) => !inLoadFile.has(slug));
+}
+
+/**
+ * One result from gradings of disjoint item sets of one submission (its quick items in one run,
+ * its load items alone in another): tests in rubric order, scores added up, an error if any part
+ * had one.
+ */
+export function combineResults(def: GraderDefinition, parts: GradeResult[]): GradeResult {
+  const order = new Map(def.rubric.map((r, i) => [r.slug, i]));
+  const tests = parts.flatMap((p) => p.tests).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const graded = new Set(tests.map((t) => t.id));
+  const failed = parts.find((p) => p.status === 'error');
+  const categories = categoryScores(tests);
+  const skipped = def.rubric.filter((r) => !graded.has(r.slug)).map((r) => ({ id: r.slug, name: r.title }));
+  return {
+    ...parts[0]!,
+    tests,
+    score: Math.round(tests.reduce((s, t) => s + t.score, 0) * 100) / 100,
+    max_score: tests.reduce((s, t) => s + t.max_score, 0),
+    categories,
+    band: runBand(categories, skipped.length),
+    skipped,
+    status: failed ? 'error' : 'graded',
+    ...(failed ? { reason: failed.reason } : {}),
+    candidate: {
+      verdicts: parts.flatMap((p) => p.candidate.verdicts),
+      outputTail: parts.map((p) => p.candidate.outputTail).join('\n'),
+    },
+  };
+}
+
+/**
+ * Runs gradings with at most `width` at once, except `exclusive` ones (load tests), which run
+ * alone: a load measurement must not share the machine's two cores with another grading.
+ */
+export class GradingScheduler {
+  private running = 0;
+  private exclusive = false;
+  private waiters: (() => void)[] = [];
+  /** Wall time of every grading run, for the self-test's closing table. */
+  readonly timings: { label: string; exclusive: boolean; ms: number }[] = [];
+
+  constructor(readonly width = 2) {}
+
+  private canStart(exclusive: boolean): boolean {
+    return exclusive ? this.running === 0 : !this.exclusive && this.running < this.width;
+  }
+
+  async run<T>(exclusive: boolean, fn: () => Promise<T>, label = ''): Promise<T> {
+    while (!this.canStart(exclusive)) await new Promise<void>((r) => this.waiters.push(r));
+    this.running++;
+    if (exclusive) this.exclusive = true;
+    const t0 = Date.now();
+    try {
+      return await fn();
+    } finally {
+      this.timings.push({ label, exclusive, ms: Date.now() - t0 });
+      this.running--;
+      if (exclusive) this.exclusive = false;
+      for (const w of this.waiters.splice(0)) w();
+    }
+  }
+}
+
+/**
+ * The gradings of one grader's self-validation (and of `pnpm validate`), scheduled to fit the
+ * suite's budget: a submission's quick items run in the shared pool, its load items alone, and the
+ * two results are combined into one.
+ */
+export class SelfGradings {
+  readonly scheduler: GradingScheduler;
+
+  private constructor(
+    readonly def: GraderDefinition,
+    readonly graderDir: string,
+    /** Every test the hidden suite registers. */
+    readonly registered: RegisteredTest[],
+    /** Items gradable without load tests, and the rest. */
+    readonly quick: string[],
+    readonly load: string[],
+    width: number,
+  ) {
+    this.scheduler = new GradingScheduler(width);
+  }
+
+  static async create(graderDir: string, width: number): Promise<SelfGradings> {
+    const def = await loadGrader(graderDir);
+    const registered = await collectRegisteredTests(graderDir, def.testInclude ?? ['test/**/*.test.ts']);
+    const quick = itemsWithoutLoad(def, registered);
+    const load = def.rubric.map((r) => r.slug).filter((slug) => !quick.includes(slug));
+    return new SelfGradings(def, graderDir, registered, quick, load, width);
+  }
+
+  private run(
+    label: string,
+    exclusive: boolean,
+    o: Omit<GradeOptions, 'challenge' | 'graderDir'>,
+  ): Promise<GradeResult> {
+    const { slug } = this.def;
+    const run = this.scheduler.run(
+      exclusive,
+      () => grade({ challenge: slug, graderDir: this.graderDir, ...o }),
+      label,
+    );
+    run.then(
+      (r) => this.phases.set(label, r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}`).join(' · ')),
+      () => {},
+    );
+    return run;
+  }
+
+  /** Each grading's phases, by label. */
+  private readonly phases = new Map<string, string>();
+
+  /** One run of every item, alone: the grading a user sees. */
+  full(label: string, submission: string, seed: number): Promise<GradeResult> {
+    return this.run(label, true, { submission, seed });
+  }
+
+  /** One run of every item in the shared pool, for submissions that never get as far as a load test. */
+  shared(label: string, submission: string, seed: number): Promise<GradeResult> {
+    return this.run(label, false, { submission, seed });
+  }
+
+  /** The quick items in the pool and, `withLoad`, the load items alone: one combined result. */
+  split(label: string, submission: string, seed: number, withLoad: boolean): Promise<GradeResult> {
+    const only = (items: string[]) => (this.load.length ? { only: items } : {});
+    const quick = this.run(withLoad ? `${label} (quick)` : label, false, {
+      submission,
+      seed,
+      ...only(this.quick),
+    });
+    if (!withLoad || this.load.length === 0) return quick;
+    const load = this.run(`${label} (load)`, true, { submission, seed, only: this.load });
+    return Promise.all([quick, load]).then((parts) => combineResults(this.def, parts));
+  }
+
+  /** A mutant applied to a copy of the reference, graded with the load tests only if it names a load item. */
+  mutant(m: Mutant, referenceDir: string, seed: number): Promise<GradeResult> {
+    const dir = materializeMutant(referenceDir, m);
+    const withLoad = m.fails.some((f) => this.load.includes(f.slug));
+    return this.split(`mutant:${m.name}`, dir, seed, withLoad).finally(() =>
+      rmSync(join(dir, '..'), { recursive: true, force: true }),
+    );
+  }
+
+  /** Where the time went: each grading's wall time, alone or shared. */
+  timingTable(): string {
+    const t = this.scheduler.timings;
+    const alone = t.filter((x) => x.exclusive).reduce((s, x) => s + x.ms, 0);
+    const rows = t.map(
+      (x) =>
+        `  ${(x.ms / 1000).toFixed(1).padStart(6)} s  ${x.exclusive ? 'alone ' : 'shared'}  ${x.label.padEnd(44)} ${this.phases.get(x.label) ?? ''}`,
+    );
+    return `${this.def.slug}: ${t.length} gradings (${(alone / 1000).toFixed(0)} s of them alone, the rest ${this.scheduler.width} at a time)\n${rows.join('\n')}`;
+  }
+}
+
+/** What a grader's self-validation expects; paths default to the standard layout. */
+export interface GraderExpectations {
+  slug: string;
+  graderDir: string;
+  referenceDir?: string;
+  alternativeDir?: string;
+  starterDir?: string;
+  mutantsDir?: string;
+  /** The starter must score at most this (default 15). */
+  maxStarterScore?: number;
+  /** At least this many mutants (default 8), and one per graded category. */
+  minMutants?: number;
+  /** Gradings without load tests run this many at once (default 4: they mostly wait). */
+  parallel?: number;
+}
+
+/** A submission healthy at start-up that never answers again: every grader must end it fast. */
+const HANGING_SUBMISSION = fileURLToPath(
+  new URL('../test/fixtures/hostile/hangs-after-healthy', import.meta.url),
+);
+/** The whole grading of a hanging submission, install included (issue: a minute, not fifteen). */
+const HANGING_BUDGET_S = 60;
+
+const readmeRuleIds = (readme: string): string[] => [
+  ...new Set([...readme.matchAll(/\((R\d+)\)/g)].map((m) => m[1]!)),
+];
+
+/**
+ * The standard self-validation of a grader, registered as Vitest tests:
+ * the rubric and the tests that register match one to one; README rules and rubric items cover
+ * each other; the reference scores 100, and a second run with the same seed is identical; the
+ * starter scores low, with identical failure text on a second run; the alternative scores 100;
+ * every mutant fails exactly the items its header names. Gradings are scheduled together so the
+ * whole check fits the suite's time budget.
+ */
+export function validateGrader(exp: GraderExpectations): void {
+  const graderDir = resolve(exp.graderDir);
+  const referenceDir = exp.referenceDir ?? join(graderDir, 'reference');
+  const alternativeDir = exp.alternativeDir ?? join(graderDir, 'fixtures', 'alternative');
+  const starterDir = exp.starterDir ?? join(REPO_ROOT, 'challenges', exp.slug);
+  const mutantsDir = exp.mutantsDir ?? join(graderDir, 'mutants');
+  const readmePath = join(starterDir, 'README.md');
+  const mutants = listMutants(mutantsDir);
+  let g: SelfGradings;
+  let def: GraderDefinition;
+  const results = new Map<string, Promise<GradeResult>>();
+  const keep = (key: string, p: Promise<GradeResult>): void => {
+    // Awaited by its test; a rejection must not go unhandled before then.
+    p.catch(() => {});
+    results.set(key, p);
+  };
+  const result = (key: string): Promise<GradeResult> => results.get(key)!;
+
+  beforeAll(async () => {
+    g = await SelfGradings.create(graderDir, exp.parallel ?? 4);
+    def = g.def;
+    // Queued longest first (the pool's tail is shortest that way): a hanging submission waits on
+    // timeouts, mutants wait on lenient bounds, a starter fails fast.
+    keep('hanging', g.shared('hanging submission', HANGING_SUBMISSION, 3));
+    keep('reference', g.split('reference', referenceDir, 1234, true));
+    keep('alternative', g.split('alternative', alternativeDir, 99, true));
+    for (const m of mutants) keep(`mutant:${m.name}`, g.mutant(m, referenceDir, 77));
+    keep('reference-again', g.split('reference-again', referenceDir, 1234, false));
+    // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
+    keep('starter', g.shared('starter', starterDir, 5));
+    keep('starter-again', g.shared('starter-again', starterDir, 5));
+  }, 60_000);
+
+  // The budget is 3 minutes of suite time per challenge: show where it goes.
+  afterAll(() => console.log(g.timingTable()));
+
+  describe(`${exp.slug}: rubric`, () => {
+    test('when the hidden suite is collected, then its tests and the rubric match one to one', () => {
+      const slugs = g.registered.map((t) => t.slug ?? `(no slug) ${t.title}`);
+      expect(new Set(slugs).size, 'a slug registered twice').toBe(slugs.length);
+      expect([...slugs].sort()).toEqual(def.rubric.map((r) => r.slug).sort());
+      for (const t of g.registered) {
+        const item = def.rubric.find((r) => r.slug === t.slug)!;
+        expect({ title: t.title, points: t.points }).toEqual({ title: item.title, points: item.points });
+      }
+    });
+
+    test('when points are added up, then they make 100 and every category is graded', () => {
+      expect(def.rubric.reduce((s, r) => s + r.points, 0)).toBe(100);
+      expect(new Set(def.rubric.map((r) => r.category)).size).toBe(CATEGORIES.length);
+    });
+
+    test('when the README is read, then its scoring table states the rubric points per category', () => {
+      const readme = readFileSync(readmePath, 'utf8');
+      for (const c of CATEGORIES) {
+        const points = def.rubric.filter((r) => r.category === c).reduce((s, r) => s + r.points, 0);
+        expect(readme, `README scoring row for ${c}`).toMatch(
+          new RegExp(`\\|\\s*${c}\\s*\\|\\s*${points}\\s*\\|`),
+        );
+      }
+    });
+
+    test('when README rules and rubric items are compared, then every rule is graded and every item grades a rule', () => {
+      const ids = readmeRuleIds(readFileSync(readmePath, 'utf8'));
+      expect(ids.length, 'the README numbers its rules (R1), (R2)…').toBeGreaterThan(0);
+      const ungradedItems = def.rubric.filter((r) => !r.rules?.length).map((r) => r.slug);
+      expect(ungradedItems, 'rubric items that name no README rule').toEqual([]);
+      const unknown = def.rubric.flatMap((r) =>
+        (r.rules ?? []).filter((id) => !ids.includes(id)).map((id) => `${r.slug}: ${id}`),
+      );
+      expect(unknown, 'rules named by the rubric but absent from the README').toEqual([]);
+      const graded = new Set(def.rubric.flatMap((r) => r.rules ?? []));
+      expect(
+        ids.filter((id) => !graded.has(id)),
+        'README rules no rubric item grades',
+      ).toEqual([]);
+    });
+  });
+
+  describe(`${exp.slug}: submissions`, () => {
+    test('when the reference is graded, then it scores 100, and again with the same seed, identically', async () => {
+      const first = await result('reference');
+      expect(first.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
+      expect(first.status).toBe('graded');
+      expect(first.score).toBe(100);
+      expect(first.band).toBe('senior');
+      expect(first.candidate.verdicts).toEqual([]);
+      // The second run grades without the load tests: compare what both graded.
+      const again = await result('reference-again');
+      const graded = new Set(again.tests.map((t) => t.id));
+      expect(stableView(again)).toEqual(
+        stableView({ ...first, tests: first.tests.filter((t) => graded.has(t.id)) }),
+      );
+    });
+
+    test('when the untouched starter is graded twice with one seed, then it scores low with identical failure text', async () => {
+      const first = await result('starter');
+      expect(first.status).toBe('graded');
+      expect(first.score).toBeLessThanOrEqual(exp.maxStarterScore ?? 15);
+      expect(
+        first.tests
+          .filter((t) => t.status === 'failed')
+          .every((t) => /^Expected: |^Not run|^Set-up/m.test(t.output)),
+      ).toBe(true);
+      expect(stableView(await result('starter-again'))).toEqual(stableView(first));
+    });
+
+    test(`when a submission stops answering after start-up, then its whole grading ends within ${HANGING_BUDGET_S} s`, async () => {
+      const r = await result('hanging');
+      expect(r.status, r.reason).toBe('graded');
+      expect(r.candidate.verdicts.join('\n')).toMatch(/stopped answering: 3 requests in a row/);
+      expect(r.score).toBe(0);
+      expect(r.execution_time).toBeLessThan(HANGING_BUDGET_S);
+    });
+
+    test('when a correct implementation unlike the reference is graded, then it also scores 100', async () => {
+      const r = await result('alternative');
+      expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
+      expect(r.score).toBe(100);
+    });
+  });
+
+  describe(`${exp.slug}: mutants`, () => {
+    test('when mutants are listed, then there are enough, one for every category at least', () => {
+      expect(mutants.length).toBeGreaterThanOrEqual(exp.minMutants ?? 8);
+      const categoryOf = (slug: string) => def.rubric.find((r) => r.slug === slug)?.category;
+      const covered = new Set(mutants.flatMap((m) => m.fails.map((f) => categoryOf(f.slug))));
+      expect(CATEGORIES.filter((c) => !covered.has(c))).toEqual([]);
+      for (const m of mutants)
+        expect(
+          m.fails.map((f) => categoryOf(f.slug)),
+          `${m.name} targets ${m.target}`,
+        ).toContain(m.target);
+    });
+
+    test.each(mutants.map((m) => [m.name, m.fails.map((f) => f.slug).join(', '), m] as const))(
+      'when mutant %s is graded, then exactly %s lose points',
+      async (_name, _fails, mutant) => {
+        const r = await result(`mutant:${mutant.name}`);
+        expect(r.status, r.reason).toBe('graded');
+        expect(
+          mutantMismatches(r, mutant),
+          `${mutant.bug}; lost: ${lostItems(r).join(', ') || 'nothing'}`,
+        ).toEqual([]);
+      },
+    );
+  });
 }

@@ -23,6 +23,8 @@ export interface RubricItem {
   visibility: Visibility;
   /** Shown to the candidate when the item fails: a nudge, never the answer. */
   hint: string;
+  /** The README rules this item grades (ids like "R3" that the challenge README defines). */
+  rules?: readonly string[];
 }
 
 /** Backing services a challenge needs. */
@@ -57,20 +59,35 @@ export interface GraderDefinition {
   instances: number;
   /** Challenge-specific env for the candidate, derived from the run's seed. */
   env?: (ctx: { seed: number }) => Record<string, string>;
+  /**
+   * Env for one instance on top of `env`, kept across restarts: instances with different
+   * settings (one failing open, one failing closed). `index` 0 is instance "a".
+   */
+  instanceEnv?: (ctx: { id: string; index: number; seed: number }) => Record<string, string>;
   timeouts?: Partial<Timeouts>;
   limits?: Partial<Limits>;
   /** Calibration servers the grader may start: name → absolute path of a TypeScript entry. */
   baselines?: Record<string, string>;
   /** Test files, relative to the grader dir. */
   testInclude?: string[];
+  /**
+   * Grader-owned HTTP stubs of downstream services: name → the env variable that gives the
+   * candidate the stub's URL. Started before the instances, scripted through `control.stub(name)`.
+   */
+  stubs?: Record<string, { env: string }>;
 }
 
 /** What a grader test can reach through `inject('grading')`. */
 export interface GradingContext {
   seed: number;
   controlUrl: string;
-  instances: { id: string; url: string }[];
+  /** Each instance, with the env it got beyond the shared `env` (`instanceEnv`). */
+  instances: { id: string; url: string; env: Record<string, string> }[];
   env: Record<string, string>;
+  /** Rubric slugs to grade (`--only`); null grades every item. */
+  only: string[] | null;
+  /** Stub name → its URL (the harness side reads calls through `control.stub`). */
+  stubs: Record<string, string>;
 }
 
 /** One graded test in `results.json` (Gradescope-compatible fields plus ours). */
@@ -84,6 +101,8 @@ export interface TestResult {
   visibility: Visibility;
   output: string;
   hint?: string;
+  /** Measured numbers (latencies, ratios): kept out of `output` so a seed reproduces it word for word. */
+  measured?: string[];
   duration_ms: number;
 }
 
@@ -94,12 +113,21 @@ export interface CategoryScore {
   max_score: number;
 }
 
-/** Seniority band awarded from the categories that pass. */
-export type Band = 'none' | 'junior' | 'mid' | 'senior';
+/** Seniority band awarded from the categories that pass; `unrated` when `--only` left items out. */
+export type Band = 'none' | 'junior' | 'mid' | 'senior' | 'unrated';
 
 /** Timing of one grading phase. */
 export interface PhaseTiming {
-  name: 'prepare' | 'install' | 'provision' | 'build' | 'start' | 'tests' | 'performance' | 'teardown';
+  name:
+    | 'prepare'
+    | 'install'
+    | 'provision'
+    | 'proxies'
+    | 'build'
+    | 'start'
+    | 'tests'
+    | 'performance'
+    | 'teardown';
   ms: number;
 }
 
@@ -115,10 +143,14 @@ export interface SandboxReport {
 
 /** Everything one grading run produced; `results.json` is this object. */
 export interface GradeResult {
+  /** One-paragraph summary (Gradescope shows the top-level `output`); an error's reason. */
+  output: string;
   score: number;
   max_score: number;
   execution_time: number;
   tests: TestResult[];
+  /** Items left out with `--only`: not graded, not counted in the score or its maximum. */
+  skipped: { id: string; name: string }[];
   status: 'graded' | 'error';
   reason?: string;
   challenge: string;

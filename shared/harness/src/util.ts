@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -85,3 +86,26 @@ export function hash32(s: string): number {
 }
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
+
+/** Rows as an aligned text table (benchmarks and validation print these). */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const all = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
+  return all.map((r) => r.map((c, i) => String(c).padStart(widths[i]!)).join('  ')).join('\n');
+}
+
+/** The parsed JSON of a body, or undefined when it is empty or not JSON. */
+export function jsonOrUndefined(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node's headers with repeated ones joined, as one string each. */
+export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = Array.isArray(v) ? v.join(', ') : (v ?? '');
+  return out;
+}

@@ -56,6 +56,34 @@ describe('grade CLI exit codes', () => {
     expect(r.stderr.split('\n')).toHaveLength(1);
   });
 
+  test('when --only names neither a category nor a rubric item, then exit 2 with one line saying so', () => {
+    const r = grade('url-shortener', 'challenges/url-shortener', '--only', 'security,speed');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^grade: --only: "speed" is neither a category .* nor a rubric item of url-shortener$/,
+    );
+  });
+
+  test('when --only selects a category, then only its items are graded and the report lists the rest as skipped', () => {
+    const out = mkdtempSync(join(tmpdir(), 'bc-out-'));
+    const r = grade(
+      'url-shortener',
+      'challenges/url-shortener',
+      '--only',
+      'security',
+      '--out',
+      out,
+      '--quiet',
+    );
+    expect(r.code).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.tests.map((t: { tags: string[] }) => t.tags[0])).toEqual(['security', 'security']);
+    expect(results.max_score).toBe(10);
+    expect(results.band).toBe('unrated');
+    expect(results.skipped).toHaveLength(25);
+    expect(results.output).toMatch(/25 item\(s\) not graded in this run \(--only\)/);
+  });
+
   test('when the score is below --min-score, then exit 3 and all four reports are still written', () => {
     const out = mkdtempSync(join(tmpdir(), 'bc-out-'));
     const r = grade(

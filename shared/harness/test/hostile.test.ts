@@ -113,6 +113,21 @@ describe('hostile submissions are contained', () => {
   });
 });
 
+describe('a hanging submission is graded in a minute', () => {
+  test('when a service is healthy once and then never answers, then it is declared hung and the rest fails at once', async () => {
+    const started = Date.now();
+    const r = await gradeFixture('hangs-after-healthy');
+    expect(r.status).toBe('graded');
+    expect(r.candidate.verdicts.join('\n')).toMatch(
+      /Instance a stopped answering: 3 requests in a row got no answer/,
+    );
+    const after = r.tests.find((t) => t.id === 'after-repeat')!;
+    expect(after.output).toMatch(/instance a stopped answering earlier in this run/);
+    expect(r.score).toBe(0);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});
+
 describe('broken submissions get a verdict and a score', () => {
   test('when dependencies cannot be installed, then status is error with the installer output', async () => {
     const r = await gradeFixture('install-fails');

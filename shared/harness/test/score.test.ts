@@ -1,8 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { toExercism, toJunit, toMarkdown } from '../src/report/formats.ts';
-import { band, categoryScores, scoreItems } from '../src/report/score.ts';
+import { band, categoryScores, scoreItems, scoreRun, summaryText } from '../src/report/score.ts';
 import type { TestOutcome } from '../src/runner/vitest.ts';
-import type { GradeResult, RubricItem } from '../src/types.ts';
+import { combineResults } from '../src/testing.ts';
+import type { GradeResult, GraderDefinition, RubricItem } from '../src/types.ts';
 
 const rubric: RubricItem[] = [
   { slug: 'a', title: 'A works', points: 5, category: 'correctness', visibility: 'visible', hint: 'do A' },
@@ -42,6 +43,8 @@ function sample(): GradeResult {
   );
   const categories = categoryScores(tests);
   return {
+    output: 'Scored 7.5/14.',
+    skipped: [],
     score: 7.5,
     max_score: 14,
     execution_time: 1,
@@ -95,6 +98,32 @@ describe('scoring', () => {
     expect(under!.score).toBe(0);
   });
 
+  test('when only some items are selected, then the others are listed as skipped, count in neither score nor max, and no band is given', () => {
+    const r = scoreRun(rubric, new Map([['a', outcome('a', 'passed')]]), {
+      notRun: 'Not run.',
+      only: ['a', 'b'],
+    });
+    expect(r.tests.map((t) => t.id)).toEqual(['a', 'b']);
+    expect(r.max_score).toBe(8);
+    expect(r.score).toBe(5);
+    expect(r.skipped.map((t) => t.id)).toEqual(['c', 'd']);
+    // A passing subset must not read as "senior" for want of the categories it skipped.
+    expect(r.band).toBe('unrated');
+    expect(summaryText({ ...sample(), ...r })).toMatch(
+      /^Scored 5\/8 \(no band: only part of the rubric was graded\)\./,
+    );
+  });
+
+  test('when a result is summarised, then the summary names the score, band and categories that lost points', () => {
+    const r = sample();
+    expect(summaryText(r)).toBe(
+      'Scored 7.5/14, band junior. Points lost in robustness 0/3, security 0/2, performance 2.5/4.',
+    );
+    expect(summaryText({ ...r, status: 'error', reason: 'the build failed' })).toBe(
+      'Could not be graded: the build failed',
+    );
+  });
+
   test('when categories pass or fail, then the band follows: none, junior, mid, senior', () => {
     const cat = (name: string, score: number) => ({ name, score, max_score: 10 }) as never;
     const all = ['correctness', 'robustness', 'security', 'concurrency', 'resilience', 'performance'];
@@ -115,13 +144,15 @@ describe('report formats', () => {
     expect(xml.match(/<failure /g)).toHaveLength(3);
   });
 
-  test('when written for Exercism (v3), then statuses are pass/fail and failures have messages', () => {
+  test('when written for Exercism (v2), then every test has its test_code, statuses are pass/fail and failures have messages', () => {
     const ex = toExercism(sample()) as {
       version: number;
       status: string;
-      tests: { status: string; message?: string }[];
+      tests: { status: string; message?: string; test_code: string }[];
     };
-    expect(ex.version).toBe(3);
+    // Version 2 requires test_code on every test; version 3 would also need task_id links.
+    expect(ex.version).toBe(2);
+    expect(ex.tests.every((t) => typeof t.test_code === 'string' && t.test_code.length > 0)).toBe(true);
     expect(ex.status).toBe('fail');
     expect(ex.tests.map((t) => t.status)).toEqual(['pass', 'fail', 'fail', 'fail']);
     expect(ex.tests[1]!.message).toContain('Hint: do B');
@@ -134,7 +165,7 @@ describe('report formats', () => {
       reason: 'build failed',
       candidate: { verdicts: [], outputTail: 'TS2322' },
     };
-    expect(toExercism(r)).toEqual({ version: 3, status: 'error', message: 'build failed\n\nTS2322' });
+    expect(toExercism(r)).toEqual({ version: 2, status: 'error', message: 'build failed\n\nTS2322' });
   });
 
   test('when written as Markdown, then the table lists categories and each lost item is explained', () => {
@@ -143,5 +174,27 @@ describe('report formats', () => {
     expect(md).toContain('✗ <b>B &lt;survives&gt;');
     expect(md).toContain('Hint: do B');
     expect(md).not.toContain('✗ <b>A works');
+  });
+});
+
+describe('results of one submission graded in parts', () => {
+  test('when a quick part and a load part are combined, then scores, categories and band cover both', () => {
+    const whole = sample();
+    const part = (ids: string[]): GradeResult => {
+      const tests = whole.tests.filter((t) => ids.includes(t.id));
+      const categories = categoryScores(tests);
+      return { ...whole, tests, categories, band: band(categories), score: 0, max_score: 0 };
+    };
+    const def = { rubric } as unknown as GraderDefinition;
+    // The load part first: the combination is in rubric order whatever the order of the parts.
+    const combined = combineResults(def, [part(['c']), part(['a', 'b'])]);
+    expect(combined.tests.map((t) => t.id)).toEqual(['a', 'b', 'c']);
+    expect({ score: combined.score, max: combined.max_score }).toEqual({ score: 7.5, max: 12 });
+    expect(combined.categories).toEqual(categoryScores(combined.tests));
+    expect(combined.skipped.map((s) => s.id)).toEqual(['d']);
+    // Item d was graded by neither part: no band for part of a rubric.
+    expect(combined.band).toBe('unrated');
+    const whole2 = combineResults(def, [part(['c', 'd']), part(['a', 'b'])]);
+    expect(whole2.band).toBe(band(whole2.categories));
   });
 });

@@ -42,7 +42,7 @@ const sendError = (res: Response, status: number, code: string, message: string)
 export function createApp(deps: Deps) {
   const clock = deps.clock ?? Date.now;
   const cache = new Cache(deps.redis, clock);
-  const clicks = new ClickFlusher(deps.pool, cache);
+  const clicks = new ClickFlusher(deps.pool);
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -73,11 +73,10 @@ export function createApp(deps: Deps) {
     const code = req.params.code;
     const row = CODE.test(code) ? await findUrl(deps.pool, code) : null;
     if (!row) throw new HttpError(404, 'not_found', `no short URL "${code}"`);
-    const pending = await cache.pending(code);
     res.json({
       code: row.code,
       url: row.url,
-      clicks: Number(row.clicks) + pending + clicks.held(code),
+      clicks: Number(row.clicks) + clicks.held(code),
       createdAt: row.created_at.toISOString(),
       expiresAt: row.expires_at ? row.expires_at.toISOString() : null,
     });
@@ -86,8 +85,10 @@ export function createApp(deps: Deps) {
   app.get('/:code', async (req: Request<{ code: string }>, res: Response) => {
     const code = req.params.code;
     if (!CODE.test(code)) throw new HttpError(404, 'not_found', `no short URL "${code}"`);
-    const cached = await cache.hit(code);
+    // The hot path: one Redis GET (cache entries expire with their link).
+    const cached = await cache.get(code);
     if (cached?.url) {
+      clicks.count(code);
       res.writeHead(302, { Location: cached.url }).end();
       return;
     }
@@ -95,16 +96,12 @@ export function createApp(deps: Deps) {
     const now = clock();
     const live = row && (!row.expires_at || row.expires_at.getTime() > now);
     if (!live) {
-      if (cached) await cache.uncount(code);
       if (!row) throw new HttpError(404, 'not_found', `no short URL "${code}"`);
       throw new HttpError(410, 'expired', `short URL "${code}" has expired`);
     }
-    if (cached) {
-      await cache.put(row.code, row.url, row.expires_at);
-    } else if (!(await cache.countClick(code))) {
-      // Redis is away: count straight into Postgres rather than lose the click.
-      await deps.pool.query('UPDATE urls SET clicks = clicks + 1 WHERE code = $1', [code]);
-    }
+    // A miss (not an unavailable Redis) fills the cache for the next request.
+    if (cached) await cache.put(row.code, row.url, row.expires_at);
+    clicks.count(code);
     res.writeHead(302, { Location: row.url }).end();
   });
 

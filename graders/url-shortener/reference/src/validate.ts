@@ -47,8 +47,10 @@ export function parseCreate(body: unknown, baseUrl: string, now: number): Create
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw bad('url must use http or https');
   if (!parsed.hostname) throw bad('url must have a host');
-  const base = new URL(baseUrl);
-  if (parsed.host.toLowerCase() === base.host.toLowerCase()) {
+  // Hostnames, not hosts or prefixes: scheme, port, user info, case and a trailing dot do not
+  // make another host.
+  const bare = (h: string): string => h.toLowerCase().replace(/\.+$/, '');
+  if (bare(parsed.hostname) === bare(new URL(baseUrl).hostname)) {
     throw new HttpError(400, 'redirect_loop', 'url must not point at this shortener');
   }
 

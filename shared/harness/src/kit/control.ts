@@ -1,23 +1,73 @@
 import type { FaultMode } from '../proxy.ts';
+import type { StubCall, StubScript } from '../stub.ts';
 import { grading } from './rubric-test.ts';
+import { instanceState } from './state.ts';
 
-async function call<T>(path: string, body: unknown = {}): Promise<T> {
+/** One request to the session's control server; its errors are the harness's, so they throw. */
+export async function controlCall<T>(method: 'GET' | 'POST', path: string, body: unknown = {}): Promise<T> {
   const res = await fetch(`${grading().controlUrl}${path}`, {
-    method: 'POST',
+    method,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
   });
   const json = (await res.json()) as T & { error?: string };
   if (!res.ok) throw new Error(`harness control ${path}: ${json.error}`);
   return json;
 }
 
-/** Drive the session from a hidden test: restart instances, cut dependencies, start baselines. */
+/** A grader-owned stub of a downstream service, as a test drives it. */
+export interface StubHandle {
+  /** The URL the candidate was given. */
+  url: string;
+  /** Replace the script (rules tried in order; `fallback` when none matches). */
+  script(script: StubScript): Promise<void>;
+  /** Every call received since the last reset, in order. */
+  calls(): Promise<StubCall[]>;
+  /** Default script, no recorded calls, hung requests cut. */
+  reset(): Promise<void>;
+}
+
+/** Instance states as the session sees them. */
+export interface InstanceStatus {
+  id: string;
+  url: string;
+  alive: boolean;
+  hung: boolean;
+}
+
+/** Drive the session from a hidden test: restart instances, cut services, script stubs, start baselines. */
 export const control = {
   /** Stop instance `id` (SIGTERM with grace, or SIGKILL) and start it again on the same port. */
-  restart: (id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') =>
-    call<{ url: string }>(`/instances/${id}/restart`, { signal }),
-  fault: (service: 'postgres' | 'redis', mode: FaultMode) => call<{ ok: true }>(`/faults/${service}`, mode),
+  restart: async (id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
+    const r = await controlCall<{ url: string }>('POST', `/instances/${id}/restart`, { signal });
+    // A new process: its requests are sent again until it proves hung itself.
+    instanceState.hung.delete(id);
+    instanceState.silent.delete(id);
+    return r;
+  },
+  /** Put the fault proxy of a declared service (`postgres`, `redis`, …) in `mode`. */
+  fault: (service: string, mode: FaultMode) => controlCall<{ ok: true }>('POST', `/faults/${service}`, mode),
+  /** What the fault proxy of a service has seen: its mode and the bytes clients sent through it. */
+  traffic: (service: string) =>
+    controlCall<{ mode: FaultMode; bytesToService: number }>('GET', `/faults/${service}`),
+  /** A stub declared in grader.config.ts. */
+  stub: (name: string): StubHandle => {
+    const url = grading().stubs[name];
+    if (!url) throw new Error(`no stub named "${name}" in this grader`);
+    return {
+      url,
+      script: async (script) => {
+        await controlCall('POST', `/stubs/${name}/script`, script);
+      },
+      calls: () => controlCall<StubCall[]>('GET', `/stubs/${name}/calls`),
+      reset: async () => {
+        await controlCall('POST', `/stubs/${name}/reset`);
+      },
+    };
+  },
   /** URL of a calibration server declared in grader.config.ts, started on first use. */
-  baseline: async (name: string) => (await call<{ url: string }>(`/baselines/${name}`)).url,
+  baseline: async (name: string) => (await controlCall<{ url: string }>('POST', `/baselines/${name}`)).url,
+  /** Faults lifted, stubs reset, dead instances restarted, reconnection awaited (done before every file). */
+  reset: () => controlCall<{ revived: string[]; instances: InstanceStatus[] }>('POST', '/reset'),
+  instances: () => controlCall<InstanceStatus[]>('GET', '/instances'),
 };

@@ -1,5 +1,8 @@
-import request from 'supertest';
+import { Agent, request as httpRequest } from 'node:http';
+import { flatHeaders, jsonOrUndefined } from '../util.ts';
+import { controlCall } from './control.ts';
 import { grading } from './rubric-test.ts';
+import { instanceState } from './state.ts';
 
 /** One request and its response, kept so a failure can say what was sent and what came back. */
 export interface Exchange {
@@ -8,29 +11,51 @@ export interface Exchange {
   path: string;
   sentHeaders: Record<string, string>;
   sentBody?: string;
+  /** How the body appears in failure text when it holds wall-clock times (a seed must reproduce the text). */
+  shownBody?: string;
   status: number;
   headers: Record<string, string>;
   text: string;
   /** Parsed JSON body, or undefined when the body is not JSON. */
   json: unknown;
+  /** From the request being written on a connected socket to the last byte of the response. */
   ms: number;
   /** Set when no HTTP response came back at all. */
   networkError?: string;
 }
 
-const excerpt = (s: string, n = 400): string => (s.length > n ? `${s.slice(0, n)}… (${s.length} bytes)` : s);
-const SHOWN_HEADERS = ['content-type', 'location', 'cache-control', 'retry-after'];
+/** What a request may carry. */
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean>;
+  headers?: Record<string, string>;
+  /** Sent as JSON (content-type application/json unless a header says otherwise). */
+  json?: unknown;
+  /** Sent exactly as given (malformed JSON, padded payloads). */
+  body?: string;
+  /** The body as failure messages show it, when the real one holds wall-clock times. */
+  shownBody?: string;
+  timeoutMs?: number;
+}
 
-/** Human rendering of an exchange: request line, body sent, status, key headers, body excerpt. */
+/** The operational rule every challenge README states: no answer within 5 s fails. */
+const DEFAULT_TIMEOUT_MS = 5_000;
+const excerpt = (s: string, n = 400): string => (s.length > n ? `${s.slice(0, n)}… (${s.length} bytes)` : s);
+const SHOWN_HEADERS = ['content-type', 'location', 'cache-control', 'retry-after', 'allow'];
+
+/**
+ * Human rendering of an exchange: request line, body sent, status, key headers, body excerpt.
+ * No timings: a seed must reproduce a failure's text word for word (timings go in `measured`).
+ */
 export function describeExchange(ex: Exchange): string {
   const lines = [`Sent:     ${ex.method} ${ex.path}`];
   for (const [k, v] of Object.entries(ex.sentHeaders)) lines.push(`          ${k}: ${v}`);
-  if (ex.sentBody !== undefined) lines.push(`          ${excerpt(ex.sentBody, 300)}`);
+  const body = ex.shownBody ?? ex.sentBody;
+  if (body !== undefined) lines.push(`          ${excerpt(body, 300)}`);
   if (ex.networkError) {
-    lines.push(`Got:      no HTTP response (${ex.networkError}) after ${ex.ms} ms`);
+    lines.push(`Got:      no HTTP response (${ex.networkError})`);
     return lines.join('\n');
   }
-  lines.push(`Got:      ${ex.status} after ${ex.ms} ms`);
+  lines.push(`Got:      ${ex.status}`);
   for (const h of SHOWN_HEADERS)
     if (ex.headers[h] !== undefined) lines.push(`          ${h}: ${ex.headers[h]}`);
   lines.push(`          ${ex.text ? excerpt(ex.text) : '(empty body)'}`);
@@ -40,99 +65,201 @@ export function describeExchange(ex: Exchange): string {
 /** A contract violation: its message is what the candidate reads, so it must stand alone. */
 export class ContractError extends Error {
   override name = 'ContractError';
+  /** Measured numbers behind the failure, reported apart from the message. */
+  measured: string[] = [];
 }
 
-/** Fail with "Expected: …" and the exchange that broke it. */
+/** Fail with "Expected: …" and the exchange that broke it; `extra` adds a line of explanation. */
 export function fail(ex: Exchange, expected: string, extra?: string): never {
-  throw new ContractError([`Expected: ${expected}`, describeExchange(ex), extra].filter(Boolean).join('\n'));
+  const err = new ContractError(
+    [`Expected: ${expected}`, describeExchange(ex), extra].filter(Boolean).join('\n'),
+  );
+  err.measured.push(
+    `${ex.method} ${ex.path}: ${ex.networkError ? 'no response' : ex.status} after ${ex.ms} ms`,
+  );
+  throw err;
 }
 
 /** HTTP client bound to one instance of the candidate's service. */
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  // Keep-alive, so latency bounds measure requests rather than connection set-up.
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-  private async send(
-    method: 'get' | 'post' | 'put' | 'delete',
-    path: string,
-    opts: { json?: unknown; raw?: string; headers?: Record<string, string>; timeoutMs?: number },
-  ): Promise<Exchange> {
+  constructor(
+    readonly baseUrl: string,
+    /** The instance's id, for hung-instance bookkeeping (none for ad-hoc URLs). */
+    readonly instanceId?: string,
+  ) {}
+
+  /** Any method, with query, headers and a JSON or raw body. Never throws for HTTP outcomes. */
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<Exchange> {
+    const q = opts.query
+      ? `${path.includes('?') ? '&' : '?'}${new URLSearchParams(Object.entries(opts.query).map(([k, v]): [string, string] => [k, String(v)]))}`
+      : '';
+    const fullPath = path + q;
     const sentHeaders: Record<string, string> = { ...opts.headers };
     let sentBody: string | undefined;
-    let req = request(this.baseUrl)
-      [method](path)
-      .redirects(0)
-      .timeout(opts.timeoutMs ?? 10_000);
     if (opts.json !== undefined) {
       sentBody = JSON.stringify(opts.json);
-      sentHeaders['content-type'] ??= 'application/json';
-    } else if (opts.raw !== undefined) {
-      sentBody = opts.raw;
+      if (!Object.keys(sentHeaders).some((k) => k.toLowerCase() === 'content-type'))
+        sentHeaders['content-type'] = 'application/json';
+    } else if (opts.body !== undefined) {
+      sentBody = opts.body;
     }
-    for (const [k, v] of Object.entries(sentHeaders)) req = req.set(k, v);
-    // Text parsing for every content type: the grader judges the raw body, never a client's guess.
-    req = req.buffer(true).parse((res, cb) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        data += c;
-      });
-      res.on('end', () => cb(null, data));
-    });
-    const t0 = Date.now();
-    const base = { method: method.toUpperCase(), url: this.baseUrl + path, path, sentHeaders, sentBody };
-    try {
-      const res = sentBody !== undefined ? await req.send(sentBody) : await req;
-      const text = typeof res.body === 'string' ? res.body : (res.text ?? '');
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      return {
-        ...base,
-        status: res.status,
-        headers: res.headers as Record<string, string>,
-        text,
-        json,
-        ms: Date.now() - t0,
-      };
-    } catch (e) {
-      const err = e as Error & { code?: string; timeout?: number; response?: unknown };
-      const what = err.timeout ? `no answer within ${err.timeout} ms` : (err.code ?? err.message);
+    const base = {
+      method: method.toUpperCase(),
+      url: this.baseUrl + fullPath,
+      path: fullPath,
+      sentHeaders,
+      sentBody,
+      ...(opts.shownBody !== undefined ? { shownBody: opts.shownBody } : {}),
+    };
+    const id = this.instanceId;
+    if (id && instanceState.hung.has(id)) {
       return {
         ...base,
         status: 0,
         headers: {},
         text: '',
         json: undefined,
-        ms: Date.now() - t0,
-        networkError: what,
+        ms: 0,
+        networkError: `instance ${id} stopped answering earlier in this run`,
       };
     }
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const res = await send(this.baseUrl, base.method, fullPath, sentHeaders, sentBody, timeoutMs, this.agent);
+    const ex: Exchange = { ...base, ...res };
+    if (id) await noteAnswer(id, ex, timeoutMs);
+    return ex;
   }
 
-  get(path: string, opts: { headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Exchange> {
-    return this.send('get', path, opts);
+  get(path: string, opts: Omit<RequestOptions, 'json' | 'body'> = {}): Promise<Exchange> {
+    return this.request('GET', path, opts);
   }
 
-  post(
-    path: string,
-    json: unknown,
-    opts: { headers?: Record<string, string>; timeoutMs?: number } = {},
-  ): Promise<Exchange> {
-    return this.send('post', path, { ...opts, json });
+  post(path: string, json: unknown, opts: Omit<RequestOptions, 'json' | 'body'> = {}): Promise<Exchange> {
+    return this.request('POST', path, { ...opts, json });
   }
 
   /** POST a body exactly as given (malformed JSON, huge payloads). */
   postRaw(path: string, raw: string, headers: Record<string, string>): Promise<Exchange> {
-    return this.send('post', path, { raw, headers });
+    return this.request('POST', path, { body: raw, headers });
   }
+}
+
+/** Tell the session how an instance answered, so a hung one is detected once, for every file. */
+async function noteAnswer(id: string, ex: Exchange, timeoutMs: number): Promise<void> {
+  const timedOut = ex.networkError?.startsWith('no answer within');
+  if (!timedOut) {
+    if (instanceState.silent.delete(id)) await controlCall('POST', `/instances/${id}/answered`);
+    return;
+  }
+  instanceState.silent.add(id);
+  const { hung } = await controlCall<{ hung: boolean }>('POST', `/instances/${id}/timeout`, { timeoutMs });
+  if (hung) instanceState.hung.add(id);
+}
+
+const CHUNK = 64 * 1024;
+
+function send(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+  agent: Agent,
+): Promise<Pick<Exchange, 'status' | 'headers' | 'text' | 'json' | 'ms' | 'networkError'>> {
+  return new Promise((resolve) => {
+    const u = new URL(path, baseUrl);
+    const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+    let t0 = Date.now();
+    let settled = false;
+    let responded = false;
+    const done = (r: Pick<Exchange, 'status' | 'headers' | 'text' | 'json' | 'networkError'>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ...r, ms: Date.now() - t0 });
+    };
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path: u.pathname + u.search,
+        headers: { ...headers, ...(payload ? { 'content-length': String(payload.length) } : {}) },
+        agent,
+      },
+      (res) => {
+        responded = true;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => {});
+        res.on('end', () => {
+          // The raw body, as text: the grader judges what was sent, never a client's guess.
+          const text = Buffer.concat(chunks).toString('utf8');
+          done({
+            status: res.statusCode ?? 0,
+            headers: flatHeaders(res.headers),
+            text,
+            json: jsonOrUndefined(text),
+          });
+        });
+      },
+    );
+    const timer = setTimeout(() => {
+      done({
+        status: 0,
+        headers: {},
+        text: '',
+        json: undefined,
+        networkError: `no answer within ${timeoutMs} ms`,
+      });
+      req.destroy();
+    }, timeoutMs);
+    req.on('socket', (sock) => {
+      // Time the request, not the connection: a loaded machine may be slow to accept.
+      if (sock.connecting) sock.once('connect', () => (t0 = Date.now()));
+      else t0 = Date.now();
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (responded) return;
+      done({ status: 0, headers: {}, text: '', json: undefined, networkError: e.code ?? e.message });
+    });
+    if (!payload) {
+      req.end();
+      return;
+    }
+    // Written in chunks, stopping once a response arrives: a service may answer 413 early and
+    // stop reading, which is its right.
+    let offset = 0;
+    const pump = (): void => {
+      while (offset < payload.length && !responded && !settled) {
+        const chunk = payload.subarray(offset, offset + CHUNK);
+        offset += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (offset >= payload.length || responded) req.end();
+    };
+    pump();
+  });
 }
 
 /** Client for instance `index` of the session (0 = the first). */
 export function api(index = 0): Api {
   const inst = grading().instances[index];
   if (!inst) throw new Error(`no instance #${index} in this session`);
-  return new Api(inst.url);
+  // One client (and keep-alive agent) per instance for the whole suite.
+  let client = clients.get(inst.id);
+  if (!client) {
+    client = new Api(inst.url, inst.id);
+    clients.set(inst.id, client);
+  }
+  return client;
 }
+
+const clients = new Map<string, Api>();

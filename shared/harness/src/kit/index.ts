@@ -1,6 +1,26 @@
-export { control } from './control.ts';
+export type { StubCall, StubResponse, StubRule, StubScript } from '../stub.ts';
+export { control, type InstanceStatus, type StubHandle } from './control.ts';
 export { defineGrader, defineRubric } from './define.ts';
-export { Api, api, ContractError, describeExchange, type Exchange, fail } from './http.ts';
-export { compareToBaseline, type LoadResult, measureLoad } from './load.ts';
+export {
+  Api,
+  api,
+  ContractError,
+  describeExchange,
+  type Exchange,
+  fail,
+  type RequestOptions,
+} from './http.ts';
+export {
+  type Comparison,
+  compareToBaseline,
+  type ExpectedStatus,
+  type LoadRequest,
+  type LoadResult,
+  type LoadTarget,
+  measureLoad,
+  median,
+  quantile,
+} from './load.ts';
+export { pool } from './pool.ts';
 export { eventually, seeded } from './random.ts';
 export { type GradedTestContext, grading, rubricTest } from './rubric-test.ts';

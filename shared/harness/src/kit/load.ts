@@ -1,84 +1,162 @@
 import autocannon from 'autocannon';
 
-/** Throughput and latency of one load run. */
+/** Throughput and latency of one load run (latencies in ms, exact, sub-millisecond). */
 export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
   requests: number;
   errors: number;
-  /** Responses whose status was not the one expected. */
+  /** Responses whose status was not an expected one. */
   unexpected: number;
 }
 
+/** The statuses a load run expects: one, or an inclusive range such as [300, 399]. */
+export type ExpectedStatus = number | [number, number];
+
+const isExpected = (status: number, e: ExpectedStatus): boolean =>
+  typeof e === 'number' ? status === e : status >= e[0] && status <= e[1];
+
+/** One request of a load run: what autocannon sends, round-robin over the list. */
+export interface LoadRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** A load target: plain URLs (GET) or full requests. */
+export type LoadTarget = string | LoadRequest;
+
+const asRequest = (t: LoadTarget): LoadRequest => (typeof t === 'string' ? { url: t } : t);
+
+/** The q-quantile of sorted values (nearest rank). */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** Median of a non-empty list. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /**
- * Closed-loop load with autocannon against `urls` (round-robin), expecting `status`. Short and
- * bounded: the whole performance phase of a challenge must stay under ~15 s.
+ * Closed-loop load with autocannon against `targets` (round-robin, one origin), expecting
+ * `expectStatus`. Percentiles come from every response time autocannon measured (its histogram
+ * rounds to whole milliseconds, too coarse for a 2 ms p99).
  */
 export async function measureLoad(
-  urls: string[],
-  opts: { durationSec: number; connections: number; expectStatus: number },
+  targets: LoadTarget[],
+  opts: { durationSec: number; connections: number; expectStatus: ExpectedStatus },
 ): Promise<LoadResult> {
-  const first = new URL(urls[0]!);
-  const result = await autocannon({
-    url: first.origin,
-    connections: opts.connections,
-    duration: opts.durationSec,
-    pipelining: 1,
-    requests: urls.map((u) => ({ method: 'GET', path: new URL(u).pathname })),
+  const reqs = targets.map(asRequest);
+  const first = new URL(reqs[0]!.url);
+  const times: number[] = [];
+  let finish: (r: autocannon.Result) => void = () => {};
+  let failRun: (e: Error) => void = () => {};
+  const finished = new Promise<autocannon.Result>((res, rej) => {
+    finish = res;
+    failRun = rej;
   });
-  const ok =
-    (result.statusCodeStats as Record<string, { count: number }>)[String(opts.expectStatus)]?.count ?? 0;
+  // The callback form returns the instance, whose 'response' events carry each response time.
+  const instance = autocannon(
+    {
+      url: first.origin,
+      connections: opts.connections,
+      duration: opts.durationSec,
+      pipelining: 1,
+      requests: reqs.map((r) => {
+        const u = new URL(r.url);
+        return {
+          method: (r.method ?? 'GET') as autocannon.Request['method'],
+          path: u.pathname + u.search,
+          ...(r.headers ? { headers: r.headers } : {}),
+          ...(r.body !== undefined ? { body: r.body } : {}),
+        };
+      }),
+    },
+    (err, r) => (err ? failRun(err) : finish(r)),
+  );
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+    times.push(ms);
+  });
+  const result = await finished;
+  const sorted = Float64Array.from(times).sort();
+  const ok = Object.entries(result.statusCodeStats as Record<string, { count: number }>)
+    .filter(([status]) => isExpected(Number(status), opts.expectStatus))
+    .reduce((sum, [, s]) => sum + s.count, 0);
   return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
+    rps: result.requests.total / opts.durationSec,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     unexpected: result.requests.total - ok,
   };
 }
 
+/** A candidate measured against a baseline in the same run. */
+export interface Comparison {
+  candidate: LoadResult;
+  baseline: LoadResult;
+  /** Median over rounds of candidate rps / baseline rps in the same round. */
+  throughputRatio: number;
+  /** Median over rounds of candidate p99 / baseline p99 in the same round. */
+  p99Ratio: number;
+  /** Every measured round, in order. */
+  rounds: { candidate: LoadResult; baseline: LoadResult }[];
+  /** The warm-up runs before the rounds (they count as traffic the services served). */
+  warmup: { candidate: LoadResult; baseline: LoadResult };
+}
+
 /**
  * Candidate and baseline measured alternately (B, C, B, C…) so drift on a shared machine hits both
- * alike; the best round of each is compared.
+ * alike; each round gives a ratio and the median ratio is reported, so one noisy round moves
+ * nothing.
  */
 export async function compareToBaseline(
-  candidate: string[],
-  baseline: string[],
+  candidate: LoadTarget[],
+  baseline: LoadTarget[],
   opts: {
     rounds: number;
     durationSec: number;
     connections: number;
-    expectStatus: number;
+    expectStatus: ExpectedStatus;
     warmupSec?: number;
   },
-): Promise<{
-  candidate: LoadResult;
-  baseline: LoadResult;
-  throughputRatio: number;
-  p99Ratio: number;
-  /** Every measured round, in order, for callers that aggregate differently. */
-  rounds: { candidate: LoadResult; baseline: LoadResult }[];
-}> {
+): Promise<Comparison> {
   // Warm-up: JIT, connection pools and caches of both sides.
-  await measureLoad(baseline, { ...opts, durationSec: opts.warmupSec ?? 1 });
-  await measureLoad(candidate, { ...opts, durationSec: opts.warmupSec ?? 1 });
-  const c: LoadResult[] = [];
-  const b: LoadResult[] = [];
+  const warmup = {
+    baseline: await measureLoad(baseline, { ...opts, durationSec: opts.warmupSec ?? 1 }),
+    candidate: await measureLoad(candidate, { ...opts, durationSec: opts.warmupSec ?? 1 }),
+  };
+  const rounds: { candidate: LoadResult; baseline: LoadResult }[] = [];
   for (let i = 0; i < opts.rounds; i++) {
-    b.push(await measureLoad(baseline, opts));
-    c.push(await measureLoad(candidate, opts));
+    const b = await measureLoad(baseline, opts);
+    const c = await measureLoad(candidate, opts);
+    rounds.push({ candidate: c, baseline: b });
   }
-  const best = (xs: LoadResult[]): LoadResult => xs.reduce((a, x) => (x.rps > a.rps ? x : a));
-  const bc = best(c);
-  const bb = best(b);
-  const bestP99 = (xs: LoadResult[]): number => Math.min(...xs.map((x) => x.p99));
+  const med = (pick: (r: LoadResult) => number, of: 'candidate' | 'baseline'): number =>
+    median(rounds.map((r) => pick(r[of])));
+  const summary = (of: 'candidate' | 'baseline'): LoadResult => ({
+    rps: med((r) => r.rps, of),
+    p50: med((r) => r.p50, of),
+    p99: med((r) => r.p99, of),
+    requests: rounds.reduce((s, r) => s + r[of].requests, 0),
+    errors: rounds.reduce((s, r) => s + r[of].errors, 0),
+    unexpected: rounds.reduce((s, r) => s + r[of].unexpected, 0),
+  });
   return {
-    candidate: bc,
-    baseline: bb,
-    throughputRatio: bb.rps > 0 ? bc.rps / bb.rps : 0,
-    p99Ratio: bestP99(b) > 0 ? bestP99(c) / bestP99(b) : Number.POSITIVE_INFINITY,
-    rounds: c.map((candidate, i) => ({ candidate, baseline: b[i]! })),
+    candidate: summary('candidate'),
+    baseline: summary('baseline'),
+    throughputRatio: median(rounds.map((r) => (r.baseline.rps > 0 ? r.candidate.rps / r.baseline.rps : 0))),
+    p99Ratio: median(
+      rounds.map((r) => (r.baseline.p99 > 0 ? r.candidate.p99 / r.baseline.p99 : Number.POSITIVE_INFINITY)),
+    ),
+    rounds,
+    warmup,
   };
 }

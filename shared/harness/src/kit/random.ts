@@ -15,9 +15,8 @@ export function seeded(label: string) {
     next,
     int: (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1)),
     word,
-    /** An https URL with path, query and fragment to check redirects are exact. */
-    url: (): string =>
-      `https://${word(8, 'abcdefghijklmnopqrstuvwxyz')}.example.com/${word(6)}/${word(4)}?q=${word(5)}&n=${Math.floor(next() * 1e6)}#${word(3)}`,
+    /** One of `xs`. */
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!,
   };
 }
 

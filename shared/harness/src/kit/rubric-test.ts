@@ -13,6 +13,7 @@ declare module 'vitest' {
     hint?: string;
     awarded?: number;
     note?: string;
+    measured?: string[];
   }
 }
 
@@ -26,8 +27,10 @@ export interface GradedTestContext {
   item: RubricItem;
   /** Award partial credit (0..points); without a call a passing test earns full points. */
   award(points: number, note: string): void;
-  /** Leave a note shown with a passing result (measured numbers). */
+  /** Leave a note shown with a passing result. */
   note(text: string): void;
+  /** Record a measured number (a ratio, a latency): reported apart, never in the output text. */
+  measure(line: string): void;
 }
 
 /**
@@ -43,19 +46,27 @@ export function rubricTest(
   const item = rubric.find((r) => r.slug === slug);
   if (!item) throw new Error(`rubricTest: no rubric item "${slug}"`);
   const { points, category, visibility, hint } = item;
-  test(item.title, { meta: { slug, points, category, visibility, hint }, timeout: opts.timeout }, async ({
-    task,
-  }) => {
-    const meta = task.meta;
-    await fn({
-      item,
-      award: (points, note) => {
-        meta.awarded = Math.max(0, Math.min(item.points, points));
-        meta.note = note;
-      },
-      note: (text) => {
-        meta.note = text;
-      },
-    });
-  });
+  // `--only`: unselected items are skipped; a file whose items are all skipped runs no hooks.
+  const only = grading().only;
+  const declare = !only || only.includes(slug) ? test : test.skip;
+  declare(
+    item.title,
+    { meta: { slug, points, category, visibility, hint }, timeout: opts.timeout },
+    async ({ task }) => {
+      const meta = task.meta;
+      await fn({
+        item,
+        award: (points, note) => {
+          meta.awarded = Math.max(0, Math.min(item.points, points));
+          meta.note = note;
+        },
+        note: (text) => {
+          meta.note = text;
+        },
+        measure: (line) => {
+          meta.measured = [...(meta.measured ?? []), line];
+        },
+      });
+    },
+  );
 }

@@ -1,35 +1,20 @@
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { InfraError } from '../errors.ts';
 import type { ServiceName } from '../types.ts';
-import { findPostgresBin, startLocalPostgres } from './local-postgres.ts';
-import { redisPing, startLocalRedis } from './local-redis.ts';
-import type { ProvisionContext, ProvisionedServices } from './types.ts';
+import { providerOf } from './registry.ts';
+import type { ProvisionContext, ProvisionedServices, RunningService } from './types.ts';
 
-export type { ProvisionedServices, ServiceEndpoint } from './types.ts';
+export { providerOf, SERVICES, type ServiceProvider } from './registry.ts';
+export type { ProvisionedServices, RunningService, ServiceEndpoint } from './types.ts';
 
 /** How services are found: `auto` tries env URLs, then local binaries, then Docker. */
 export type ServicesMode = 'auto' | 'env' | 'local' | 'docker';
 
-/** True when DATABASE_URL and REDIS_URL (those the run needs) are set and answer. */
+/** True when every service the run needs has its env URL set and answering. */
 export async function envServicesAnswer(needs: readonly ServiceName[]): Promise<boolean> {
-  if (needs.includes('postgres')) {
-    if (!process.env.DATABASE_URL) return false;
-    const c = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 1000 });
-    try {
-      await c.connect();
-      await c.end();
-    } catch {
-      return false;
-    }
-  }
-  if (needs.includes('redis')) {
-    const url = process.env.REDIS_URL;
-    if (!url) return false;
-    const u = new URL(url);
-    if (!(await redisPing(u.hostname, Number(u.port || 6379)))) return false;
+  for (const name of needs) {
+    const p = providerOf(name);
+    const url = process.env[p.envVar];
+    if (!url || !(await p.envAnswers(url))) return false;
   }
   return true;
 }
@@ -42,87 +27,32 @@ export async function resolveServicesMode(
   if (mode !== 'auto') return mode;
   if (needs.length === 0) return 'local';
   if (await envServicesAnswer(needs)) return 'env';
-  const localOk =
-    (!needs.includes('postgres') || findPostgresBin() !== null) &&
-    (!needs.includes('redis') || spawnSync('sh', ['-c', 'command -v redis-server']).status === 0);
-  if (localOk) return 'local';
+  if (needs.every((n) => providerOf(n).localAvailable())) return 'local';
   return 'docker';
 }
 
-async function provisionLocal(
-  needs: readonly ServiceName[],
-  ctx: ProvisionContext,
-): Promise<ProvisionedServices> {
-  const [postgres, redis] = await Promise.all([
-    needs.includes('postgres') ? startLocalPostgres(ctx) : undefined,
-    needs.includes('redis') ? startLocalRedis(ctx) : undefined,
-  ]);
-  return {
-    kind: 'local',
-    postgres,
-    redis,
-    stop: async () => {
-      await Promise.all([postgres?.stop(), redis?.stop()]);
-    },
-  };
+/** What to install or set when a mode cannot provide `needs` (one line, for InfraError). */
+export function missingServicesHint(needs: readonly ServiceName[]): string {
+  const ps = needs.map(providerOf);
+  return `apt-get install ${ps.map((p) => p.aptPackage).join(' ')}, or set ${ps.map((p) => p.envVar).join(' and ')}`;
 }
 
-/**
- * Services from DATABASE_URL / REDIS_URL. Postgres gets a fresh database per run, dropped at the
- * end. Redis cannot be split that way, so its logical database is flushed before and after: the
- * README warns that REDIS_URL must point at a database dedicated to grading.
- */
-async function provisionEnv(needs: readonly ServiceName[]): Promise<ProvisionedServices> {
-  const stops: (() => Promise<void>)[] = [];
-  const out: ProvisionedServices = { kind: 'env', stop: async () => {} };
-  if (needs.includes('postgres')) {
-    const adminUrl = process.env.DATABASE_URL;
-    if (!adminUrl) throw new InfraError('--services env needs DATABASE_URL');
-    const db = `bc_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
-    const u = new URL(adminUrl);
-    u.pathname = `/${db}`;
-    out.postgres = {
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      database: db,
-      user: decodeURIComponent(u.username),
-      url: u.toString(),
-      description: 'postgres from DATABASE_URL (fresh database per run)',
-    };
-    stops.push(async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-    });
+async function startEach(
+  needs: readonly ServiceName[],
+  start: (name: ServiceName) => Promise<RunningService>,
+): Promise<Partial<Record<string, RunningService>>> {
+  const settled = await Promise.allSettled(needs.map(start));
+  const services: Partial<Record<string, RunningService>> = {};
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') services[needs[i]!] = s.value;
+  });
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) {
+    // One failed: give back the others before reporting it.
+    await Promise.allSettled(Object.values(services).map((s) => s?.stop()));
+    throw (failed as PromiseRejectedResult).reason;
   }
-  if (needs.includes('redis')) {
-    const url = process.env.REDIS_URL;
-    if (!url) throw new InfraError('--services env needs REDIS_URL');
-    const flush = async (): Promise<void> => {
-      const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      await r.connect();
-      await r.flushdb();
-      r.disconnect();
-    };
-    await flush();
-    const u = new URL(url);
-    out.redis = {
-      host: u.hostname,
-      port: Number(u.port || 6379),
-      url,
-      description: 'redis from REDIS_URL (flushed)',
-    };
-    stops.push(flush);
-  }
-  out.stop = async () => {
-    await Promise.allSettled(stops.map((s) => s()));
-  };
-  return out;
+  return services;
 }
 
 /** Provision what `needs` lists, in the concrete `mode` chosen by resolveServicesMode. */
@@ -131,13 +61,28 @@ export async function provision(
   needs: readonly ServiceName[],
   ctx: ProvisionContext,
 ): Promise<ProvisionedServices> {
+  let services: Partial<Record<string, RunningService>>;
   switch (mode) {
     case 'local':
-      return provisionLocal(needs, ctx);
+      services = await startEach(needs, (n) => providerOf(n).startLocal(ctx));
+      break;
     case 'env':
-      return provisionEnv(needs);
+      services = await startEach(needs, (n) => {
+        const p = providerOf(n);
+        const url = process.env[p.envVar];
+        if (!url) throw new InfraError(`--services env needs ${p.envVar}`);
+        return p.fromEnv(url);
+      });
+      break;
     case 'docker':
       // The seam for the Docker issue: a provider that starts containers and returns the same shape.
-      throw new InfraError('Docker provisioning is not available yet');
+      throw new InfraError(`Docker provisioning is not available yet: ${missingServicesHint(needs)}`);
   }
+  return {
+    kind: mode,
+    services,
+    stop: async () => {
+      await Promise.allSettled(Object.values(services).map((s) => s?.stop()));
+    },
+  };
 }

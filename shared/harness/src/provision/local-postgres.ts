@@ -6,7 +6,7 @@ import pg from 'pg';
 import { InfraError } from '../errors.ts';
 import { isAlive } from '../supervisor/proc.ts';
 import { freePort, isRoot, TailBuffer, waitFor } from '../util.ts';
-import type { ProvisionContext, ServiceEndpoint } from './types.ts';
+import type { ProvisionContext, RunningService } from './types.ts';
 
 /** Postgres binaries directory: PG_BIN, else the newest /usr/lib/postgresql/<v>/bin, else PATH. */
 export function findPostgresBin(): string | null {
@@ -97,9 +97,7 @@ function removeDeadDataDirs(): void {
 }
 
 /** Start a throwaway Postgres on a free port of this network namespace. */
-export async function startLocalPostgres(
-  ctx: ProvisionContext,
-): Promise<ServiceEndpoint & { database: string; user: string; stop(): Promise<void> }> {
+export async function startLocalPostgres(ctx: ProvisionContext): Promise<RunningService> {
   const bin = findPostgresBin();
   if (!bin) {
     throw new InfraError(
@@ -180,13 +178,13 @@ export async function startLocalPostgres(
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query('CREATE DATABASE app');
-  const version = (await admin.query<{ v: string }>('SHOW server_version')).rows[0]?.v ?? '?';
+  // SHOW names its column after the setting, so it is read as server_version.
+  const version =
+    (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
   await admin.end();
   return {
     host: '127.0.0.1',
     port,
-    database: 'app',
-    user: 'postgres',
     url: `postgres://postgres@127.0.0.1:${port}/app`,
     description: `local postgres ${version} (ephemeral, tmpfs, fsync off)`,
     stop,

@@ -4,7 +4,7 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { InfraError } from '../errors.ts';
 import { freePort, TailBuffer, waitFor } from '../util.ts';
-import type { ProvisionContext, ServiceEndpoint } from './types.ts';
+import type { ProvisionContext, RunningService } from './types.ts';
 
 /** Resolves true when a Redis at host:port answers PING with PONG. */
 export function redisPing(host: string, port: number, timeoutMs = 500): Promise<boolean> {
@@ -30,9 +30,7 @@ function redisBin(): string | null {
 }
 
 /** Start a throwaway Redis (no persistence) on a free port of this network namespace. */
-export async function startLocalRedis(
-  ctx: ProvisionContext,
-): Promise<ServiceEndpoint & { stop(): Promise<void> }> {
+export async function startLocalRedis(ctx: ProvisionContext): Promise<RunningService> {
   const bin = redisBin();
   if (!bin) throw new InfraError('redis-server not found: apt-get install redis-server (or set REDIS_URL)');
   const port = await freePort();

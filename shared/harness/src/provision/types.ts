@@ -4,15 +4,19 @@ export interface ServiceEndpoint {
   port: number;
   /** Connection URL for the harness itself. */
   url: string;
-  /** Human description for reports: "local postgres 15.19", "env", … */
+  /** Human description for reports: "local postgres 15.19 (…)", "redis from REDIS_URL (flushed)". */
   description: string;
 }
 
-/** The services of one grading run, and how to tear them down. */
+/** A service one run owns: its endpoint and how to give it back. */
+export interface RunningService extends ServiceEndpoint {
+  stop(): Promise<void>;
+}
+
+/** The services of one grading run, by name, and how to tear them all down. */
 export interface ProvisionedServices {
   kind: 'local' | 'env' | 'docker';
-  postgres?: ServiceEndpoint & { database: string; user: string };
-  redis?: ServiceEndpoint;
+  services: Partial<Record<string, RunningService>>;
   stop(): Promise<void>;
 }
 

@@ -2,20 +2,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GradeResult } from '../types.ts';
 
-/** Exercism test-runner interface v3 (https://exercism.org/docs/building/tooling/test-runners/interface). */
+/**
+ * Exercism test-runner interface, version 2 (https://exercism.org/docs/building/tooling/test-runners/interface):
+ * per-test results with the required `test_code`, which here states the behaviour graded (hidden
+ * tests are never shown). Not version 3: tests are not linked to numbered tasks.
+ */
 export function toExercism(r: GradeResult): object {
   if (r.status === 'error') {
     return {
-      version: 3,
+      version: 2,
       status: 'error',
       message: `${r.reason ?? 'Could not be graded.'}\n\n${r.candidate.outputTail}`.trim(),
     };
   }
   return {
-    version: 3,
+    version: 2,
     status: r.tests.every((t) => t.status === 'passed') ? 'pass' : 'fail',
     tests: r.tests.map((t) => ({
       name: t.name,
+      test_code: `${t.tags[0]}: ${t.name} (${t.max_score} points)`,
       status: t.status === 'passed' ? 'pass' : 'fail',
       ...(t.status === 'passed'
         ? {}
@@ -103,9 +108,18 @@ export function toMarkdown(r: GradeResult): string {
         '',
       );
       out.push('````', t.output || '(no output)', '````');
+      if (t.measured?.length) out.push('', `Measured: ${t.measured.join('; ')}`);
       if (t.hint) out.push('', `Hint: ${t.hint}`);
       out.push('', '</details>', '');
     }
+  }
+  if (r.skipped.length) {
+    out.push(
+      `### Not graded in this run (--only): ${r.skipped.length} item(s)`,
+      '',
+      ...r.skipped.map((t) => `- ${html(t.name)}`),
+      '',
+    );
   }
   if (r.candidate.verdicts.length) {
     out.push('### What the harness saw', '', ...r.candidate.verdicts.map((v) => `- ${v}`), '');

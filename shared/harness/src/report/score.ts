@@ -4,7 +4,7 @@ import { CATEGORIES } from '../types.ts';
 
 const round = (n: number): number => Math.round(n * 100) / 100;
 
-/** One results.json test entry per rubric item, whatever happened to its test. */
+/** One results.json test entry per graded rubric item, whatever happened to its test. */
 export function scoreItems(
   rubric: readonly RubricItem[],
   outcomes: Map<string, TestOutcome>,
@@ -22,7 +22,10 @@ export function scoreItems(
     } else if (o.state === 'skipped') {
       output = 'Not run: an earlier step this test depends on failed.';
     } else {
-      output = o.message;
+      // Which README rule the failure breaks, so the candidate knows where to read.
+      output = item.rules?.length
+        ? `${o.message}\nREADME rule${item.rules.length > 1 ? 's' : ''}: ${item.rules.join(', ')}`
+        : o.message;
     }
     return {
       id: item.slug,
@@ -34,6 +37,7 @@ export function scoreItems(
       visibility: item.visibility,
       output,
       ...(score < item.points ? { hint: item.hint } : {}),
+      ...(o?.measured?.length ? { measured: o.measured } : {}),
       duration_ms: o?.durationMs ?? 0,
     } satisfies TestResult;
   });
@@ -65,19 +69,50 @@ export function band(categories: CategoryScore[]): Band {
   return 'senior';
 }
 
-/** Every score field of a result, from the rubric and the outcomes there were (none for an error). */
+/**
+ * The band of a run: a band rates the whole rubric, so a run that left items out (`--only`) is
+ * unrated, rather than senior for want of the categories it skipped.
+ */
+export function runBand(categories: CategoryScore[], skippedItems: number): Band {
+  return skippedItems > 0 ? 'unrated' : band(categories);
+}
+
+/**
+ * Every score field of a result, from the rubric and the outcomes there were (none for an
+ * error). Items outside `only` are listed as skipped and count neither in the score nor its max.
+ */
 export function scoreRun(
   rubric: readonly RubricItem[],
   outcomes: Map<string, TestOutcome>,
-  notRunReason: string,
-): Pick<GradeResult, 'score' | 'max_score' | 'tests' | 'categories' | 'band'> {
-  const tests = scoreItems(rubric, outcomes, notRunReason);
+  opts: { notRun: string; only?: readonly string[] | null },
+): Pick<GradeResult, 'score' | 'max_score' | 'tests' | 'skipped' | 'categories' | 'band'> {
+  const graded = opts.only ? rubric.filter((r) => opts.only!.includes(r.slug)) : rubric;
+  const tests = scoreItems(graded, outcomes, opts.notRun);
   const categories = categoryScores(tests);
+  const skipped = rubric.filter((r) => !graded.includes(r)).map((r) => ({ id: r.slug, name: r.title }));
   return {
     score: round(tests.reduce((s, t) => s + t.score, 0)),
-    max_score: rubric.reduce((s, r) => s + r.points, 0),
+    max_score: graded.reduce((s, r) => s + r.points, 0),
     tests,
+    skipped,
     categories,
-    band: band(categories),
+    band: runBand(categories, skipped.length),
   };
+}
+
+/** The one-paragraph summary of a result (results.json's top-level `output`). */
+export function summaryText(r: Omit<GradeResult, 'output'>): string {
+  if (r.status === 'error') return `Could not be graded: ${r.reason ?? 'unknown reason'}`;
+  const lost = r.categories
+    .filter((c) => c.score < c.max_score)
+    .map((c) => `${c.name} ${c.score}/${c.max_score}`);
+  const parts = [
+    r.band === 'unrated'
+      ? `Scored ${r.score}/${r.max_score} (no band: only part of the rubric was graded).`
+      : `Scored ${r.score}/${r.max_score}, band ${r.band}.`,
+    lost.length ? `Points lost in ${lost.join(', ')}.` : 'Every graded item passed.',
+  ];
+  if (r.skipped.length) parts.push(`${r.skipped.length} item(s) not graded in this run (--only).`);
+  if (r.candidate.verdicts.length) parts.push(r.candidate.verdicts.join(' '));
+  return parts.join(' ');
 }

@@ -50,6 +50,7 @@ export function summaryTable(r: GradeResult, outDir: string): string {
     );
   }
   lines.push(`  ${'total'.padEnd(14)} ${`${r.score} / ${r.max_score}`.padStart(12)}   band: ${r.band}`);
+  if (r.skipped.length) lines.push(c(2, `  ${r.skipped.length} item(s) not graded (--only)`));
   for (const v of r.candidate.verdicts) lines.push(c(33, `  ! ${v}`));
   if (r.sandbox.note) lines.push(c(33, `  ! ${r.sandbox.note}`));
   const phases = r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}s`).join(' · ');

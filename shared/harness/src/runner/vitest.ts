@@ -1,5 +1,7 @@
-import type { Reporter, TestCase, TestModule } from 'vitest/node';
-import { startVitest } from 'vitest/node';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node';
+import { createVitest, startVitest } from 'vitest/node';
 import type {} from '../kit/rubric-test.ts';
 import type { Category, GradingContext, RubricItem } from '../types.ts';
 
@@ -11,8 +13,10 @@ export interface TestOutcome {
   awarded?: number;
   /** The failure message only: never a stack, never test source. */
   message: string;
-  /** Notes a passing test left for the reader (measured numbers). */
+  /** Notes a passing test left for the reader. */
   note?: string;
+  /** Measured numbers, from the test or from the failure that ended it. */
+  measured?: string[];
   durationMs: number;
 }
 
@@ -51,12 +55,15 @@ class ScoringReporter implements Reporter {
     const result = testCase.result();
     const state = result.state === 'pending' ? 'skipped' : result.state;
     const err = result.state === 'failed' ? result.errors?.[0] : undefined;
+    const fromError = (err as { measured?: unknown } | undefined)?.measured;
+    const measured = [...(meta.measured ?? []), ...(Array.isArray(fromError) ? fromError.map(String) : [])];
     const outcome: TestOutcome = {
       slug,
       state,
       awarded: meta.awarded,
       message: err ? cleanMessage(err.message ?? String(err)) : '',
       note: meta.note,
+      ...(measured.length ? { measured } : {}),
       durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
     };
     if (this.outcomes.has(slug)) this.strays.push(`${testCase.fullName} (duplicate slug ${slug})`);
@@ -77,6 +84,36 @@ class ScoringReporter implements Reporter {
     this.modules.push({ categories, ms: mod.diagnostic().duration });
   }
 }
+
+/**
+ * Test files in rubric order: a file sorts by the earliest rubric item it names, so the order is
+ * the grader's, never Vitest's default (by size and by the previous run's cached durations and
+ * failures, which would let one submission's grading reorder the next one's).
+ */
+function rubricOrderSequencer(rubric: readonly RubricItem[]) {
+  // A file ranks by the first item it declares (the first slug in its text).
+  const rank = (file: string): number => {
+    const text = readFileSync(file, 'utf8');
+    let first = { pos: Number.POSITIVE_INFINITY, index: rubric.length };
+    rubric.forEach((r, index) => {
+      const pos = text.indexOf(`'${r.slug}'`);
+      if (pos >= 0 && pos < first.pos) first = { pos, index };
+    });
+    return first.index;
+  };
+  return class RubricOrder implements TestSequencer {
+    shard(files: TestSpecification[]): TestSpecification[] {
+      return files;
+    }
+    sort(files: TestSpecification[]): TestSpecification[] {
+      const ranked = files.map((f) => ({ f, rank: rank(f.moduleId) }));
+      ranked.sort((a, b) => a.rank - b.rank || a.f.moduleId.localeCompare(b.f.moduleId));
+      return ranked.map((x) => x.f);
+    }
+  };
+}
+
+const SETUP_FILE = fileURLToPath(new URL('../kit/setup.ts', import.meta.url));
 
 /** Run a grader's hidden suite against the session described by `context`. */
 export async function runSuite(opts: {
@@ -106,10 +143,16 @@ export async function runSuite(opts: {
       // Sequential files: tests share instances, and load tests must not compete with each other.
       fileParallelism: false,
       maxWorkers: 1,
+      // One module graph for every file: the kit and its clients load once, not once per file.
+      isolate: false,
       testTimeout: opts.testTimeoutMs,
       hookTimeout: opts.testTimeoutMs,
       provide: { grading: opts.context },
       passWithNoTests: true,
+      // Same seed, same run: a pinned order and no results cache carried between gradings.
+      sequence: { sequencer: rubricOrderSequencer(opts.rubric), shuffle: false },
+      cache: false,
+      setupFiles: [SETUP_FILE],
     },
     { logLevel: 'silent', cacheDir: undefined },
   );
@@ -117,12 +160,76 @@ export async function runSuite(opts: {
   const errors = [...reporter.moduleErrors];
   for (const e of vitest.state.getUnhandledErrors())
     errors.push(cleanMessage((e as Error).message ?? String(e)));
-  // Files test one capability each, so a file's time (set-up included) belongs to its category.
+  // Files test one capability each, so a file's time (set-up included) belongs to its category;
+  // a file with a performance item runs the load, so its time is the performance phase's.
   const byCategory = new Map<Category, number>();
   for (const m of reporter.modules) {
-    if (m.categories.size !== 1) continue;
-    const [cat] = m.categories as unknown as [Category];
-    byCategory.set(cat, (byCategory.get(cat) ?? 0) + Math.round(m.ms));
+    const cat: Category | undefined = m.categories.has('performance')
+      ? 'performance'
+      : m.categories.size === 1
+        ? [...m.categories][0]
+        : undefined;
+    if (cat) byCategory.set(cat, (byCategory.get(cat) ?? 0) + Math.round(m.ms));
   }
   return { outcomes: reporter.outcomes, strays: reporter.strays, errors, byCategory };
+}
+
+/** A test the hidden suite registers, as Vitest collected it (nothing run). */
+export interface RegisteredTest {
+  slug: string | undefined;
+  title: string;
+  file: string;
+  points?: number;
+  category?: string;
+}
+
+/**
+ * Collect a grader's hidden suite without running it: every test it registers, with its rubric
+ * meta. The self-tests compare this with the rubric (the tests that register, not a regex over
+ * source).
+ */
+export async function collectRegisteredTests(
+  graderDir: string,
+  include: string[],
+): Promise<RegisteredTest[]> {
+  const context: GradingContext = {
+    seed: 0,
+    controlUrl: 'http://127.0.0.1:9',
+    instances: [],
+    env: {},
+    only: null,
+    stubs: {},
+  };
+  const vitest = await createVitest(
+    'test',
+    {
+      root: graderDir,
+      config: false,
+      include,
+      watch: false,
+      reporters: [],
+      provide: { grading: context },
+      cache: false,
+    },
+    { logLevel: 'silent' },
+  );
+  try {
+    const { testModules, unhandledErrors } = await vitest.collect();
+    const errors = [
+      ...unhandledErrors.map((e) => String((e as Error)?.message ?? e)),
+      ...testModules.flatMap((m) => m.errors().map((e) => `${m.moduleId}: ${e.message}`)),
+    ];
+    if (errors.length) throw new Error(`collecting ${graderDir} failed: ${errors.join('; ')}`);
+    return testModules.flatMap((m) =>
+      [...m.children.allTests()].map((t) => ({
+        slug: t.meta().slug,
+        title: t.name,
+        file: m.moduleId,
+        points: t.meta().points,
+        category: t.meta().category,
+      })),
+    );
+  } finally {
+    await vitest.close();
+  }
 }

@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
 import { installDependencies } from '@bc/harness/install';
-import { compareToBaseline } from '@bc/harness/kit/load';
+import { compareToBaseline, median } from '@bc/harness/kit/load';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
 import { startLocalRedis } from '@bc/harness/provision/redis';
-import { waitFor } from '@bc/harness/util';
-import { median, table } from './stats.ts';
+import { table, waitFor } from '@bc/harness/util';
 
 const require = createRequire(import.meta.url);
 const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
@@ -36,14 +35,15 @@ async function waitUp(url: string): Promise<void> {
 }
 
 /**
- * The reference redirect (Redis hit, click counted) against a bare Express handler doing one Redis
- * GET, alternating rounds in one run on one machine.
+ * `pnpm bench url-shortener`: the reference redirect (Redis hit, click counted) against a bare
+ * Express handler doing one Redis GET, alternating rounds in one run on one machine.
  */
-export async function benchRedirect(
-  challenge: string,
-  opts: { rounds: number; seconds: number; connections: number },
-): Promise<void> {
-  if (challenge !== 'url-shortener') throw new Error('only url-shortener has a redirect benchmark');
+export default async function benchRedirect(opts: {
+  rounds: number;
+  seconds: number;
+  connections: number;
+}): Promise<void> {
+  const challenge = 'url-shortener';
   if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
   const ctx = {
     runDir: mkdtempSync(join(tmpdir(), 'bc-bench-')),

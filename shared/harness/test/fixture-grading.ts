@@ -1,0 +1,22 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { grade } from '../src/grade.ts';
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+/**
+ * Grade fixture submission `submission` with the one-item fixture grader `graderDir` (both under
+ * fixtures/), require its item to pass, and return what the hidden test reported in its note.
+ */
+export async function fixtureNote<T>(graderDir: string, submission: string, seed: number): Promise<T> {
+  const r = await grade({
+    challenge: graderDir,
+    submission: join(fixtures, submission),
+    graderDir: join(fixtures, graderDir),
+    seed,
+  });
+  const t = r.tests[0]!;
+  expect(t.status, t.output).toBe('passed');
+  return JSON.parse(t.output) as T;
+}
