@@ -16,6 +16,8 @@ export interface Exchange {
   status: number;
   headers: Record<string, string>;
   text: string;
+  /** The loopback address the request was sent from, when the grader chose one. */
+  from?: string;
   /** Parsed JSON body, or undefined when the body is not JSON. */
   json: unknown;
   /** From the request being written on a connected socket to the last byte of the response. */
@@ -35,19 +37,35 @@ export interface RequestOptions {
   /** The body as failure messages show it, when the real one holds wall-clock times. */
   shownBody?: string;
   timeoutMs?: number;
+  /**
+   * Send from this loopback address (any 127.x.y.z): a distinct client IP as the service sees it,
+   * for graders that key on the connecting address.
+   */
+  localAddress?: string;
 }
 
 /** The operational rule every challenge README states: no answer within 5 s fails. */
 const DEFAULT_TIMEOUT_MS = 5_000;
 const excerpt = (s: string, n = 400): string => (s.length > n ? `${s.slice(0, n)}… (${s.length} bytes)` : s);
-const SHOWN_HEADERS = ['content-type', 'location', 'cache-control', 'retry-after', 'allow'];
+const SHOWN_HEADERS = [
+  'content-type',
+  'location',
+  'cache-control',
+  'retry-after',
+  'allow',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'ratelimit',
+  'ratelimit-policy',
+];
 
 /**
  * Human rendering of an exchange: request line, body sent, status, key headers, body excerpt.
  * No timings: a seed must reproduce a failure's text word for word (timings go in `measured`).
  */
 export function describeExchange(ex: Exchange): string {
-  const lines = [`Sent:     ${ex.method} ${ex.path}`];
+  const lines = [`Sent:     ${ex.method} ${ex.path}${ex.from ? ` (from ${ex.from})` : ''}`];
   for (const [k, v] of Object.entries(ex.sentHeaders)) lines.push(`          ${k}: ${v}`);
   const body = ex.shownBody ?? ex.sentBody;
   if (body !== undefined) lines.push(`          ${excerpt(body, 300)}`);
@@ -113,6 +131,7 @@ export class Api {
       sentHeaders,
       sentBody,
       ...(opts.shownBody !== undefined ? { shownBody: opts.shownBody } : {}),
+      ...(opts.localAddress ? { from: opts.localAddress } : {}),
     };
     const id = this.instanceId;
     if (id && instanceState.hung.has(id)) {
@@ -127,7 +146,16 @@ export class Api {
       };
     }
     const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const res = await send(this.baseUrl, base.method, fullPath, sentHeaders, sentBody, timeoutMs, this.agent);
+    const res = await send(
+      this.baseUrl,
+      base.method,
+      fullPath,
+      sentHeaders,
+      sentBody,
+      timeoutMs,
+      this.agent,
+      opts.localAddress,
+    );
     const ex: Exchange = { ...base, ...res };
     if (id) await noteAnswer(id, ex, timeoutMs);
     return ex;
@@ -169,6 +197,7 @@ function send(
   body: string | undefined,
   timeoutMs: number,
   agent: Agent,
+  localAddress?: string,
 ): Promise<Pick<Exchange, 'status' | 'headers' | 'text' | 'json' | 'ms' | 'networkError'>> {
   return new Promise((resolve) => {
     const u = new URL(path, baseUrl);
@@ -190,6 +219,7 @@ function send(
         path: u.pathname + u.search,
         headers: { ...headers, ...(payload ? { 'content-length': String(payload.length) } : {}) },
         agent,
+        ...(localAddress ? { localAddress } : {}),
       },
       (res) => {
         responded = true;

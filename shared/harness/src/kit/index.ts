@@ -1,3 +1,4 @@
+export type { FaultMode } from '../proxy.ts';
 export type { StubCall, StubResponse, StubRule, StubScript } from '../stub.ts';
 export { control, type InstanceStatus, type StubHandle } from './control.ts';
 export { defineGrader, defineRubric } from './define.ts';

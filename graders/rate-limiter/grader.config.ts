@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { defineGrader } from '@bc/harness/kit';
+import { rubric } from './rubric.ts';
+import { apiKeys } from './test/steps/keys.ts';
+
+/** Limits too large to reach: the load test measures allowed requests, not refusals. */
+const UNREACHABLE = '1000000';
+
+export default defineGrader({
+  slug: 'rate-limiter',
+  title: 'Distributed rate limiter',
+  rubric,
+  services: ['redis'],
+  instances: 3,
+  // Small limits so tests take seconds, varied per run so none can be hard-coded. The window stays
+  // 2 s: long enough for the timing margins of a loaded machine, short enough to wait out.
+  env: ({ seed }) => ({
+    RATE_LIMIT: String(4 + (seed % 3)),
+    RATE_LIMIT_WINDOW_MS: '2000',
+    BUCKET_CAPACITY: String(4 + ((seed >> 2) % 2)),
+    BUCKET_REFILL_PER_SEC: '1',
+    API_KEYS: apiKeys(seed).join(','),
+  }),
+  // a fails open (the default, stated), b fails closed, c sits behind one proxy hop with limits
+  // nobody reaches, for the load test and the X-Forwarded-For items.
+  instanceEnv: ({ index }) =>
+    (
+      [
+        { RATE_LIMIT_FAIL_MODE: 'open' },
+        { RATE_LIMIT_FAIL_MODE: 'closed' },
+        {
+          TRUST_PROXY: '1',
+          RATE_LIMIT: UNREACHABLE,
+          BUCKET_CAPACITY: UNREACHABLE,
+          BUCKET_REFILL_PER_SEC: UNREACHABLE,
+        },
+      ] as Record<string, string>[]
+    )[index] ?? {},
+  timeouts: { healthy: 30_000, tests: 60_000 },
+  limits: { memoryMb: 512, pids: 256 },
+  baselines: { plain: fileURLToPath(new URL('./baselines/plain.ts', import.meta.url)) },
+});

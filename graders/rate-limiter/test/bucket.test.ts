@@ -1,0 +1,105 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fail, rubricTest } from '@bc/harness/kit';
+import { rubric } from '../rubric.ts';
+import {
+  allowedOf,
+  awayFromSlotEdge,
+  burst,
+  expectAllowed,
+  expectAllowedCount,
+  expectDecisions,
+  expectStatus,
+  hit,
+  keysOf,
+  limits,
+  refilled,
+  sequence,
+  sleepUntil,
+} from './steps/limits.ts';
+
+rubricTest(
+  rubric,
+  'bucket-burst-and-refill',
+  async () => {
+    const { capacity, refillPerSec } = limits();
+    const [key] = keysOf('bucket-burst-and-refill');
+    const client = `key:${key}`;
+    const t0 = Date.now();
+    const first = await sequence(capacity + 2, () => 0, 'bucket', { key });
+    expectDecisions(first, 'a burst on the bucket route');
+    const emptyAt = Date.now();
+    expectAllowedCount(
+      first,
+      capacity,
+      capacity + refilled(emptyAt - t0, refillPerSec),
+      `${capacity + 2} requests one after another on a full bucket of ${capacity}`,
+    );
+    expectAllowed(first[0]!, 'the first request on a full bucket', client);
+    // 1.5 tokens' time later: one whole token is back, not two.
+    const wait = 1500 / refillPerSec;
+    await sleepUntil(emptyAt + wait);
+    const sent = Date.now();
+    const later = await sequence(3, () => 0, 'bucket', { key });
+    const took = Date.now() - sent;
+    expectDecisions(later, 'requests after the refill');
+    if (took < 400 / refillPerSec)
+      expectAllowedCount(
+        later,
+        1,
+        1,
+        `3 requests sent ${wait / 1000} s after the bucket ran empty, at ${refillPerSec} token(s) per second`,
+      );
+  },
+  { timeout: 30_000 },
+);
+
+rubricTest(
+  rubric,
+  'bucket-never-above-capacity',
+  async () => {
+    const { capacity, refillPerSec } = limits();
+    const [key] = keysOf('bucket-never-above-capacity');
+    expectStatus(await hit(0, 'bucket', { key }), [200], 'the first request on a full bucket');
+    // Long enough to regain two tokens more than the one taken: a missing cap would show them.
+    const idle = (3000 / refillPerSec) * 1.1;
+    await sleep(idle);
+    const t0 = Date.now();
+    const after = await burst(capacity + 3, [0, 1], 'bucket', { key });
+    expectDecisions(after, 'a burst after idling');
+    expectAllowedCount(
+      after,
+      capacity,
+      capacity + refilled(Date.now() - t0, refillPerSec),
+      `${capacity + 3} requests at once after ${(idle / 1000).toFixed(1)} s of idling (the bucket holds at most ${capacity})`,
+    );
+  },
+  { timeout: 30_000 },
+);
+
+rubricTest(
+  rubric,
+  'policies-separate',
+  async () => {
+    const { limit, capacity } = limits();
+    const [wFirst, bFirst] = keysOf('policies-separate');
+    await awayFromSlotEdge();
+    await sequence(limit, () => 0, 'window', { key: wFirst });
+    expectStatus(await hit(0, 'window', { key: wFirst }), [429], 'the window route, used up');
+    const b = await hit(0, 'bucket', { key: wFirst });
+    expectStatus(b, [200], 'the bucket route of a client whose window budget is used up');
+    if (b.headers['x-ratelimit-remaining'] !== String(capacity - 1))
+      fail(
+        b,
+        `X-RateLimit-Remaining: ${capacity - 1} on the bucket route: the whole bucket, less this request`,
+      );
+
+    const drained = await sequence(capacity + 1, () => 0, 'bucket', { key: bFirst });
+    if (allowedOf(drained) === drained.length) fail(drained.at(-1)!, 'the bucket route to refuse once empty');
+    await awayFromSlotEdge();
+    const w = await hit(0, 'window', { key: bFirst });
+    expectStatus(w, [200], 'the window route of a client whose bucket is empty');
+    if (w.headers['x-ratelimit-remaining'] !== String(limit - 1))
+      fail(w, `X-RateLimit-Remaining: ${limit - 1} on the window route: the whole window, less this request`);
+  },
+  { timeout: 30_000 },
+);

@@ -1,0 +1,77 @@
+import { type Comparison, compareToBaseline, control, grading, rubricTest } from '@bc/harness/kit';
+import { beforeAll } from 'vitest';
+import { rubric } from '../rubric.ts';
+import { expectAllowed, hit, keysOf, path } from './steps/limits.ts';
+
+// Full marks at these ratios to the same Express routes without a limiter, zero at the far ends
+// (README R16): one Redis round trip per request keeps well inside; a connection per request, or
+// work that grows with the window, does not.
+const THROUGHPUT = { full: 0.5, zero: 0.25 };
+const P99 = { full: 3.0, zero: 8.0 };
+/** Instance c: one proxy hop trusted, limits nobody reaches. */
+const LOADED = 2;
+const LOAD = { rounds: 4, durationSec: 1, connections: 16, expectStatus: 200 };
+
+let comparison: Comparison | undefined;
+let setupError: Error | undefined;
+
+const linear = (x: number, full: number, zero: number): number =>
+  Math.max(0, Math.min(1, (x - zero) / (full - zero)));
+
+beforeAll(async () => {
+  try {
+    const [key] = keysOf('limiter-throughput');
+    for (const route of ['window', 'bucket'] as const)
+      expectAllowed(
+        await hit(LOADED, route, { key }),
+        `the ${route} route before the load test`,
+        `key:${key}`,
+      );
+    const base = await control.baseline('plain');
+    const inst = grading().instances[LOADED]!.url;
+    const targets = (origin: string) =>
+      (['window', 'bucket'] as const).map((route) => ({
+        url: `${origin}${path(route)}`,
+        headers: { 'X-API-Key': key! },
+      }));
+    comparison = await compareToBaseline(targets(inst), targets(base), LOAD);
+  } catch (e) {
+    setupError = e as Error;
+  }
+}, 120_000);
+
+function measured(): Comparison {
+  if (setupError) throw setupError;
+  const c = comparison!;
+  const wrong = c.candidate.unexpected + c.candidate.errors;
+  if (wrong > c.candidate.requests * 0.01) {
+    throw new Error(
+      `Expected: 200 for every allowed request under load (limits far above the load)\nGot:      ${wrong} of ${c.candidate.requests} responses were errors or not 200`,
+    );
+  }
+  return c;
+}
+
+rubricTest(rubric, 'limiter-throughput', async ({ item, award, measure }) => {
+  const c = measured();
+  const ratio = c.throughputRatio;
+  measure(
+    `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+  );
+  award(
+    item.points * linear(ratio, THROUGHPUT.full, THROUGHPUT.zero),
+    `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
+  );
+});
+
+rubricTest(rubric, 'limiter-p99', async ({ item, award, measure }) => {
+  const c = measured();
+  const ratio = c.p99Ratio;
+  measure(
+    `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+  );
+  award(
+    item.points * linear(-ratio, -P99.full, -P99.zero),
+    `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
+  );
+});
