@@ -32,6 +32,8 @@ const limiter = new GuardedLimiter(
   new RedisLimiter(redis, limits),
   config.RATE_LIMIT_FAIL_MODE === 'open' ? new LocalLimiter(limits) : null,
 );
+// Ready only once Redis is: a restarted instance must not serve from a fresh local budget (R14).
+await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
 const app = createApp({ limiter, limits, apiKeys: config.API_KEYS, trustProxy: config.TRUST_PROXY });
 const server = app.listen(config.PORT, () => {
   console.log(`rate-limiter listening on ${config.PORT}`);

@@ -41,7 +41,14 @@ export function rubricTest(
   rubric: readonly RubricItem[],
   slug: string,
   fn: (ctx: GradedTestContext) => Promise<void>,
-  opts: { timeout?: number } = {},
+  opts: {
+    timeout?: number;
+    /**
+     * Run alongside the file's other concurrent items: for items that mostly wait (windows,
+     * refills) and touch nothing shared. Faults, restarts and load must stay sequential.
+     */
+    concurrent?: boolean;
+  } = {},
 ): void {
   const item = rubric.find((r) => r.slug === slug);
   if (!item) throw new Error(`rubricTest: no rubric item "${slug}"`);
@@ -51,7 +58,11 @@ export function rubricTest(
   const declare = !only || only.includes(slug) ? test : test.skip;
   declare(
     item.title,
-    { meta: { slug, points, category, visibility, hint }, timeout: opts.timeout },
+    {
+      meta: { slug, points, category, visibility, hint },
+      timeout: opts.timeout,
+      concurrent: opts.concurrent,
+    },
     async ({ task }) => {
       const meta = task.meta;
       await fn({
