@@ -38,7 +38,10 @@ async function waitUp(url: string): Promise<void> {
 function commandStats(port: string): Map<string, number> {
   const out = execFileSync('redis-cli', ['-p', port, 'info', 'commandstats'], { encoding: 'utf8' });
   return new Map(
-    [...out.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map((m): [string, number] => [m[1]!, Number(m[2])]),
+    [...out.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map((m): [string, number] => [
+      m[1]!,
+      Number(m[2]),
+    ]),
   );
 }
 
@@ -84,11 +87,19 @@ export default async function benchLimiter(opts: { rounds: number; seconds: numb
     };
     const refUrl = start(18441, process.execPath, ['dist/server.js'], work);
     const baseScript = join(REPO_ROOT, 'graders', challenge, 'baselines', 'plain.ts');
-    const baseUrl = start(18442, process.execPath, ['--import', require.resolve('tsx'), baseScript], REPO_ROOT);
+    const baseUrl = start(
+      18442,
+      process.execPath,
+      ['--import', require.resolve('tsx'), baseScript],
+      REPO_ROOT,
+    );
     await Promise.all([waitUp(`${refUrl}/healthz`), waitUp(`${baseUrl}/healthz`)]);
 
     const targets = (origin: string) =>
-      ['window', 'bucket'].map((p) => ({ url: `${origin}/api/${p}/resource`, headers: { 'X-API-Key': KEY } }));
+      ['window', 'bucket'].map((p) => ({
+        url: `${origin}/api/${p}/resource`,
+        headers: { 'X-API-Key': KEY },
+      }));
     const port = new URL(redis.url).port;
     const before = commandStats(port);
     const { rounds, warmup } = await compareToBaseline(targets(refUrl), targets(baseUrl), {
@@ -111,7 +122,9 @@ export default async function benchLimiter(opts: { rounds: number; seconds: numb
       .map(([cmd, calls]): [string, number] => [cmd, (calls - (before.get(cmd) ?? 0)) / served])
       .filter(([, n]) => n > 0.001)
       .sort((a, b) => b[1] - a[1]);
-    const topLevel = perRequest.filter(([cmd]) => cmd === 'evalsha' || cmd === 'eval').reduce((s, [, n]) => s + n, 0);
+    const topLevel = perRequest
+      .filter(([cmd]) => cmd === 'evalsha' || cmd === 'eval')
+      .reduce((s, [, n]) => s + n, 0);
 
     const rows = rounds.map((r, i) => row(`round ${i + 1}`, r.baseline, r.candidate));
     const base: Point[] = rounds.map((r) => r.baseline);
