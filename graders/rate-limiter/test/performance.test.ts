@@ -10,7 +10,7 @@ const THROUGHPUT = { full: 0.5, zero: 0.25 };
 const P99 = { full: 3.0, zero: 8.0 };
 /** Instance c: one proxy hop trusted, limits nobody reaches. */
 const LOADED = 2;
-const LOAD = { rounds: 4, durationSec: 1, connections: 16, expectStatus: 200 };
+const LOAD = { rounds: 3, durationSec: 1, connections: 16, expectStatus: 200 };
 
 let comparison: Comparison | undefined;
 let setupError: Error | undefined;
