@@ -8,6 +8,7 @@ const PHASES: PhaseTiming['name'][] = [
   'prepare',
   'install',
   'provision',
+  'seed',
   'proxies',
   'build',
   'start',

@@ -13,7 +13,14 @@ import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
 import { HttpStub } from './stub.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
-import type { GradeResult, GraderDefinition, GradingContext, SandboxReport, Timeouts } from './types.ts';
+import type {
+  GradeResult,
+  GraderDefinition,
+  GradingContext,
+  SandboxReport,
+  ServiceName,
+  Timeouts,
+} from './types.ts';
 
 /** What the outer process hands the session (as a JSON file). */
 export interface SessionRequest {
@@ -68,6 +75,18 @@ async function provisionServices(s: Session): Promise<ProvisionedServices> {
   s.cleanups.push(() => provisioned.stop());
   for (const [name, svc] of Object.entries(provisioned.services)) if (svc) s.services[name] = svc.description;
   return provisioned;
+}
+
+/** Phase 1b: the grader's own data, in the services, before any candidate code runs. */
+async function prepareData(s: Session, provisioned: ProvisionedServices): Promise<void> {
+  const prepare = s.def.prepare;
+  if (!prepare) return;
+  const services: Partial<Record<ServiceName, string>> = {};
+  for (const name of s.def.services) {
+    const svc = provisioned.services[name];
+    if (svc) services[name] = providerOf(name).candidateUrl(svc, svc.port);
+  }
+  await s.timer.run('seed', () => prepare({ seed: s.req.seed, services }));
 }
 
 /**
@@ -237,6 +256,7 @@ export async function runSession(
   let buildTail = '';
   try {
     const provisioned = await provisionServices(s);
+    await prepareData(s, provisioned);
     const wired = await wireDependencies(s, provisioned);
     const rt: CandidateRuntime = {
       workDir: req.workDir,

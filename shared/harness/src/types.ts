@@ -75,6 +75,11 @@ export interface GraderDefinition {
    * candidate the stub's URL. Started before the instances, scripted through `control.stub(name)`.
    */
   stubs?: Record<string, { env: string }>;
+  /**
+   * Runs once the services exist and before the submission is built or started: data the
+   * candidate finds at start-up (a seeded table). Gets each service's direct URL, not the proxy.
+   */
+  prepare?: (ctx: { seed: number; services: Partial<Record<ServiceName, string>> }) => Promise<void>;
 }
 
 /** What a grader test can reach through `inject('grading')`. */
@@ -122,6 +127,7 @@ export interface PhaseTiming {
     | 'prepare'
     | 'install'
     | 'provision'
+    | 'seed'
     | 'proxies'
     | 'build'
     | 'start'

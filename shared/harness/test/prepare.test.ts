@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+import { grade } from '../src/grade.ts';
+
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+describe('the grader prepare hook', () => {
+  test('when a grader prepares data, then it is in the database before the instances start, from the run seed', async () => {
+    const r = await grade({
+      challenge: 'prepared',
+      submission: join(fixtures, 'env-echo'),
+      graderDir: join(fixtures, 'grader-prepared'),
+      seed: 21,
+    });
+    const t = r.tests[0]!;
+    expect(t.status, t.output).toBe('passed');
+    expect(JSON.parse(t.output)).toEqual({ count: 1021, max: 1021, url: true });
+    const order = r.phases.map((p) => p.name);
+    expect(order.indexOf('seed')).toBeGreaterThan(order.indexOf('provision'));
+    expect(order.indexOf('seed')).toBeLessThan(order.indexOf('start'));
+  });
+});
