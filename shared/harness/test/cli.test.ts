@@ -26,7 +26,10 @@ describe('grade CLI exit codes', () => {
   test('when the challenge is unknown, then exit 2 with one line naming the known ones', () => {
     const r = grade('no-such-challenge', 'graders/url-shortener/reference');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('grade: unknown challenge "no-such-challenge" (known: url-shortener)');
+    const known = readdirSync(join(root, 'graders'))
+      .filter((d) => existsSync(join(root, 'graders', d, 'grader.config.ts')))
+      .join(', ');
+    expect(r.stderr).toBe(`grade: unknown challenge "no-such-challenge" (known: ${known})`);
   });
 
   test('when the submission dir is missing or has no package.json, then exit 2 with one line', () => {
