@@ -247,8 +247,17 @@ export class SelfGradings {
     return this.run(label, false, { submission, seed });
   }
 
-  /** The quick items in the pool and, `withLoad`, the load items alone: one combined result. */
-  split(label: string, submission: string, seed: number, withLoad: boolean): Promise<GradeResult> {
+  /**
+   * The quick items in the pool and, `withLoad`, the load items (alone unless `loadShared`): one
+   * combined result.
+   */
+  split(
+    label: string,
+    submission: string,
+    seed: number,
+    withLoad: boolean,
+    loadShared = false,
+  ): Promise<GradeResult> {
     const only = (items: string[]) => (this.load.length ? { only: items } : {});
     const quick = this.run(withLoad ? `${label} (quick)` : label, false, {
       submission,
@@ -256,15 +265,19 @@ export class SelfGradings {
       ...only(this.quick),
     });
     if (!withLoad || this.load.length === 0) return quick;
-    const load = this.run(`${label} (load)`, true, { submission, seed, only: this.load });
+    const load = this.run(`${label} (load)`, !loadShared, { submission, seed, only: this.load });
     return Promise.all([quick, load]).then((parts) => combineResults(this.def, parts));
   }
 
-  /** A mutant applied to a copy of the reference, graded with the load tests only if it names a load item. */
+  /**
+   * A mutant applied to a copy of the reference, graded with the load tests only if it names a load
+   * item. Its load runs in the shared pool: a mutant only has to lose points, and its ratios are
+   * to baselines measured in the same (equally busy) grading.
+   */
   mutant(m: Mutant, referenceDir: string, seed: number): Promise<GradeResult> {
     const dir = materializeMutant(referenceDir, m);
     const withLoad = m.fails.some((f) => this.load.includes(f.slug));
-    return this.split(`mutant:${m.name}`, dir, seed, withLoad).finally(() =>
+    return this.split(`mutant:${m.name}`, dir, seed, withLoad, true).finally(() =>
       rmSync(join(dir, '..'), { recursive: true, force: true }),
     );
   }

@@ -1,0 +1,99 @@
+import {
+  type Comparison,
+  compareToBaseline,
+  control,
+  fail,
+  grading,
+  median,
+  rubricTest,
+} from '@bc/harness/kit';
+import { beforeAll } from 'vitest';
+import { rubric } from '../rubric.ts';
+import { expectPage, LIST, list } from './steps/products.ts';
+
+// README R16: the deep page against the first page (keyset on an index stays near 1×), and the
+// first page against a bare primary-key lookup.
+const DEEP = { full: 2, zero: 10 };
+const THROUGHPUT = { full: 0.3, zero: 0.1 };
+const DEPTH = 150_000;
+const PAGE = 100;
+const LOAD = { rounds: 3, durationSec: 1, connections: 8, expectStatus: 200 };
+
+let deep: Comparison | undefined;
+let first: Comparison | undefined;
+let setupError: Error | undefined;
+
+const linear = (x: number, full: number, zero: number): number =>
+  Math.max(0, Math.min(1, (x - zero) / (full - zero)));
+
+beforeAll(async () => {
+  try {
+    // The only way to a deep cursor from outside: walk there, PAGE rows at a time.
+    let cursor: string | null = null;
+    for (let seen = 0; seen < DEPTH; seen += PAGE) {
+      const ex = await list(0, { limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const p = expectPage(ex, PAGE, `page ${seen / PAGE + 1} on the way to row ${DEPTH}`);
+      if (!p.page.nextCursor)
+        fail(ex, `a next page after ${seen + p.data.length} rows (the table holds over 200,000)`);
+      cursor = p.page.nextCursor;
+    }
+    const inst = grading().instances[0]!.url;
+    const page = (c?: string) => `${inst}${LIST}?limit=20${c ? `&cursor=${encodeURIComponent(c)}` : ''}`;
+    deep = await compareToBaseline([page(cursor!)], [page()], LOAD);
+    const firstPage = await list(0, { limit: 20 });
+    const ids = expectPage(firstPage, 20, 'the first page').data.map((d) => d.id as number);
+    const base = await control.baseline('lookup');
+    first = await compareToBaseline(
+      [page()],
+      ids.map((id) => `${base}${LIST}/${id}`),
+      LOAD,
+    );
+  } catch (e) {
+    setupError = e as Error;
+  }
+}, 180_000);
+
+function measured(c: Comparison | undefined): Comparison {
+  if (setupError) throw setupError;
+  const wrong = c!.candidate.unexpected + c!.candidate.errors;
+  if (wrong > c!.candidate.requests * 0.01)
+    throw new Error(
+      `Expected: 200 for every page under load\nGot:      ${wrong} of ${c!.candidate.requests} responses were errors or not 200`,
+    );
+  return c!;
+}
+
+const latencyRatio = (c: Comparison, pick: 'p50' | 'p99'): number =>
+  median(
+    c.rounds.map((r) =>
+      r.baseline[pick] > 0 ? r.candidate[pick] / r.baseline[pick] : Number.POSITIVE_INFINITY,
+    ),
+  );
+
+for (const [slug, pick] of [
+  ['deep-page-p50', 'p50'],
+  ['deep-page-p99', 'p99'],
+] as const) {
+  rubricTest(rubric, slug, async ({ item, award, measure }) => {
+    const c = measured(deep);
+    const ratio = latencyRatio(c, pick);
+    measure(
+      `${pick} of the page ${DEPTH.toLocaleString('en')} rows deep ${c.candidate[pick].toFixed(2)} ms vs the first page ${c.baseline[pick].toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+    );
+    award(
+      item.points * linear(-ratio, -DEEP.full, -DEEP.zero),
+      `full marks at ≤ ${DEEP.full}×, none at ≥ ${DEEP.zero}×`,
+    );
+  });
+}
+
+rubricTest(rubric, 'first-page-throughput', async ({ item, award, measure }) => {
+  const c = measured(first);
+  measure(
+    `first page ${Math.round(c.candidate.rps)} req/s vs a bare primary-key lookup ${Math.round(c.baseline.rps)} req/s = ${c.throughputRatio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+  );
+  award(
+    item.points * linear(c.throughputRatio, THROUGHPUT.full, THROUGHPUT.zero),
+    `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
+  );
+});
