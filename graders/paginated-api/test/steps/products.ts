@@ -126,8 +126,7 @@ export function expectSameIds(got: number[], want: number[], what: string): void
   const n = Math.max(got.length, want.length);
   for (let i = 0; i < n; i++) {
     if (got[i] !== want[i]) {
-      const seen = new Set<number>();
-      const dup = got.find((x) => (seen.has(x) ? true : (seen.add(x), false)));
+      const dup = got.find((x, k) => got.indexOf(x) !== k);
       throw new Error(
         [
           `Expected: every row exactly once, in order, walking ${what}`,
