@@ -17,9 +17,13 @@ const DEEP = { full: 2, zero: 10 };
 const THROUGHPUT = { full: 0.3, zero: 0.1 };
 const DEPTH = 150_000;
 const PAGE = 100;
+/** README R16: a walk slower than this is measured where it got to (still deep enough to show). */
+const WALK_BUDGET_MS = 60_000;
 const LOAD = { rounds: 3, durationSec: 1, connections: 8, expectStatus: 200 };
 
 let deep: Comparison | undefined;
+/** How deep the measured page is: DEPTH unless the walk ran out of time. */
+let depth = 0;
 let first: Comparison | undefined;
 let setupError: Error | undefined;
 
@@ -30,11 +34,12 @@ beforeAll(async () => {
   try {
     // The only way to a deep cursor from outside: walk there, PAGE rows at a time.
     let cursor: string | null = null;
-    for (let seen = 0; seen < DEPTH; seen += PAGE) {
+    const walkEnds = Date.now() + WALK_BUDGET_MS;
+    for (depth = 0; depth < DEPTH && Date.now() < walkEnds; depth += PAGE) {
       const ex = await list(0, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-      const p = expectPage(ex, PAGE, `page ${seen / PAGE + 1} on the way to row ${DEPTH}`);
+      const p = expectPage(ex, PAGE, `page ${depth / PAGE + 1} on the way to row ${DEPTH}`);
       if (!p.page.nextCursor)
-        fail(ex, `a next page after ${seen + p.data.length} rows (the table holds over 200,000)`);
+        fail(ex, `a next page after ${depth + p.data.length} rows (the table holds over 200,000)`);
       cursor = p.page.nextCursor;
     }
     const inst = grading().instances[0]!.url;
@@ -51,7 +56,7 @@ beforeAll(async () => {
   } catch (e) {
     setupError = e as Error;
   }
-}, 180_000);
+}, 240_000);
 
 function measured(c: Comparison | undefined): Comparison {
   if (setupError) throw setupError;
@@ -78,7 +83,7 @@ for (const [slug, pick] of [
     const c = measured(deep);
     const ratio = latencyRatio(c, pick);
     measure(
-      `${pick} of the page ${DEPTH.toLocaleString('en')} rows deep ${c.candidate[pick].toFixed(2)} ms vs the first page ${c.baseline[pick].toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+      `${pick} of the page ${depth.toLocaleString('en')} rows deep${depth < DEPTH ? ' (as far as a 60 s walk got)' : ''} ${c.candidate[pick].toFixed(2)} ms vs the first page ${c.baseline[pick].toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
     );
     award(
       item.points * linear(-ratio, -DEEP.full, -DEEP.zero),
