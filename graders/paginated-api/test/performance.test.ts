@@ -4,6 +4,7 @@ import {
   control,
   fail,
   grading,
+  linearShare,
   median,
   rubricTest,
 } from '@bc/harness/kit';
@@ -26,9 +27,6 @@ let deep: Comparison | undefined;
 let depth = 0;
 let first: Comparison | undefined;
 let setupError: Error | undefined;
-
-const linear = (x: number, full: number, zero: number): number =>
-  Math.max(0, Math.min(1, (x - zero) / (full - zero)));
 
 beforeAll(async () => {
   try {
@@ -86,7 +84,7 @@ for (const [slug, pick] of [
       `${pick} of the page ${depth.toLocaleString('en')} rows deep${depth < DEPTH ? ' (as far as a 60 s walk got)' : ''} ${c.candidate[pick].toFixed(2)} ms vs the first page ${c.baseline[pick].toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
     );
     award(
-      item.points * linear(-ratio, -DEEP.full, -DEEP.zero),
+      item.points * linearShare(-ratio, -DEEP.full, -DEEP.zero),
       `full marks at ≤ ${DEEP.full}×, none at ≥ ${DEEP.zero}×`,
     );
   });
@@ -98,7 +96,7 @@ rubricTest(rubric, 'first-page-throughput', async ({ item, award, measure }) => 
     `first page ${Math.round(c.candidate.rps)} req/s vs a bare primary-key lookup ${Math.round(c.baseline.rps)} req/s = ${c.throughputRatio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
   );
   award(
-    item.points * linear(c.throughputRatio, THROUGHPUT.full, THROUGHPUT.zero),
+    item.points * linearShare(c.throughputRatio, THROUGHPUT.full, THROUGHPUT.zero),
     `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
   );
 });

@@ -1,4 +1,11 @@
-import { type Comparison, compareToBaseline, control, grading, rubricTest } from '@bc/harness/kit';
+import {
+  type Comparison,
+  compareToBaseline,
+  control,
+  grading,
+  linearShare,
+  rubricTest,
+} from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { expectAllowed, hit, keysOf, path } from './steps/limits.ts';
@@ -14,9 +21,6 @@ const LOAD = { rounds: 3, durationSec: 1, connections: 16, expectStatus: 200 };
 
 let comparison: Comparison | undefined;
 let setupError: Error | undefined;
-
-const linear = (x: number, full: number, zero: number): number =>
-  Math.max(0, Math.min(1, (x - zero) / (full - zero)));
 
 beforeAll(async () => {
   try {
@@ -59,7 +63,7 @@ rubricTest(rubric, 'limiter-throughput', async ({ item, award, measure }) => {
     `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
   );
   award(
-    item.points * linear(ratio, THROUGHPUT.full, THROUGHPUT.zero),
+    item.points * linearShare(ratio, THROUGHPUT.full, THROUGHPUT.zero),
     `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
   );
 });
@@ -71,7 +75,7 @@ rubricTest(rubric, 'limiter-p99', async ({ item, award, measure }) => {
     `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
   );
   award(
-    item.points * linear(-ratio, -P99.full, -P99.zero),
+    item.points * linearShare(-ratio, -P99.full, -P99.zero),
     `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
   );
 });

@@ -5,6 +5,7 @@ import {
   control,
   fail,
   grading,
+  linearShare,
   pool,
   rubricTest,
   seeded,
@@ -25,9 +26,6 @@ const LOAD = { rounds: 4, durationSec: 1, connections: 16, expectStatus: [300, 3
 let comparison: Comparison | undefined;
 let hot: { url: string; code: string }[] = [];
 let setupError: Error | undefined;
-
-const linear = (x: number, full: number, zero: number): number =>
-  Math.max(0, Math.min(1, (x - zero) / (full - zero)));
 
 beforeAll(async () => {
   try {
@@ -80,7 +78,7 @@ rubricTest(rubric, 'redirect-throughput', async ({ item, award, measure }) => {
     `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
   );
   award(
-    item.points * linear(ratio, THROUGHPUT.full, THROUGHPUT.zero),
+    item.points * linearShare(ratio, THROUGHPUT.full, THROUGHPUT.zero),
     `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
   );
 });
@@ -92,7 +90,7 @@ rubricTest(rubric, 'redirect-p99', async ({ item, award, measure }) => {
     `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
   );
   award(
-    item.points * linear(-ratio, -P99.full, -P99.zero),
+    item.points * linearShare(-ratio, -P99.full, -P99.zero),
     `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
   );
 });

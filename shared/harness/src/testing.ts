@@ -481,3 +481,29 @@ export function validateGrader(exp: GraderExpectations): void {
     );
   });
 }
+
+/**
+ * The standard check of a starter's visible tests, registered as Vitest tests: run by the
+ * one-item grader in `selftest/visible-grader`, they all pass on the reference and fail on the
+ * untouched starter (they test the assignment, not the skeleton).
+ */
+export function validateVisibleTests(exp: { slug: string; graderDir: string; tests: number }): void {
+  const graderDir = resolve(exp.graderDir);
+  const visibleGrader = join(graderDir, 'selftest', 'visible-grader');
+  const run = (submission: string) =>
+    grade({ challenge: `${exp.slug}-visible`, submission, graderDir: visibleGrader, seed: 8 });
+  describe("the starter's visible tests", () => {
+    test('when run against the reference, then they all pass', async () => {
+      const t = (await run(join(graderDir, 'reference'))).tests[0]!;
+      expect(t.status, t.output).toBe('passed');
+      expect(t.output).toMatch(new RegExp(`Tests +${exp.tests} passed`));
+    });
+
+    test('when run against the untouched starter, then they fail (they test the assignment, not the skeleton)', async () => {
+      const r = await run(join(REPO_ROOT, 'challenges', exp.slug));
+      expect(r.status).toBe('graded');
+      expect(r.tests[0]!.status).toBe('failed');
+      expect(r.tests[0]!.output).toMatch(/visible tests failed/);
+    });
+  });
+}

@@ -18,6 +18,7 @@ export {
   type LoadRequest,
   type LoadResult,
   type LoadTarget,
+  linearShare,
   measureLoad,
   median,
   quantile,

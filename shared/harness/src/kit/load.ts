@@ -36,6 +36,14 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/**
+ * The share of a performance item's points for a measured ratio: 1 at `full`, 0 at `zero`,
+ * linear in between (either direction: for latency ratios pass `full` < `zero`).
+ */
+export function linearShare(x: number, full: number, zero: number): number {
+  return Math.max(0, Math.min(1, (x - zero) / (full - zero)));
+}
+
 /** Median of a non-empty list. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
