@@ -122,5 +122,6 @@ export default async function benchPages(opts: { rounds: number; seconds: number
     for (const c of children) c.kill('SIGKILL');
     for (const d of copies) rmSync(d, { recursive: true, force: true });
     await pg.stop();
+    rmSync(ctx.runDir, { recursive: true, force: true });
   }
 }

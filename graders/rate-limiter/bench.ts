@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,5 +146,6 @@ export default async function benchLimiter(opts: { rounds: number; seconds: numb
   } finally {
     for (const c of children) c.kill('SIGKILL');
     await redis.stop();
+    rmSync(ctx.runDir, { recursive: true, force: true });
   }
 }

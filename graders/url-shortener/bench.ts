@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,5 +131,6 @@ export default async function benchRedirect(opts: {
   } finally {
     for (const c of children) c.kill('SIGKILL');
     await Promise.all([pg.stop(), redis.stop()]);
+    rmSync(ctx.runDir, { recursive: true, force: true });
   }
 }

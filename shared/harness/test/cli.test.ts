@@ -1,13 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { reapDeadRuns } from '../src/grade.ts';
 import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+
+/** A temporary directory removed when the test ends. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const require = createRequire(import.meta.url);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -36,7 +43,7 @@ describe('grade CLI exit codes', () => {
     const missing = grade('url-shortener', 'does/not/exist');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('grade: submission directory not found: does/not/exist');
-    const empty = mkdtempSync(join(tmpdir(), 'bc-empty-'));
+    const empty = tempDir('bc-empty-');
     const noPkg = grade('url-shortener', empty);
     expect(noPkg.code).toBe(2);
     expect(noPkg.stderr).toMatch(
@@ -68,7 +75,7 @@ describe('grade CLI exit codes', () => {
   });
 
   test('when --only selects a category, then only its items are graded and the report lists the rest as skipped', () => {
-    const out = mkdtempSync(join(tmpdir(), 'bc-out-'));
+    const out = tempDir('bc-out-');
     const r = grade(
       'url-shortener',
       'challenges/url-shortener',
@@ -88,7 +95,7 @@ describe('grade CLI exit codes', () => {
   });
 
   test('when the score is below --min-score, then exit 3 and all four reports are still written', () => {
-    const out = mkdtempSync(join(tmpdir(), 'bc-out-'));
+    const out = tempDir('bc-out-');
     const r = grade(
       'url-shortener',
       'challenges/url-shortener',

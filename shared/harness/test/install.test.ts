@@ -2,8 +2,15 @@ import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { installDependencies } from '../src/install.ts';
+
+/** A temporary directory removed when the test ends. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const alternative = fileURLToPath(
   new URL('../../../graders/url-shortener/fixtures/alternative', import.meta.url),
@@ -20,7 +27,7 @@ afterAll(() => {
 
 describe('dependency install', () => {
   test('when the same lockfile is installed twice, then the second run reuses the first, read-only tree', async () => {
-    const work = join(mkdtempSync(join(tmpdir(), 'bc-install-')), 'w');
+    const work = join(tempDir('bc-install-'), 'w');
     cpSync(alternative, work, { recursive: true });
     const first = await installDependencies(work, { timeoutMs: 120_000 });
     expect(first).toMatchObject({ manager: 'npm', cached: false });
@@ -34,7 +41,7 @@ describe('dependency install', () => {
   });
 
   test('when a submission has no dependencies, then nothing is installed', async () => {
-    const work = join(mkdtempSync(join(tmpdir(), 'bc-install-')), 'w');
+    const work = join(tempDir('bc-install-'), 'w');
     cpSync(fileURLToPath(new URL('./fixtures/hostile/net-probe', import.meta.url)), work, {
       recursive: true,
     });
@@ -47,7 +54,7 @@ describe('dependency install', () => {
 
 describe('dependency install with pnpm', () => {
   test('when the submission has a pnpm lockfile, then pnpm installs it frozen, as an unprivileged user', async () => {
-    const work = join(mkdtempSync(join(tmpdir(), 'bc-install-')), 'w');
+    const work = join(tempDir('bc-install-'), 'w');
     cpSync(fileURLToPath(new URL('./fixtures/pnpm-lockfile', import.meta.url)), work, { recursive: true });
     const r = await installDependencies(work, { timeoutMs: 120_000 });
     expect(r).toMatchObject({ manager: 'pnpm', cached: false });
