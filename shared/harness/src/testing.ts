@@ -271,13 +271,13 @@ export class SelfGradings {
 
   /**
    * A mutant applied to a copy of the reference, graded with the load tests only if it names a load
-   * item. Its load runs in the shared pool: a mutant only has to lose points, and its ratios are
-   * to baselines measured in the same (equally busy) grading.
+   * item. Its load runs alone too: on a busy machine a performance bug whose cost grows with the
+   * load (a window read in full) can hide behind the contention and keep its points.
    */
   mutant(m: Mutant, referenceDir: string, seed: number): Promise<GradeResult> {
     const dir = materializeMutant(referenceDir, m);
     const withLoad = m.fails.some((f) => this.load.includes(f.slug));
-    return this.split(`mutant:${m.name}`, dir, seed, withLoad, true).finally(() =>
+    return this.split(`mutant:${m.name}`, dir, seed, withLoad).finally(() =>
       rmSync(join(dir, '..'), { recursive: true, force: true }),
     );
   }
