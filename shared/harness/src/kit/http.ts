@@ -10,6 +10,8 @@ export interface Exchange {
   url: string;
   path: string;
   sentHeaders: Record<string, string>;
+  /** Headers as failure messages show them, when the real ones hold per-run values (tokens). */
+  shownHeaders?: Record<string, string>;
   sentBody?: string;
   /** How the body appears in failure text when it holds wall-clock times (a seed must reproduce the text). */
   shownBody?: string;
@@ -36,6 +38,8 @@ export interface RequestOptions {
   body?: string;
   /** The body as failure messages show it, when the real one holds wall-clock times. */
   shownBody?: string;
+  /** Headers as failure messages show them (each replaces the one sent of that name): tokens. */
+  shownHeaders?: Record<string, string>;
   timeoutMs?: number;
   /**
    * Send from this loopback address (any 127.x.y.z): a distinct client IP as the service sees it,
@@ -66,7 +70,8 @@ const SHOWN_HEADERS = [
  */
 export function describeExchange(ex: Exchange): string {
   const lines = [`Sent:     ${ex.method} ${ex.path}${ex.from ? ` (from ${ex.from})` : ''}`];
-  for (const [k, v] of Object.entries(ex.sentHeaders)) lines.push(`          ${k}: ${v}`);
+  for (const [k, v] of Object.entries({ ...ex.sentHeaders, ...ex.shownHeaders }))
+    lines.push(`          ${k}: ${v}`);
   const body = ex.shownBody ?? ex.sentBody;
   if (body !== undefined) lines.push(`          ${excerpt(body, 300)}`);
   if (ex.networkError) {
@@ -131,6 +136,7 @@ export class Api {
       sentHeaders,
       sentBody,
       ...(opts.shownBody !== undefined ? { shownBody: opts.shownBody } : {}),
+      ...(opts.shownHeaders !== undefined ? { shownHeaders: opts.shownHeaders } : {}),
       ...(opts.localAddress ? { from: opts.localAddress } : {}),
     };
     const id = this.instanceId;

@@ -1,0 +1,74 @@
+import {
+  type Comparison,
+  compareToBaseline,
+  control,
+  grading,
+  linearShare,
+  rubricTest,
+} from '@bc/harness/kit';
+import { beforeAll } from 'vitest';
+import { rubric } from '../rubric.ts';
+import { account, me } from './steps/auth.ts';
+
+// Full marks at these ratios to a bare route that only verifies the token (README R15), zero at
+// the far ends: a KeyObject and one Redis round trip keep well inside; a string secret does not.
+const THROUGHPUT = { full: 0.4, zero: 0.15 };
+const P99 = { full: 3.0, zero: 8.0 };
+/** Instance c: access tokens that outlive the load. */
+const LOADED = 2;
+const LOAD = { rounds: 3, durationSec: 1, connections: 16, expectStatus: 200 };
+
+let comparison: Comparison | undefined;
+let setupError: Error | undefined;
+
+beforeAll(async () => {
+  try {
+    const a = await account(LOADED, 'load');
+    const ok = await me(LOADED, a.pair.accessToken);
+    if (ok.status !== 200)
+      throw new Error(`Expected: 200 for GET /me before the load test (R8)\nGot:      ${ok.status}`);
+    const base = await control.baseline('verify');
+    const target = (origin: string) => [
+      { url: `${origin}/me`, headers: { Authorization: `Bearer ${a.pair.accessToken}` } },
+    ];
+    comparison = await compareToBaseline(target(grading().instances[LOADED]!.url), target(base), LOAD);
+  } catch (e) {
+    setupError = e as Error;
+  }
+}, 120_000);
+
+function measured(): Comparison {
+  if (setupError) throw setupError;
+  const c = comparison!;
+  const wrong = c.candidate.unexpected + c.candidate.errors;
+  if (wrong > c.candidate.requests * 0.01) {
+    throw new Error(
+      `Expected: 200 for every GET /me under load (one valid token, R8)\nGot:      ${wrong} of ${c.candidate.requests} responses were errors or not 200`,
+    );
+  }
+  return c;
+}
+
+rubricTest(rubric, 'me-throughput', async ({ item, award, measure }) => {
+  const c = measured();
+  const ratio = c.throughputRatio;
+  measure(
+    `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+  );
+  award(
+    item.points * linearShare(ratio, THROUGHPUT.full, THROUGHPUT.zero),
+    `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
+  );
+});
+
+rubricTest(rubric, 'me-p99', async ({ item, award, measure }) => {
+  const c = measured();
+  const ratio = c.p99Ratio;
+  measure(
+    `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+  );
+  award(
+    item.points * linearShare(-ratio, -P99.full, -P99.zero),
+    `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
+  );
+});
