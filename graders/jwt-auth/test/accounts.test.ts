@@ -124,6 +124,7 @@ rubricTest(rubric, 'register-race-one-account', async () => {
   for (let round = 0; round < 3; round++) {
     const email = emailFor('race', round);
     const password = passwordFor('race');
+    await pool(8, 8, (k) => api(k % 2).get('/healthz'));
     const xs = await pool(8, 8, (k) => register(k % 2, { email, password }));
     const created = xs.filter((x) => x.status === 201).length;
     const odd = xs.find((x) => x.status !== 201 && x.status !== 409);
