@@ -1,8 +1,9 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
+import { hasTaskset, loadOnCore1, onCore0 } from '@bc/harness/bench';
 import { installDependencies } from '@bc/harness/install';
 import { compareToBaseline, median } from '@bc/harness/kit/load';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
@@ -10,14 +11,8 @@ import { listMutants, materializeMutant } from '@bc/harness/testing';
 import { table, waitFor } from '@bc/harness/util';
 import { rowCount, seedProducts } from './test/steps/data.ts';
 
-const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
 const DEPTH = 150_000;
 const SEED = 1;
-
-/** Servers on core 0, load from this process on core 1, as the environment notes measured. */
-function onCore0(cmd: string, args: string[]): [string, string[]] {
-  return hasTaskset ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
-}
 
 /** The cursor of the page DEPTH rows in, walking pages of 100 as a client would; and the walk's time. */
 async function deepCursor(origin: string): Promise<{ cursor: string; ms: number }> {
@@ -41,7 +36,7 @@ async function deepCursor(origin: string): Promise<{ cursor: string; ms: number 
  */
 export default async function benchPages(opts: { rounds: number; seconds: number; connections: number }) {
   const challenge = 'paginated-api';
-  if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  loadOnCore1();
   const ctx = {
     runDir: mkdtempSync(join(tmpdir(), 'bc-bench-')),
     markerEnv: { BC_GRADE_RUN: `bench-${process.pid}` },

@@ -1,16 +1,16 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
+import { hasTaskset, loadOnCore1, onCore0, waitUp } from '@bc/harness/bench';
 import { installDependencies } from '@bc/harness/install';
 import { compareToBaseline, median } from '@bc/harness/kit/load';
 import { startLocalRedis } from '@bc/harness/provision/redis';
-import { table, waitFor } from '@bc/harness/util';
+import { table } from '@bc/harness/util';
 
 const require = createRequire(import.meta.url);
-const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
 const KEY = 'bench-key';
 
 type Point = { rps: number; p99: number };
@@ -23,16 +23,6 @@ const row = (label: string, b: Point, r: Point): (string | number)[] => [
   (r.rps / b.rps).toFixed(2),
   (r.p99 / b.p99).toFixed(2),
 ];
-
-/** Servers on core 0, load from this process on core 1, as the environment notes measured. */
-function onCore0(cmd: string, args: string[]): [string, string[]] {
-  return hasTaskset ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
-}
-
-async function waitUp(url: string): Promise<void> {
-  if (!(await waitFor(async () => (await fetch(url)).ok, { timeoutMs: 10_000 })))
-    throw new Error(`${url} never came up`);
-}
 
 /** Calls per command name since the Redis server started, from INFO commandstats. */
 function commandStats(port: string): Map<string, number> {
@@ -52,7 +42,7 @@ function commandStats(port: string): Map<string, number> {
  */
 export default async function benchLimiter(opts: { rounds: number; seconds: number; connections: number }) {
   const challenge = 'rate-limiter';
-  if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  loadOnCore1();
   const ctx = {
     runDir: mkdtempSync(join(tmpdir(), 'bc-bench-')),
     markerEnv: { BC_GRADE_RUN: `bench-${process.pid}` },

@@ -1,17 +1,17 @@
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
+import { hasTaskset, loadOnCore1, onCore0, waitUp } from '@bc/harness/bench';
 import { installDependencies } from '@bc/harness/install';
 import { compareToBaseline, median } from '@bc/harness/kit/load';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
 import { startLocalRedis } from '@bc/harness/provision/redis';
-import { table, waitFor } from '@bc/harness/util';
+import { table } from '@bc/harness/util';
 
 const require = createRequire(import.meta.url);
-const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset']).status === 0;
 
 type Point = { rps: number; p99: number };
 const row = (label: string, b: Point, r: Point): (string | number)[] => [
@@ -24,16 +24,6 @@ const row = (label: string, b: Point, r: Point): (string | number)[] => [
   (r.p99 / b.p99).toFixed(2),
 ];
 
-/** Servers on core 0, load from this process on core 1, as the environment notes measured. */
-function onCore0(cmd: string, args: string[]): [string, string[]] {
-  return hasTaskset ? ['taskset', ['-c', '0', cmd, ...args]] : [cmd, args];
-}
-
-async function waitUp(url: string): Promise<void> {
-  if (!(await waitFor(async () => (await fetch(url)).ok, { timeoutMs: 10_000 })))
-    throw new Error(`${url} never came up`);
-}
-
 /**
  * `pnpm bench url-shortener`: the reference redirect (Redis hit, click counted) against a bare
  * Express handler doing one Redis GET, alternating rounds in one run on one machine.
@@ -44,7 +34,7 @@ export default async function benchRedirect(opts: {
   connections: number;
 }): Promise<void> {
   const challenge = 'url-shortener';
-  if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  loadOnCore1();
   const ctx = {
     runDir: mkdtempSync(join(tmpdir(), 'bc-bench-')),
     markerEnv: { BC_GRADE_RUN: `bench-${process.pid}` },
