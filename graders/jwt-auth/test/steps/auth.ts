@@ -132,22 +132,23 @@ export function claimsOf(token: string): Record<string, unknown> {
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
-/** A token with exactly this header and payload, signed with `secret` (HS256/384/512) or unsigned. */
+/**
+ * A token with this header and payload: signed by jsonwebtoken with `secret` (HS256/384/512), or
+ * unsigned (`secret` null) and built by hand, as jsonwebtoken will not write an "alg" of "None".
+ * An empty secret is signed by hand too (jsonwebtoken refuses one).
+ */
 export function forge(
   header: Record<string, unknown>,
   payload: Record<string, unknown>,
   secret: string | null,
 ): string {
+  const alg = String(header.alg) as 'HS256' | 'HS384' | 'HS512';
+  if (secret !== null && secret !== '')
+    return jwt.sign(payload, secret, { algorithm: alg, header: { ...header, alg } });
   const head = `${b64(header)}.${b64(payload)}`;
   if (secret === null) return `${head}.`;
-  const alg = String(header.alg);
   const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg] ?? 'sha256';
-  const sig = hmac(hash, secret, head);
-  return `${head}.${sig}`;
-}
-
-function hmac(hash: string, secret: string, data: string): string {
-  return createHmac(hash, secret).update(data).digest('base64url');
+  return `${head}.${createHmac(hash, secret).update(head).digest('base64url')}`;
 }
 
 /** Claims as R6 has them for account `sub`, now, valid for a minute, with overrides. */
