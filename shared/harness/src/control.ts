@@ -100,6 +100,7 @@ export class ControlServer {
       const stub = this.deps.stubs[name];
       if (!stub) throw new Error(`no stub named "${name}"`);
       if (req.method === 'GET' && action === 'calls') return stub.recorded();
+      if (req.method === 'GET' && action === 'state') return { state: stub.state() };
       if (req.method === 'POST' && action === 'script') {
         stub.setScript(body as StubScript);
         return { ok: true };

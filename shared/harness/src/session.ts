@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ControlServer } from './control.ts';
 import { InfraError, SubmissionError } from './errors.ts';
 import { limitsOf, loadGrader, timeoutsOf } from './graders.ts';
@@ -11,7 +12,7 @@ import { FaultProxy } from './proxy.ts';
 import { scoreRun } from './report/score.ts';
 import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
-import { HttpStub } from './stub.ts';
+import { HttpStub, type StubModelFactory } from './stub.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
 import type {
   GradeResult,
@@ -116,7 +117,12 @@ async function wireDependencies(
     }
     const stubs: Record<string, HttpStub> = {};
     for (const [name, spec] of Object.entries(s.def.stubs ?? {})) {
-      const stub = new HttpStub(name);
+      const model = spec.model
+        ? ((await import(pathToFileURL(spec.model).href)) as { default: StubModelFactory }).default({
+            seed: s.req.seed,
+          })
+        : undefined;
+      const stub = new HttpStub(name, model);
       env[spec.env] = await stub.listen();
       s.cleanups.push(() => stub.close());
       stubs[name] = stub;

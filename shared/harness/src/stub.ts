@@ -23,7 +23,38 @@ export type StubResponse =
   /** Keep the connection open and never answer (a hung downstream). */
   | { hang: true }
   /** Close the connection with a reset, no answer (a crashed downstream). */
-  | { reset: true };
+  | { reset: true }
+  /**
+   * Let the stub's model answer (its effect happens), `delayMs` late, or lose its answer (`drop`):
+   * a downstream that did the work but whose response never arrived.
+   */
+  | { model: true; delayMs?: number; drop?: 'hang' | 'reset' };
+
+/** A request as a stub model sees it. */
+export interface StubRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: string;
+  json?: unknown;
+}
+
+/**
+ * A stateful fake behind a stub (stock, charges, idempotency keys): it answers whatever no
+ * scripted rule catches, so tests script faults on top of a service that keeps state.
+ */
+export interface StubModel {
+  /** The answer to one request; never `{ model: true }`. */
+  handle(req: StubRequest): StubResponse | Promise<StubResponse>;
+  /** What tests may read back through `control.stub(name).state()`. */
+  state?(): unknown;
+  /** Back to the initial state (before every test file). */
+  reset?(): void;
+}
+
+/** What a stub's `model` module exports by default. */
+export type StubModelFactory = (ctx: { seed: number }) => StubModel;
 
 /**
  * A scripted rule: requests matching `method` and `path` (exact, or a prefix ending in `*`) get
@@ -43,6 +74,7 @@ export interface StubScript {
 }
 
 const DEFAULT_FALLBACK: StubResponse = { status: 200, json: {} };
+const MODEL: StubResponse = { model: true };
 
 const matches = (rule: StubRule, method: string, path: string): boolean =>
   (!rule.method || rule.method.toUpperCase() === method) &&
@@ -55,16 +87,19 @@ const matches = (rule: StubRule, method: string, path: string): boolean =>
  */
 export class HttpStub {
   private server: Server;
-  private script: { rules: (StubRule & { used: number })[]; fallback: StubResponse } = {
-    rules: [],
-    fallback: DEFAULT_FALLBACK,
-  };
+  private script: { rules: (StubRule & { used: number })[]; fallback: StubResponse };
   private calls: StubCall[] = [];
   private sockets = new Set<Socket>();
+  private busy = new Set<Socket>();
   private readonly started = Date.now();
   url = '';
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    /** The stateful fake that answers by default, if the grader gave one. */
+    private readonly model?: StubModel,
+  ) {
+    this.script = { rules: [], fallback: this.defaultFallback() };
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
@@ -83,15 +118,30 @@ export class HttpStub {
   setScript(script: StubScript): void {
     this.script = {
       rules: (script.rules ?? []).map((r) => ({ ...r, used: 0 })),
-      fallback: script.fallback ?? DEFAULT_FALLBACK,
+      fallback: script.fallback ?? this.defaultFallback(),
     };
   }
 
-  /** Back to the default script (200 `{}` to everything), with no recorded calls; hung requests are cut. */
+  /**
+   * Back to the default script (the model, or 200 `{}` to everything), the model's initial state,
+   * no recorded calls; hung requests are cut.
+   */
   reset(): void {
     this.setScript({});
     this.calls = [];
-    for (const s of this.sockets) s.destroy();
+    this.model?.reset?.();
+    // Only connections waiting on an answer: idle keep-alive ones stay, so a reset does not make
+    // the service's next call fail on a socket it still thinks open.
+    for (const s of this.busy) s.destroy();
+  }
+
+  /** The model's state, for tests to read back (null without a model). */
+  state(): unknown {
+    return this.model?.state?.() ?? null;
+  }
+
+  private defaultFallback(): StubResponse {
+    return this.model ? MODEL : DEFAULT_FALLBACK;
   }
 
   recorded(): StubCall[] {
@@ -109,30 +159,55 @@ export class HttpStub {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const socket = req.socket;
+    this.busy.add(socket);
+    res.on('close', () => this.busy.delete(socket));
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const u = new URL(req.url ?? '/', 'http://stub');
     const method = req.method ?? 'GET';
-    const respond = this.pick(method, u.pathname);
+    let respond = this.pick(method, u.pathname);
     const json = jsonOrUndefined(body);
     const headers = flatHeaders(req.headers);
-    this.calls.push({
+    const query = Object.fromEntries(u.searchParams);
+    const call: StubCall = {
       method,
       path: u.pathname,
-      query: Object.fromEntries(u.searchParams),
+      query,
       headers,
       body,
       ...(json === undefined ? {} : { json }),
       at: Date.now() - this.started,
-      answered: 'hang' in respond ? 'hang' : 'reset' in respond ? 'reset' : respond.status,
-    });
+      answered: 'hang',
+    };
+    // Recorded on arrival, so calls keep their order whatever the model takes.
+    this.calls.push(call);
+    if ('model' in respond) {
+      const { delayMs, drop } = respond;
+      const answer = this.model
+        ? await this.model.handle({
+            method,
+            path: u.pathname,
+            query,
+            headers,
+            body,
+            ...(json === undefined ? {} : { json }),
+          })
+        : { status: 500, json: { error: `stub ${this.name} has no model` } };
+      respond = drop ? (drop === 'hang' ? { hang: true } : { reset: true }) : answer;
+      if (delayMs && 'status' in respond) respond = { ...respond, delayMs: (respond.delayMs ?? 0) + delayMs };
+    }
+    call.answered =
+      'hang' in respond ? 'hang' : 'reset' in respond ? 'reset' : 'status' in respond ? respond.status : 500;
     if ('hang' in respond) return;
     if ('reset' in respond) {
       req.socket.resetAndDestroy();
       return;
     }
-    if (respond.delayMs) await new Promise((r) => setTimeout(r, respond.delayMs));
+    if ('model' in respond) return void res.writeHead(500).end('a stub model answered "model"');
+    const { delayMs } = respond;
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     if (res.destroyed) return;
     const text = respond.json !== undefined ? JSON.stringify(respond.json) : (respond.body ?? '');
     res.writeHead(respond.status, {

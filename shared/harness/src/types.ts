@@ -74,7 +74,17 @@ export interface GraderDefinition {
    * Grader-owned HTTP stubs of downstream services: name → the env variable that gives the
    * candidate the stub's URL. Started before the instances, scripted through `control.stub(name)`.
    */
-  stubs?: Record<string, { env: string }>;
+  stubs?: Record<
+    string,
+    {
+      env: string;
+      /**
+       * Absolute path of a module whose default export makes the stub's stateful fake
+       * (`StubModelFactory`): it answers what no scripted rule catches.
+       */
+      model?: string;
+    }
+  >;
   /**
    * Runs once the services exist and before the submission is built or started: data the
    * candidate finds at start-up (a seeded table). Gets each service's direct URL, not the proxy.

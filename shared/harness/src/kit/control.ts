@@ -25,6 +25,8 @@ export interface StubHandle {
   calls(): Promise<StubCall[]>;
   /** Default script, no recorded calls, hung requests cut. */
   reset(): Promise<void>;
+  /** What the stub's model reports of its state (null without a model). */
+  state<T = unknown>(): Promise<T>;
 }
 
 /** Instance states as the session sees them. */
@@ -60,6 +62,7 @@ export const control = {
         await controlCall('POST', `/stubs/${name}/script`, script);
       },
       calls: () => controlCall<StubCall[]>('GET', `/stubs/${name}/calls`),
+      state: async <T>() => (await controlCall<{ state: T }>('GET', `/stubs/${name}/state`)).state,
       reset: async () => {
         await controlCall('POST', `/stubs/${name}/reset`);
       },

@@ -1,5 +1,13 @@
 export type { FaultMode } from '../proxy.ts';
-export type { StubCall, StubResponse, StubRule, StubScript } from '../stub.ts';
+export type {
+  StubCall,
+  StubModel,
+  StubModelFactory,
+  StubRequest,
+  StubResponse,
+  StubRule,
+  StubScript,
+} from '../stub.ts';
 export { control, type InstanceStatus, type StubHandle } from './control.ts';
 export { defineGrader, defineRubric } from './define.ts';
 export {
