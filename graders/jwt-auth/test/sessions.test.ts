@@ -104,16 +104,18 @@ rubricTest(rubric, 'logout-on-every-instance', async () => {
   }
 });
 
-/** Concurrent refreshes of one token in each race. */
+/** Concurrent refreshes of one token in each race, over the three instances. */
 const BURST = 12;
+const ROUNDS = 10;
 
 rubricTest(rubric, 'concurrent-refresh-once', async () => {
-  for (let round = 0; round < 4; round++) {
+  // Many rounds: a race window of one round trip is not hit every time on a loaded machine.
+  for (let round = 0; round < ROUNDS; round++) {
     const a = await account(round % 2, 'refresh-race', round);
     // Connections open first, so the refreshes arrive together rather than as sockets connect.
-    await pool(BURST, BURST, (k) => api(k % 2).get('/healthz'));
+    await pool(BURST, BURST, (k) => api(k % 3).get('/healthz'));
     const xs = await pool(BURST, BURST, (k) =>
-      refresh(k % 2, a.pair.refreshToken, `the same refresh token, sent ${BURST} times at once`),
+      refresh(k % 3, a.pair.refreshToken, `the same refresh token, sent ${BURST} times at once`),
     );
     const ok = xs.filter((x) => x.status === 200).length;
     const odd = xs.find((x) => x.status !== 200 && x.status !== 401);
@@ -121,7 +123,7 @@ rubricTest(rubric, 'concurrent-refresh-once', async () => {
     if (ok > 1)
       fail(
         xs.find((x) => x.status === 200)!,
-        `at most one 200 among ${BURST} concurrent refreshes of one token over instances a and b (R10)`,
+        `at most one 200 among ${BURST} concurrent refreshes of one token over instances a, b and c (R10)`,
         `${ok} were 200.`,
       );
   }
