@@ -15,6 +15,8 @@ export interface StubCall {
   at: number;
   /** What the stub did: the status it answered, or "hang" / "reset". */
   answered: number | 'hang' | 'reset';
+  /** For a hung call: when the client gave up and closed the connection (ms, like `at`). */
+  closedAt?: number;
 }
 
 /** What a stub does with a matching request. */
@@ -200,7 +202,13 @@ export class HttpStub {
     }
     call.answered =
       'hang' in respond ? 'hang' : 'reset' in respond ? 'reset' : 'status' in respond ? respond.status : 500;
-    if ('hang' in respond) return;
+    if ('hang' in respond) {
+      // When the caller gives up on a hung call tells whether it has a timeout at all.
+      res.on('close', () => {
+        call.closedAt ??= Date.now() - this.started;
+      });
+      return;
+    }
     if ('reset' in respond) {
       req.socket.resetAndDestroy();
       return;

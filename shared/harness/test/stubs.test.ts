@@ -126,6 +126,10 @@ describe('HTTP stubs with a model (a stateful fake under the script)', () => {
     expect(await charge('k9', 3)).toEqual({ status: 201, json: { chargeId: 'ch-1', amount: 3 } });
     expect(stub.state()).toEqual({ charges: 1 });
     expect(stub.recorded().map((c) => c.answered)).toEqual(['hang', 201]);
+    // The client's 300 ms timeout closed the hung call: the stub saw when.
+    const [hung] = stub.recorded();
+    expect(hung!.closedAt! - hung!.at).toBeGreaterThanOrEqual(250);
+    expect(hung!.closedAt! - hung!.at).toBeLessThan(2_000);
   });
 
   test('when rules fail a call before the model or delay its answer, then the model sees only what passed', async () => {

@@ -47,6 +47,17 @@ export const control = {
     instanceState.silent.delete(id);
     return r;
   },
+  /** Stop instance `id` and leave it down (a dead node): its work must be taken over by the others. */
+  stop: async (id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGKILL') => {
+    await controlCall<{ ok: true }>('POST', `/instances/${id}/stop`, { signal });
+  },
+  /** Start a stopped instance again on its port. */
+  start: async (id: string) => {
+    const r = await controlCall<{ url: string }>('POST', `/instances/${id}/start`);
+    instanceState.hung.delete(id);
+    instanceState.silent.delete(id);
+    return r;
+  },
   /** Put the fault proxy of a declared service (`postgres`, `redis`, …) in `mode`. */
   fault: (service: string, mode: FaultMode) => controlCall<{ ok: true }>('POST', `/faults/${service}`, mode),
   /** What the fault proxy of a service has seen: its mode and the bytes clients sent through it. */

@@ -1,0 +1,54 @@
+import { control, grading, linearShare, rubricTest } from '@bc/harness/kit';
+import { beforeAll } from 'vitest';
+import { rubric } from '../rubric.ts';
+import { compareSagas } from './steps/load.ts';
+
+// Full marks at these ratios to the calibration service (README R12), zero at the far ends.
+const THROUGHPUT = { full: 0.5, zero: 0.15 };
+const P99 = { full: 3.0, zero: 10.0 };
+const LOAD = { rounds: 3, seconds: 2, clients: 16 };
+
+let comparison: Awaited<ReturnType<typeof compareSagas>> | undefined;
+let setupError: Error | undefined;
+
+beforeAll(async () => {
+  try {
+    const base = await control.baseline('calibration');
+    comparison = await compareSagas(grading().instances[0]!.url, base, LOAD);
+  } catch (e) {
+    setupError = e as Error;
+  }
+}, 120_000);
+
+function measured() {
+  if (setupError) throw setupError;
+  const c = comparison!;
+  const total = c.rounds.reduce((s, r) => s + r.candidate.completed + r.candidate.failed, 0);
+  if (c.failed > total * 0.01)
+    throw new Error(
+      `Expected: every order COMPLETED within 5 s under load, with healthy services (R7)\nGot:      ${c.failed} of ${total} orders were refused, failed or still pending`,
+    );
+  return c;
+}
+
+rubricTest(rubric, 'saga-throughput', async ({ item, award, measure }) => {
+  const c = measured();
+  measure(
+    `${c.candidate.perSec.toFixed(1)} sagas/s vs calibration ${c.baseline.perSec.toFixed(1)} sagas/s = ${c.throughputRatio.toFixed(2)}× (median of ${c.rounds.length} rounds, ${LOAD.clients} clients)`,
+  );
+  award(
+    item.points * linearShare(c.throughputRatio, THROUGHPUT.full, THROUGHPUT.zero),
+    `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
+  );
+});
+
+rubricTest(rubric, 'saga-latency-p99', async ({ item, award, measure }) => {
+  const c = measured();
+  measure(
+    `p99 time to final ${c.candidate.p99.toFixed(0)} ms vs calibration ${c.baseline.p99.toFixed(0)} ms = ${c.p99Ratio.toFixed(2)}×`,
+  );
+  award(
+    item.points * linearShare(-c.p99Ratio, -P99.full, -P99.zero),
+    `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
+  );
+});
