@@ -9,7 +9,7 @@ export const rubric = defineRubric([
     slug: 'happy-path',
     title:
       'when every service succeeds, then the order reserves, charges and ships once each, in order, and is COMPLETED within 2 s',
-    points: 12,
+    points: 10,
     category: 'correctness',
     visibility: 'visible',
     hint: 'reserve → charge → ship, each after the previous one succeeded, each with your orderId and an Idempotency-Key.',
@@ -29,10 +29,20 @@ export const rubric = defineRubric([
     slug: 'idempotent-order',
     title:
       'when one Idempotency-Key comes again with the same body, then the same order; with another body, 422',
-    points: 5,
+    points: 3,
     category: 'correctness',
     visibility: 'hidden',
-    hint: 'Store the key with a hash of the body under a unique index; answer the stored order, or 422 when the hash differs.',
+    hint: 'Store the key under a unique index and answer the stored order for a repeat.',
+    rules: ['R2'],
+  },
+  {
+    slug: 'key-reuse-refused',
+    title:
+      'when an Idempotency-Key comes again with another body (a lower amount, more units, another address), then 422 and only the first order is charged',
+    points: 4,
+    category: 'security',
+    visibility: 'hidden',
+    hint: 'Keep a hash of the body with the key; a repeat whose hash differs is 422, never the old order and never a new one.',
     rules: ['R2'],
   },
   {

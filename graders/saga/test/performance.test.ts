@@ -2,6 +2,7 @@ import { control, grading, linearShare, rubricTest } from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { compareSagas } from './steps/load.ts';
+import { expectAccepted, expectFinal, goodOrder, place } from './steps/orders.ts';
 
 // Full marks at these ratios to the calibration service (README R12), zero at the far ends.
 const THROUGHPUT = { full: 0.5, zero: 0.15 };
@@ -13,6 +14,12 @@ let setupError: Error | undefined;
 
 beforeAll(async () => {
   try {
+    // One order first: a service that cannot complete one is not load-tested.
+    const orderId = expectAccepted(
+      await place(0, goodOrder('load-check'), 'load-check'),
+      'an order before the load test',
+    );
+    await expectFinal(0, orderId, 'COMPLETED', 3_000, 'an order before the load test');
     const base = await control.baseline('calibration');
     comparison = await compareSagas(grading().instances[0]!.url, base, LOAD);
   } catch (e) {

@@ -1,0 +1,4 @@
+import { validateVisibleTests } from '@bc/harness/testing';
+import { graderDir } from './paths.ts';
+
+validateVisibleTests({ slug: 'saga', graderDir, tests: 4 });
