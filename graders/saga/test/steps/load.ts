@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { median, quantile } from '@bc/harness/kit';
+import { median, quantile } from '@bc/harness/kit/load';
 
 /** One round of orders against one service: how many sagas ended, and how long each took. */
 export interface SagaRound {
