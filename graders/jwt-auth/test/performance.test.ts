@@ -1,11 +1,4 @@
-import {
-  type Comparison,
-  compareToBaseline,
-  control,
-  grading,
-  linearShare,
-  rubricTest,
-} from '@bc/harness/kit';
+import { type Comparison, compareToBaseline, control, grading, ratioItems } from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { account, me } from './steps/auth.ts';
@@ -51,26 +44,11 @@ function measured(): Comparison {
   return c;
 }
 
-rubricTest(rubric, 'me-throughput', async ({ item, award, measure }) => {
-  const c = measured();
-  const ratio = c.throughputRatio;
-  measure(
-    `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
-  );
-  award(
-    item.points * linearShare(ratio, THROUGHPUT.full, THROUGHPUT.zero),
-    `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
-  );
-});
-
-rubricTest(rubric, 'me-p99', async ({ item, award, measure }) => {
-  const c = measured();
-  const ratio = c.p99Ratio;
-  measure(
-    `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
-  );
-  award(
-    item.points * linearShare(-ratio, -P99.full, -P99.zero),
-    `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
-  );
-});
+ratioItems(
+  rubric,
+  {
+    throughput: { slug: 'me-throughput', ...THROUGHPUT },
+    p99: { slug: 'me-p99', ...P99 },
+  },
+  measured,
+);

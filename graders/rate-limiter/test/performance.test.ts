@@ -1,11 +1,4 @@
-import {
-  type Comparison,
-  compareToBaseline,
-  control,
-  grading,
-  linearShare,
-  rubricTest,
-} from '@bc/harness/kit';
+import { type Comparison, compareToBaseline, control, grading, ratioItems } from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { expectAllowed, hit, keysOf, path } from './steps/limits.ts';
@@ -56,26 +49,11 @@ function measured(): Comparison {
   return c;
 }
 
-rubricTest(rubric, 'limiter-throughput', async ({ item, award, measure }) => {
-  const c = measured();
-  const ratio = c.throughputRatio;
-  measure(
-    `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
-  );
-  award(
-    item.points * linearShare(ratio, THROUGHPUT.full, THROUGHPUT.zero),
-    `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
-  );
-});
-
-rubricTest(rubric, 'limiter-p99', async ({ item, award, measure }) => {
-  const c = measured();
-  const ratio = c.p99Ratio;
-  measure(
-    `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
-  );
-  award(
-    item.points * linearShare(-ratio, -P99.full, -P99.zero),
-    `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
-  );
-});
+ratioItems(
+  rubric,
+  {
+    throughput: { slug: 'limiter-throughput', ...THROUGHPUT },
+    p99: { slug: 'limiter-p99', ...P99 },
+  },
+  measured,
+);

@@ -5,8 +5,8 @@ import {
   control,
   fail,
   grading,
-  linearShare,
   pool,
+  ratioItems,
   rubricTest,
   seeded,
 } from '@bc/harness/kit';
@@ -71,29 +71,14 @@ function measured(): Comparison {
   return c;
 }
 
-rubricTest(rubric, 'redirect-throughput', async ({ item, award, measure }) => {
-  const c = measured();
-  const ratio = c.throughputRatio;
-  measure(
-    `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
-  );
-  award(
-    item.points * linearShare(ratio, THROUGHPUT.full, THROUGHPUT.zero),
-    `full marks at ≥ ${THROUGHPUT.full}×, none at ≤ ${THROUGHPUT.zero}×`,
-  );
-});
-
-rubricTest(rubric, 'redirect-p99', async ({ item, award, measure }) => {
-  const c = measured();
-  const ratio = c.p99Ratio;
-  measure(
-    `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
-  );
-  award(
-    item.points * linearShare(-ratio, -P99.full, -P99.zero),
-    `full marks at ≤ ${P99.full}×, none at ≥ ${P99.zero}×`,
-  );
-});
+ratioItems(
+  rubric,
+  {
+    throughput: { slug: 'redirect-throughput', ...THROUGHPUT },
+    p99: { slug: 'redirect-p99', ...P99 },
+  },
+  measured,
+);
 
 rubricTest(
   rubric,

@@ -1,21 +1,10 @@
-import { defineGrader, defineRubric } from '@bc/harness/kit';
+import { defineGrader, visibleTestsRubric } from '@bc/harness/kit';
 
 /** A one-item grader whose only test runs the starter's visible tests against the submission. */
-export const rubric = defineRubric([
-  {
-    slug: 'visible-tests-pass',
-    title: "when the starter's visible tests run against the submission, then they all pass",
-    points: 1,
-    category: 'correctness',
-    visibility: 'visible',
-    hint: 'Run npm run test:visible against your service.',
-  },
-]);
-
 export default defineGrader({
   slug: 'rate-limiter-visible',
   title: 'Rate limiter visible tests',
-  rubric,
+  rubric: visibleTestsRubric,
   services: ['redis'],
   instances: 1,
   env: ({ seed }) => ({

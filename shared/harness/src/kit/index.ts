@@ -33,4 +33,6 @@ export {
 } from './load.ts';
 export { pool } from './pool.ts';
 export { eventually, seeded } from './random.ts';
+export { type RatioScale, ratioItems } from './ratio-items.ts';
 export { type GradedTestContext, grading, rubricTest } from './rubric-test.ts';
+export { starterVisibleTests, visibleTestsRubric } from './visible.ts';
