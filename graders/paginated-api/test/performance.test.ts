@@ -77,8 +77,9 @@ for (const [slug, pick] of [
   ['deep-page-p50', 'p50'],
   ['deep-page-p99', 'p99'],
 ] as const) {
-  rubricTest(rubric, slug, async ({ item, award, measure }) => {
+  rubricTest(rubric, slug, async ({ item, award, measure, plotRounds }) => {
     const c = measured(deep);
+    plotRounds(c.rounds);
     const ratio = latencyRatio(c, pick);
     measure(
       `${pick} of the page ${depth.toLocaleString('en')} rows deep${depth < DEPTH ? ' (as far as a 60 s walk got)' : ''} ${c.candidate[pick].toFixed(2)} ms vs the first page ${c.baseline[pick].toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
@@ -90,8 +91,9 @@ for (const [slug, pick] of [
   });
 }
 
-rubricTest(rubric, 'first-page-throughput', async ({ item, award, measure }) => {
+rubricTest(rubric, 'first-page-throughput', async ({ item, award, measure, plotRounds }) => {
   const c = measured(first);
+  plotRounds(c.rounds);
   measure(
     `first page ${Math.round(c.candidate.rps)} req/s vs a bare primary-key lookup ${Math.round(c.baseline.rps)} req/s = ${c.throughputRatio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
   );

@@ -19,6 +19,7 @@ import { InfraError, InterruptedError, SubmissionError, UsageError } from './err
 import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './graders.ts';
 import { installDependencies } from './install.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
+import { provenanceOf } from './provenance.ts';
 import { missingServicesHint, resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { scoreRun, summaryText } from './report/score.ts';
 import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
@@ -271,6 +272,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       phases: [...timer.phases, ...r.phases],
       execution_time: Math.round((Date.now() - started) / 100) / 10,
       harness: harnessInfo(),
+      provenance: provenanceOf(graderDir, submission),
     };
     return { output: summaryText(done), ...done };
   };

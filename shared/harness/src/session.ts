@@ -43,7 +43,7 @@ export interface SessionRequest {
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */
-export type SessionResult = Omit<GradeResult, 'execution_time' | 'harness' | 'output'>;
+export type SessionResult = Omit<GradeResult, 'execution_time' | 'harness' | 'output' | 'provenance'>;
 
 /**
  * How a session ended, written to its result file: one meaning per case, as data, so the outer

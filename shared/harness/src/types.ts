@@ -1,3 +1,5 @@
+import type { Provenance } from './provenance.ts';
+
 /** Rubric categories, in the order reports list them. */
 export const CATEGORIES = [
   'correctness',
@@ -118,7 +120,15 @@ export interface TestResult {
   hint?: string;
   /** Measured numbers (latencies, ratios): kept out of `output` so a seed reproduces it word for word. */
   measured?: string[];
+  /** A load test's rounds, the submission beside its baseline (the reviewer's report plots them). */
+  rounds?: LoadRound[];
   duration_ms: number;
+}
+
+/** One measured load round: the submission and its baseline, back to back in the same run. */
+export interface LoadRound {
+  candidate: { rps: number; p50: number; p99: number };
+  baseline: { rps: number; p50: number; p99: number };
 }
 
 /** Score of one category. */
@@ -179,4 +189,6 @@ export interface GradeResult {
   /** What the harness observed of the candidate: verdicts and its last output lines. */
   candidate: { verdicts: string[]; outputTail: string };
   harness: { version: string; node: string };
+  /** The grader's commit and suite hash, and the submission's commit (tamper evidence for PR grading). */
+  provenance: Provenance;
 }

@@ -65,6 +65,10 @@ function sample(): GradeResult {
     phases: [],
     candidate: { verdicts: [], outputTail: '' },
     harness: { version: '0', node: 'v20' },
+    provenance: {
+      grader: { commit: null, dirty: false, suiteSha256: '0'.repeat(64) },
+      submission: { commit: null, dirty: false },
+    },
   };
 }
 

@@ -19,8 +19,9 @@ export function ratioItems(
   measured: () => Comparison,
 ): void {
   const { throughput: t, p99: p } = scales;
-  rubricTest(rubric, t.slug, async ({ item, award, measure }) => {
+  rubricTest(rubric, t.slug, async ({ item, award, measure, plotRounds }) => {
     const c = measured();
+    plotRounds(c.rounds);
     const ratio = c.throughputRatio;
     measure(
       `throughput ${Math.round(c.candidate.rps)} req/s vs baseline ${Math.round(c.baseline.rps)} req/s = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
@@ -30,8 +31,9 @@ export function ratioItems(
       `full marks at ≥ ${t.full}×, none at ≤ ${t.zero}×`,
     );
   });
-  rubricTest(rubric, p.slug, async ({ item, award, measure }) => {
+  rubricTest(rubric, p.slug, async ({ item, award, measure, plotRounds }) => {
     const c = measured();
+    plotRounds(c.rounds);
     const ratio = c.p99Ratio;
     measure(
       `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,

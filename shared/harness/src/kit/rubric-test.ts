@@ -1,5 +1,5 @@
 import { inject, test } from 'vitest';
-import type { GradingContext, RubricItem } from '../types.ts';
+import type { GradingContext, LoadRound, RubricItem } from '../types.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,6 +14,7 @@ declare module 'vitest' {
     awarded?: number;
     note?: string;
     measured?: string[];
+    rounds?: LoadRound[];
   }
 }
 
@@ -31,6 +32,8 @@ export interface GradedTestContext {
   note(text: string): void;
   /** Record a measured number (a ratio, a latency): reported apart, never in the output text. */
   measure(line: string): void;
+  /** Keep a load test's rounds for the reviewer's report (plotted, never scored). */
+  plotRounds(rounds: readonly LoadRound[]): void;
 }
 
 /**
@@ -76,6 +79,10 @@ export function rubricTest(
         },
         measure: (line) => {
           meta.measured = [...(meta.measured ?? []), line];
+        },
+        plotRounds: (rounds) => {
+          const pick = (l: LoadRound['candidate']) => ({ rps: l.rps, p50: l.p50, p99: l.p99 });
+          meta.rounds = rounds.map((r) => ({ candidate: pick(r.candidate), baseline: pick(r.baseline) }));
         },
       });
     },

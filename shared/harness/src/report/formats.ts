@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GradeResult } from '../types.ts';
+import { toHtml } from './html.ts';
 
 /**
  * Exercism test-runner interface, version 2 (https://exercism.org/docs/building/tooling/test-runners/interface):
@@ -133,11 +134,12 @@ export function toMarkdown(r: GradeResult): string {
   return out.join('\n');
 }
 
-/** Write results.json, exercism.json, junit.xml and report.md into `outDir`. */
+/** Write results.json, exercism.json, junit.xml, report.md and report.html into `outDir`. */
 export function writeOutputs(r: GradeResult, outDir: string): void {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(join(outDir, 'exercism.json'), `${JSON.stringify(toExercism(r), null, 2)}\n`);
   writeFileSync(join(outDir, 'junit.xml'), toJunit(r));
   writeFileSync(join(outDir, 'report.md'), toMarkdown(r));
+  writeFileSync(join(outDir, 'report.html'), toHtml(r));
 }

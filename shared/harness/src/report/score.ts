@@ -38,6 +38,7 @@ export function scoreItems(
       output,
       ...(score < item.points ? { hint: item.hint } : {}),
       ...(o?.measured?.length ? { measured: o.measured } : {}),
+      ...(o?.rounds?.length ? { rounds: o.rounds } : {}),
       duration_ms: o?.durationMs ?? 0,
     } satisfies TestResult;
   });

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node';
 import { createVitest, startVitest } from 'vitest/node';
 import type {} from '../kit/rubric-test.ts';
-import type { Category, GradingContext, RubricItem } from '../types.ts';
+import type { Category, GradingContext, LoadRound, RubricItem } from '../types.ts';
 
 /** What the reporter learned of one rubric item's test. */
 export interface TestOutcome {
@@ -17,6 +17,7 @@ export interface TestOutcome {
   note?: string;
   /** Measured numbers, from the test or from the failure that ended it. */
   measured?: string[];
+  rounds?: LoadRound[];
   durationMs: number;
 }
 
@@ -64,6 +65,7 @@ class ScoringReporter implements Reporter {
       message: err ? cleanMessage(err.message ?? String(err)) : '',
       note: meta.note,
       ...(measured.length ? { measured } : {}),
+      ...(meta.rounds?.length ? { rounds: meta.rounds } : {}),
       durationMs: Math.round(testCase.diagnostic()?.duration ?? 0),
     };
     if (this.outcomes.has(slug)) this.strays.push(`${testCase.fullName} (duplicate slug ${slug})`);
