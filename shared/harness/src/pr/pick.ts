@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UsageError } from '../errors.ts';
+
+/** The file a take-home export writes at its root: which challenge the repository is. */
+export const CHALLENGE_FILE = '.backend-challenge.json';
+
+/** What a pull request submits: a challenge and the directory holding its submission. */
+export interface PickedSubmission {
+  challenge: string;
+  /** Absolute path inside the head checkout. */
+  dir: string;
+  /** The same, relative to the head checkout ('.' for a whole take-home repository). */
+  path: string;
+}
+
+function fileHashes(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(dir)) return out;
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      if (name === 'node_modules' || name === '.git') continue;
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const differs = (a: Map<string, string>, b: Map<string, string>): boolean =>
+  a.size !== b.size || [...a].some(([k, v]) => b.get(k) !== v);
+
+/**
+ * The submission a pull request brings. A take-home repository names its challenge in
+ * `.backend-challenge.json` and is graded whole; in this repository, a pull request adds or
+ * changes exactly one `submissions/<challenge>/<name>/`. The challenge must have a grader in the
+ * trusted base checkout: the head never supplies one.
+ */
+export function pickSubmission(base: string, head: string): PickedSubmission {
+  const known = (c: string): boolean =>
+    /^[a-z0-9-]+$/.test(c) && existsSync(join(base, 'graders', c, 'grader.config.ts'));
+  const marker = join(head, CHALLENGE_FILE);
+  if (existsSync(marker)) {
+    const { challenge } = JSON.parse(readFileSync(marker, 'utf8')) as { challenge?: unknown };
+    if (typeof challenge !== 'string' || !known(challenge)) {
+      throw new UsageError(
+        `${CHALLENGE_FILE} names "${String(challenge)}", which the base checkout has no grader for`,
+      );
+    }
+    return { challenge, dir: head, path: '.' };
+  }
+  const changed: PickedSubmission[] = [];
+  const root = join(head, 'submissions');
+  for (const challenge of existsSync(root) ? readdirSync(root).sort() : []) {
+    if (!statSync(join(root, challenge)).isDirectory()) continue;
+    for (const name of readdirSync(join(root, challenge)).sort()) {
+      const path = join('submissions', challenge, name);
+      if (!statSync(join(head, path)).isDirectory()) continue;
+      if (differs(fileHashes(join(head, path)), fileHashes(join(base, path)))) {
+        changed.push({ challenge, dir: join(head, path), path });
+      }
+    }
+  }
+  if (changed.length === 0) {
+    throw new UsageError(
+      `nothing to grade: the head has no ${CHALLENGE_FILE} and changes no submissions/<challenge>/<name>/`,
+    );
+  }
+  if (changed.length > 1) {
+    throw new UsageError(
+      `a pull request grades one submission; this one changes ${changed.length}: ${changed.map((c) => c.path).join(', ')}`,
+    );
+  }
+  const [one] = changed as [PickedSubmission];
+  if (!known(one.challenge)) {
+    throw new UsageError(`${one.path}: the base checkout has no grader for "${one.challenge}"`);
+  }
+  if (!existsSync(join(one.dir, 'package.json'))) {
+    throw new UsageError(`${one.path} has no package.json: a submission is a directory with a package.json`);
+  }
+  return one;
+}
