@@ -55,7 +55,7 @@ function fakeGitHub() {
     if (req.method === 'GET' && url.pathname === '/repos/acme/take-home/issues/5/comments') {
       const page = Number(url.searchParams.get('page') ?? 1);
       const more = comments.length > page * 2;
-      const link = more
+      const link: Record<string, string> = more
         ? { link: `<${`http://${req.headers.host}${url.pathname}?page=${page + 1}`}>; rel="next"` }
         : {};
       return send(200, comments.slice((page - 1) * 2, page * 2), link);

@@ -24,7 +24,9 @@ describe('GitHub Actions workflows', () => {
   });
 
   test('when actionlint is given a broken workflow, then it reports it (the check can fail)', async () => {
+    // An untrusted PR title pasted into a shell: the injection actionlint exists to catch.
     const broken =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not JS
       'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n';
     const problems = await runLint(broken, 'broken.yml');
     expect(problems.map((p) => p.kind)).toEqual(['expression']);
