@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { exportChallenge } from './export.ts';
 import { type GradeOptions, grade } from './grade.ts';
 import { loadGrader, REPO_ROOT } from './graders.ts';
 import { categoryScores, runBand } from './report/score.ts';
@@ -482,25 +483,71 @@ export function validateGrader(exp: GraderExpectations): void {
   });
 }
 
+/** Run `cmd` in `cwd` with plain npm's environment; a failure names the command and its output. */
+function npm(cwd: string, ...args: string[]): void {
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', timeout: 180_000 });
+  if (r.status !== 0)
+    throw new Error(
+      `npm ${args.join(' ')} in ${cwd} exited ${r.status}:\n${(r.stdout + r.stderr).slice(-2000)}`,
+    );
+}
+
 /**
  * The standard check of a starter's visible tests, registered as Vitest tests: run by the
  * one-item grader in `selftest/visible-grader`, they all pass on the reference and fail on the
  * untouched starter (they test the assignment, not the skeleton).
+ *
+ * With `viaExport`, the same through a take-home export, outside the monorepo: it installs with
+ * plain `npm ci` and builds; its own visible tests fail on it as exported and pass once the
+ * reference is copied in; and both are graded like any submission.
  */
-export function validateVisibleTests(exp: { slug: string; graderDir: string; tests: number }): void {
+export function validateVisibleTests(exp: {
+  slug: string;
+  graderDir: string;
+  tests: number;
+  viaExport?: boolean;
+}): void {
   const graderDir = resolve(exp.graderDir);
   const visibleGrader = join(graderDir, 'selftest', 'visible-grader');
   const run = (submission: string) =>
     grade({ challenge: `${exp.slug}-visible`, submission, graderDir: visibleGrader, seed: 8 });
-  describe("the starter's visible tests", () => {
+  let starter = join(REPO_ROOT, 'challenges', exp.slug);
+  let solved = join(graderDir, 'reference');
+  if (exp.viaExport) {
+    const root = mkdtempSync(join(tmpdir(), `bc-export-${exp.slug}-`));
+    beforeAll(async () => {
+      starter = join(root, 'take-home');
+      await exportChallenge(exp.slug, starter);
+      npm(starter, 'ci', '--ignore-scripts', '--no-audit', '--no-fund');
+      npm(starter, 'run', 'build');
+      // The candidate's checkout with the reference's code and dependencies in it.
+      solved = join(root, 'solved');
+      cpSync(starter, solved, { recursive: true, filter: (p) => !p.includes('node_modules') });
+      const ref = join(graderDir, 'reference');
+      for (const f of readdirSync(ref).filter((f) => !['node_modules', 'dist', 'test'].includes(f))) {
+        cpSync(join(ref, f), join(solved, f), {
+          recursive: true,
+          filter: (p) => !p.includes('node_modules'),
+        });
+      }
+      // The visible tests run from the export's own install, not the monorepo's.
+      process.env.BC_VISIBLE_TESTS_DIR = starter;
+    }, 240_000);
+    afterAll(() => {
+      delete process.env.BC_VISIBLE_TESTS_DIR;
+      rmSync(root, { recursive: true, force: true });
+    });
+  }
+  const where = exp.viaExport ? 'in a take-home export' : 'in the monorepo';
+  describe(`the starter's visible tests, ${where}`, () => {
     test('when run against the reference, then they all pass', async () => {
-      const t = (await run(join(graderDir, 'reference'))).tests[0]!;
+      const t = (await run(solved)).tests[0]!;
       expect(t.status, t.output).toBe('passed');
       expect(t.output).toMatch(new RegExp(`Tests +${exp.tests} passed`));
     });
 
     test('when run against the untouched starter, then they fail (they test the assignment, not the skeleton)', async () => {
-      const r = await run(join(REPO_ROOT, 'challenges', exp.slug));
+      const r = await run(starter);
       expect(r.status).toBe('graded');
       expect(r.tests[0]!.status).toBe('failed');
       expect(r.tests[0]!.output).toMatch(/visible tests failed/);

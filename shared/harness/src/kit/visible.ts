@@ -18,17 +18,18 @@ export const visibleTestsRubric = defineRubric([
 ]);
 
 /**
- * The one test of that self-check: `challenges/<challenge>`'s own Vitest, run as a candidate
- * would, against instance a, with `env` (by default the service's whole env, as the README's
+ * The one test of that self-check: `challenges/<challenge>`'s own Vitest (or a take-home
+ * export's, in BC_VISIBLE_TESTS_DIR), run as a candidate would, against instance a, with `env` (by default the service's whole env, as the README's
  * "same shell" has it).
  */
 export function starterVisibleTests(
   challenge: string,
   env: (g: GradingContext) => Record<string, string> = (g) => g.env,
 ): void {
-  const starter = join(REPO_ROOT, 'challenges', challenge);
   rubricTest(visibleTestsRubric, 'visible-tests-pass', async ({ note }) => {
     const g = grading();
+    // A take-home export's own checkout, when the self-check grades through one.
+    const starter = process.env.BC_VISIBLE_TESTS_DIR ?? join(REPO_ROOT, 'challenges', challenge);
     const r = spawnSync(process.execPath, [join(starter, 'node_modules/vitest/vitest.mjs'), 'run'], {
       cwd: starter,
       env: { ...process.env, ...env(g), TARGET_URL: g.instances[0]!.url, NO_COLOR: '1' },

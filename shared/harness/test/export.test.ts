@@ -1,0 +1,138 @@
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { exportChallenge } from '../src/export.ts';
+import { availableChallenges, graderDirFor, loadGrader, REPO_ROOT } from '../src/graders.ts';
+
+const require = createRequire(import.meta.url);
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Every file under `dir` (relative paths), skipping installed and generated trees. */
+function filesOf(dir: string): string[] {
+  const skip = new Set(['node_modules', 'dist', '.turbo', '.vitest-results.json', '.grade']);
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      if (skip.has(name)) continue;
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Lines long enough to be distinctive, as written (patch lines without their +/- column). */
+function distinctiveLines(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return text
+    .split('\n')
+    .map((l) => (file.endsWith('.patch') ? l.replace(/^[+\- ]/, '') : l).trim())
+    .filter((l) => l.length >= 24);
+}
+
+/**
+ * What of `challenge`'s grader shows in the exported repository `out`: grader-only lines (in the
+ * hidden tests, steps, rubric, stubs, reference, mutants and fixtures, and not in the starter,
+ * which may share boilerplate with the reference), hidden items' titles and hints, paths into
+ * the monorepo's graders.
+ */
+async function leaksIn(out: string, challenge: string): Promise<string[]> {
+  const starter = join(REPO_ROOT, 'challenges', challenge);
+  const graderDir = graderDirFor(challenge);
+  const exported = filesOf(out).map((f) => ({ f, text: readFileSync(join(out, f), 'utf8') }));
+  const starterText = filesOf(starter)
+    .map((f) => readFileSync(join(starter, f), 'utf8'))
+    .join('\n');
+  const graderOnly = new Set(
+    filesOf(graderDir)
+      .flatMap((f) => distinctiveLines(join(graderDir, f)))
+      .filter((l) => !starterText.includes(l)),
+  );
+  // A check with nothing to look for would pass vacuously.
+  expect(graderOnly.size).toBeGreaterThan(100);
+  const { rubric } = await loadGrader(graderDir);
+  const secrets = rubric
+    .filter((r) => r.visibility === 'hidden')
+    .flatMap((r) => [r.title, r.hint])
+    .filter((s) => !starterText.includes(s));
+  return exported.flatMap(({ f, text }) => [
+    ...[...graderOnly].filter((l) => text.includes(l)).map((l) => `${f}: grader line "${l}"`),
+    ...secrets.filter((x) => text.includes(x)).map((x) => `${f}: hidden item text "${x}"`),
+    ...(/graders\/|@bc\/|\.patch\b/.test(text) ? [`${f}: names the monorepo's graders`] : []),
+  ]);
+}
+
+const GENERATED = ['.backend-challenge.json', '.github/workflows/grade.yml', '.gitignore'];
+
+describe('pnpm export', () => {
+  test.each(availableChallenges())(
+    'when %s is exported, then the repository holds the starter, its README, visible tests, lockfile, .gitignore and workflow, and nothing of its grader',
+    async (challenge) => {
+      const out = join(tempDir('bc-export-'), 'repo');
+      const starter = join(REPO_ROOT, 'challenges', challenge);
+      const files = await exportChallenge(challenge, out);
+      expect(files).toEqual([...filesOf(starter), ...GENERATED].sort());
+      expect(files).toContain('package-lock.json');
+      expect(files.filter((f) => f.startsWith('test/')).length).toBeGreaterThan(0);
+
+      expect(await leaksIn(out, challenge)).toEqual([]);
+      expect(JSON.parse(readFileSync(join(out, '.backend-challenge.json'), 'utf8'))).toEqual({ challenge });
+    },
+  );
+
+  test('when a hidden test, reference code or a mutant is slipped into an export, then the leak check names each', async () => {
+    const out = join(tempDir('bc-export-'), 'repo');
+    await exportChallenge('url-shortener', out);
+    const g = graderDirFor('url-shortener');
+    const hidden = readdirSync(join(g, 'test')).find((f) => f.endsWith('.test.ts'))!;
+    cpSync(join(g, 'test', hidden), join(out, 'test', hidden));
+    const ref = readdirSync(join(g, 'reference/src')).find((f) => !existsSync(join(out, 'src', f)))!;
+    cpSync(join(g, 'reference/src', ref), join(out, 'src', ref));
+    const mutant = readdirSync(join(g, 'mutants')).find((f) => f.endsWith('.patch'))!;
+    cpSync(join(g, 'mutants', mutant), join(out, mutant));
+    const leaks = await leaksIn(out, 'url-shortener');
+    for (const f of [`test/${hidden}`, `src/${ref}`, mutant])
+      expect(
+        leaks.some((l) => l.startsWith(`${f}: `)),
+        f,
+      ).toBe(true);
+  });
+
+  test('when the target directory is not empty, then export refuses (exit 2) and writes nothing', () => {
+    const dir = tempDir('bc-export-');
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        require.resolve('tsx'),
+        join(REPO_ROOT, 'shared/harness/src/export-cli.ts'),
+        'url-shortener',
+        REPO_ROOT,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^export: .* exists and is not empty/);
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+  });
+});
