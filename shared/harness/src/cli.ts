@@ -1,6 +1,8 @@
 #!/usr/bin/env -S node --import tsx
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { type BatchEvent, batchSubmissions, gradeBatch, leaderboardRows, writeLeaderboard } from './batch.ts';
 import { InfraError, InterruptedError, UsageError } from './errors.ts';
 import { grade } from './grade.ts';
 import { writeOutputs } from './report/formats.ts';
@@ -20,9 +22,23 @@ const score = (v: string): number => {
 const program = new Command()
   .name('grade')
   .description('Grade a submission of a backend challenge as a black box and write its reports.')
-  .argument('<challenge>', 'challenge slug, e.g. url-shortener')
-  .argument('<submission-dir>', 'directory with the submission package.json')
-  .option('--out <dir>', 'where results.json, exercism.json, junit.xml and report.md go', '.grade')
+  .argument('[challenge]', 'challenge slug, e.g. url-shortener')
+  .argument('[submission-dir]', 'directory with the submission package.json (not with --batch)')
+  .option(
+    '--out <dir>',
+    'where results.json, exercism.json, junit.xml, report.md and report.html go (with --batch: a folder per submission and the leaderboard; default .grade/batch-<challenge>)',
+    '.grade',
+  )
+  .option(
+    '--graders <dir>',
+    'a folder of graders to use instead of graders/ (e.g. a private grader repository)',
+  )
+  .option('--batch <dir>', 'grade every subdirectory of <dir> as a submission, then write a leaderboard')
+  .option('--parallel <n>', 'with --batch: gradings at once (load tests still run alone)', int, 2)
+  .option(
+    '--leaderboard <dir>',
+    'only rebuild leaderboard.csv/.html from the report folders in <dir> (merged artifacts)',
+  )
   .addOption(
     new Option('--services <mode>', 'where Postgres/Redis come from')
       .choices(['auto', 'env', 'local', 'docker'])
@@ -48,10 +64,43 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
 
+/** `challenge`'s grader in a folder of graders given with --graders. */
+function graderIn(root: string, challenge: string): string {
+  const dir = resolve(root, challenge);
+  if (!/^[a-z0-9-]+$/.test(challenge) || !existsSync(join(dir, 'grader.config.ts'))) {
+    throw new UsageError(`--graders: no ${challenge}/grader.config.ts in ${root}`);
+  }
+  return dir;
+}
+
+/** A one-line bar on stderr, redrawn on a terminal and a line per event elsewhere. */
+function progress(total: number): (e: BatchEvent) => void {
+  const tty = process.stderr.isTTY;
+  return (e) => {
+    const width = 20;
+    const filled = Math.round((width * e.done) / e.total);
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${total}`;
+    const what =
+      e.kind === 'start'
+        ? `grading ${e.name}`
+        : e.kind === 'done'
+          ? `${e.name}: ${e.result.score}/${e.result.max_score}${e.result.status === 'error' ? ` (not graded: ${e.result.reason})` : ` (${e.result.band})`}`
+          : e.kind === 'resumed'
+            ? `${e.name}: kept from an earlier run`
+            : `${e.name}: FAILED to grade: ${e.message}`;
+    const running = 'running' in e ? ` · ${e.running} running` : '';
+    process.stderr.write(
+      tty
+        ? `\r\u001b[2K${bar} ${what}${running}${e.kind === 'start' ? '' : '\n'}`
+        : `${bar} ${what}${running}\n`,
+    );
+  };
+}
+
 let code = 0;
 try {
   program.parse();
-  const [challenge, submission] = program.args as [string, string];
+  const [challenge, submission] = program.args as [string | undefined, string | undefined];
   const o = program.opts<{
     out: string;
     services: 'auto';
@@ -60,22 +109,76 @@ try {
     minScore?: number;
     quiet?: boolean;
     only?: string[];
+    batch?: string;
+    parallel: number;
+    leaderboard?: string;
+    graders?: string;
   }>();
-  const result = await grade({
-    challenge,
-    submission,
-    services: o.services,
-    sandbox: o.sandbox,
-    seed: o.seed,
-    only: o.only,
-    live: !o.quiet,
-  });
-  const out = resolve(o.out);
-  writeOutputs(result, out);
-  process.stdout.write(summaryTable(result, out));
-  if (o.minScore !== undefined && result.score < o.minScore) {
-    process.stderr.write(`score ${result.score} is below --min-score ${o.minScore}\n`);
-    code = 3;
+  const graderDir = o.graders && challenge ? graderIn(o.graders, challenge) : undefined;
+  if (o.leaderboard) {
+    const rows = writeLeaderboard(
+      resolve(o.leaderboard),
+      challenge ? `${challenge}: leaderboard` : 'Leaderboard',
+    );
+    process.stdout.write(
+      `${rows.length} submission(s): ${join(o.leaderboard, 'leaderboard.csv')}, leaderboard.html\n`,
+    );
+  } else if (o.batch) {
+    if (!challenge || submission)
+      throw new UsageError('usage: grade --batch <dir-of-submissions> <challenge>');
+    if (o.only) throw new UsageError('--only grades part of a rubric: a leaderboard compares whole gradings');
+    const out =
+      program.getOptionValueSource('out') === 'default' ? join('.grade', `batch-${challenge}`) : o.out;
+    const subs = batchSubmissions(resolve(o.batch));
+    const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31);
+    process.stderr.write(
+      `batch: ${subs.length} submission(s) of ${challenge}, ${o.parallel} at a time, seed ${seed}\n`,
+    );
+    const entries = await gradeBatch({
+      challenge,
+      dir: o.batch,
+      out,
+      parallel: o.parallel,
+      seed,
+      services: o.services,
+      sandbox: o.sandbox,
+      graderDir,
+      onEvent: o.quiet ? undefined : progress(subs.length),
+    });
+    const rows = leaderboardRows(resolve(out));
+    const failed = entries.filter((e) => e.state === 'failed').length;
+    process.stdout.write(
+      `${rows
+        .slice(0, 10)
+        .map(
+          (r, i) =>
+            `${String(i + 1).padStart(3)}. ${r.name.padEnd(24)} ${String(r.score).padStart(6)} / ${r.max}  ${r.band || r.status}`,
+        )
+        .join(
+          '\n',
+        )}\nleaderboard: ${join(out, 'leaderboard.csv')} and leaderboard.html; reports in ${out}/<submission>/\n`,
+    );
+    if (failed) code = 1;
+  } else {
+    if (!challenge || !submission)
+      throw new UsageError('usage: grade <challenge> <submission-dir> (or --batch <dir> <challenge>)');
+    const result = await grade({
+      challenge,
+      submission,
+      services: o.services,
+      sandbox: o.sandbox,
+      seed: o.seed,
+      only: o.only,
+      live: !o.quiet,
+      graderDir,
+    });
+    const out = resolve(o.out);
+    writeOutputs(result, out);
+    process.stdout.write(summaryTable(result, out));
+    if (o.minScore !== undefined && result.score < o.minScore) {
+      process.stderr.write(`score ${result.score} is below --min-score ${o.minScore}\n`);
+      code = 3;
+    }
   }
 } catch (e) {
   const err = e as Error & { code?: string; exitCode?: number };

@@ -51,6 +51,8 @@ export interface GradeOptions {
   /** Grade only these categories and rubric slugs (`--only`); the report lists what was skipped. */
   only?: string[];
   timeoutOverrides?: Partial<Timeouts>;
+  /** The batch's load lock directory: gradings run side by side, load measured alone. */
+  loadLock?: string;
 }
 
 function harnessInfo() {
@@ -319,6 +321,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       live,
       only,
       timeoutOverrides: opts.timeoutOverrides,
+      ...(opts.loadLock ? { loadLock: opts.loadLock } : {}),
     };
     const { outcome, code, errTail } = await runSessionProcess(
       req,

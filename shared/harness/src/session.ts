@@ -6,6 +6,7 @@ import { InfraError, SubmissionError } from './errors.ts';
 import { limitsOf, loadGrader, timeoutsOf } from './graders.ts';
 import { readPackageJson } from './install.ts';
 import { type CandidateRuntime, InstanceManager, runScript } from './instances.ts';
+import { acquireShared, releaseShared } from './load-lock.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { type ProvisionedServices, providerOf, provision } from './provision/index.ts';
 import { FaultProxy } from './proxy.ts';
@@ -40,6 +41,8 @@ export interface SessionRequest {
   only: string[] | null;
   /** Test-only overrides of the grader's timeouts (hostile fixtures use short ones). */
   timeoutOverrides?: Partial<Timeouts>;
+  /** A batch's load lock (see load-lock.ts): held shared for the session, exclusively while load is measured. */
+  loadLock?: string;
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */
@@ -225,6 +228,20 @@ async function runHiddenSuite(
 }
 
 /**
+ * In a batch, wait for a turn beside the other gradings (none measures load meanwhile), and let
+ * this session's load measurements find the lock: its test workers inherit the environment.
+ */
+async function joinBatch(s: Session): Promise<void> {
+  const dir = s.req.loadLock;
+  if (!dir) return;
+  const owner = s.req.markerEnv.BC_GRADE_RUN!;
+  await acquireShared(dir, owner);
+  s.cleanups.push(async () => releaseShared(dir, owner));
+  process.env.BC_LOAD_LOCK = dir;
+  process.env.BC_LOAD_OWNER = owner;
+}
+
+/**
  * One grading session: provision → wire proxies and stubs → build → start → run the hidden suite →
  * score, then tear down. Runs inside the private network namespace when there is one, so nothing
  * here may need the network beyond loopback.
@@ -261,6 +278,7 @@ export async function runSession(
   let instances: InstanceManager | undefined;
   let buildTail = '';
   try {
+    await joinBatch(s);
     const provisioned = await provisionServices(s);
     await prepareData(s, provisioned);
     const wired = await wireDependencies(s, provisioned);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { median, quantile } from '@bc/harness/kit/load';
+import { exclusiveLoad, median, quantile } from '@bc/harness/kit/load';
 
 /** One round of orders against one service: how many sagas ended, and how long each took. */
 export interface SagaRound {
@@ -70,8 +70,19 @@ export async function sagaRound(
   };
 }
 
-/** Both services measured the same way: a warm-up each, then rounds alternating between them. */
-export async function compareSagas(
+/**
+ * Both services measured the same way: a warm-up each, then rounds alternating between them
+ * (alone on the machine when the grading is one of a batch).
+ */
+export function compareSagas(
+  candidate: string,
+  baseline: string,
+  opts: { rounds: number; seconds: number; clients: number },
+) {
+  return exclusiveLoad(() => compareNow(candidate, baseline, opts));
+}
+
+async function compareNow(
   candidate: string,
   baseline: string,
   opts: { rounds: number; seconds: number; clients: number },

@@ -23,6 +23,7 @@ export {
   type Comparison,
   compareToBaseline,
   type ExpectedStatus,
+  exclusiveLoad,
   type LoadRequest,
   type LoadResult,
   type LoadTarget,

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { withExclusive } from '../load-lock.ts';
 
 /** Throughput and latency of one load run (latencies in ms, exact, sub-millisecond). */
 export interface LoadResult {
@@ -56,7 +57,32 @@ export function median(xs: number[]): number {
  * `expectStatus`. Percentiles come from every response time autocannon measured (its histogram
  * rounds to whole milliseconds, too coarse for a 2 ms p99).
  */
+let measuring = 0;
+
+/**
+ * Run `fn` (a load measurement) alone on the machine when the grading is one of a batch: it
+ * waits until no other grading runs, and none starts meanwhile. Outside a batch, or nested in
+ * another measurement, it just runs.
+ */
+export async function exclusiveLoad<T>(fn: () => Promise<T>): Promise<T> {
+  const dir = process.env.BC_LOAD_LOCK;
+  const owner = process.env.BC_LOAD_OWNER;
+  measuring++;
+  try {
+    return dir && owner && measuring === 1 ? await withExclusive(dir, owner, fn) : await fn();
+  } finally {
+    measuring--;
+  }
+}
+
 export async function measureLoad(
+  targets: LoadTarget[],
+  opts: { durationSec: number; connections: number; expectStatus: ExpectedStatus },
+): Promise<LoadResult> {
+  return exclusiveLoad(() => measureLoadNow(targets, opts));
+}
+
+async function measureLoadNow(
   targets: LoadTarget[],
   opts: { durationSec: number; connections: number; expectStatus: ExpectedStatus },
 ): Promise<LoadResult> {
@@ -135,6 +161,14 @@ export async function compareToBaseline(
     expectStatus: ExpectedStatus;
     warmupSec?: number;
   },
+): Promise<Comparison> {
+  return exclusiveLoad(() => compareNow(candidate, baseline, opts));
+}
+
+async function compareNow(
+  candidate: LoadTarget[],
+  baseline: LoadTarget[],
+  opts: Parameters<typeof compareToBaseline>[2],
 ): Promise<Comparison> {
   // Warm-up: JIT, connection pools and caches of both sides.
   const warmup = {

@@ -1,0 +1,152 @@
+import { spawn } from 'node:child_process';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { leaderboardCsv, leaderboardRows } from '../src/batch.ts';
+import { REPO_ROOT } from '../src/graders.ts';
+import { acquireShared, releaseShared, withExclusive } from '../src/load-lock.ts';
+
+const require = createRequire(import.meta.url);
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('the load lock of a batch', () => {
+  test('when one grading measures load, then it waits for the others to finish, and no grading starts until it is done', async () => {
+    const dir = tempDir('bc-lock-');
+    const order: string[] = [];
+    await acquireShared(dir, 'a');
+    await acquireShared(dir, 'b');
+    const load = withExclusive(dir, 'a', async () => {
+      order.push('a measures');
+      await sleep(300);
+      order.push('a done measuring');
+    });
+    await sleep(300);
+    order.push('b finishes');
+    releaseShared(dir, 'b');
+    const c = acquireShared(dir, 'c').then(() => order.push('c starts'));
+    await Promise.all([load, c]);
+    expect(order).toEqual(['b finishes', 'a measures', 'a done measuring', 'c starts']);
+  });
+
+  test('when two gradings want to measure at once, then they take turns instead of deadlocking', {
+    timeout: 10_000,
+  }, async () => {
+    const dir = tempDir('bc-lock-');
+    await acquireShared(dir, 'a');
+    await acquireShared(dir, 'b');
+    let inside = 0;
+    let most = 0;
+    // Each grading measures, then runs to its end (a measurement waits for the others' ends).
+    const measure = (owner: string) =>
+      withExclusive(dir, owner, async () => {
+        most = Math.max(most, ++inside);
+        await sleep(150);
+        inside--;
+      }).then(() => releaseShared(dir, owner));
+    await Promise.all([measure('a'), measure('b')]);
+    expect(most).toBe(1);
+  });
+
+  test('when a holder died, then its claim is ignored', async () => {
+    const dir = tempDir('bc-lock-');
+    writeFileSync(join(dir, 'writer'), '999999999');
+    writeFileSync(join(dir, 'r-gone'), '999999999');
+    await acquireShared(dir, 'a');
+    await withExclusive(dir, 'a', async () => {});
+    expect(existsSync(join(dir, 'writer'))).toBe(false);
+  });
+});
+
+describe('grade --batch', () => {
+  const batch = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = spawn(process.execPath, ['--import', require.resolve('tsx'), cli, ...args], {
+        cwd: REPO_ROOT,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
+    });
+
+  test('when submissions pass, crash or are not submissions at all, then each gets its row and folder, the leaderboard ranks them, and a re-run resumes', async () => {
+    const subs = tempDir('bc-batch-');
+    cpSync(join(fixtures, 'env-echo'), join(subs, 'alice'), { recursive: true });
+    cpSync(join(fixtures, 'hostile', 'start-crashes'), join(subs, 'bob'), { recursive: true });
+    cpSync(join(fixtures, 'env-echo'), join(subs, '=cmd'), { recursive: true });
+    mkdirSync(join(subs, 'carol'));
+    writeFileSync(join(subs, 'carol', 'notes.txt'), 'no package.json');
+    const out = tempDir('bc-batch-out-');
+    // A fixture grader stands in for a challenge, through --graders (a folder of graders).
+    const args = [
+      'grader-instance-env',
+      '--graders',
+      fixtures,
+      '--batch',
+      subs,
+      '--out',
+      out,
+      '--parallel',
+      '2',
+      '--seed',
+      '5',
+    ];
+
+    const first = await batch(...args);
+    // carol could not be graded at all: the batch says so by its exit code, after grading the rest.
+    expect(first.status, first.stderr).toBe(1);
+    expect(first.stderr).toMatch(/carol: FAILED to grade: no package\.json/);
+    const rows = leaderboardRows(out);
+    expect(rows.map((r) => [r.name, r.status, r.score])).toEqual([
+      ['=cmd', 'graded', 1],
+      ['alice', 'graded', 1],
+      ['bob', 'error', 0],
+      ['carol', 'not graded', 0],
+    ]);
+    for (const name of ['alice', 'bob', '=cmd']) {
+      for (const f of ['results.json', 'report.html', 'report.md', 'junit.xml'])
+        expect(existsSync(join(out, name, f)), `${name}/${f}`).toBe(true);
+    }
+    const csv = readFileSync(join(out, 'leaderboard.csv'), 'utf8');
+    expect(csv).toBe(leaderboardCsv(rows));
+    expect(csv.split('\n')[0]).toBe(
+      'rank,submission,score,max,band,status,correctness,robustness,security,concurrency,resilience,performance,seconds,seed,note',
+    );
+    // A name that would be a spreadsheet formula is written as text.
+    expect(csv).toContain("\n1,'=cmd,1,1,");
+    expect(readFileSync(join(out, 'leaderboard.html'), 'utf8')).toContain(
+      '<a href="alice/report.html">alice</a>',
+    );
+
+    // Re-run after alice changed: only alice (and carol, still failing) are graded again.
+    appendFileSync(join(subs, 'alice', 'server.mjs'), '\n// v2\n');
+    const second = await batch(...args);
+    expect(second.stderr).toMatch(/=cmd: kept from an earlier run/);
+    expect(second.stderr).toMatch(/bob: kept from an earlier run/);
+    expect(second.stderr).toMatch(/grading alice/);
+    expect(second.stderr).not.toMatch(/grading bob/);
+    expect(leaderboardRows(out).map((r) => r.name)).toEqual(['=cmd', 'alice', 'bob', 'carol']);
+  });
+});
