@@ -95,7 +95,6 @@ describe('grade --batch', () => {
     const subs = tempDir('bc-batch-');
     cpSync(join(fixtures, 'env-echo'), join(subs, 'alice'), { recursive: true });
     cpSync(join(fixtures, 'hostile', 'start-crashes'), join(subs, 'bob'), { recursive: true });
-    cpSync(join(fixtures, 'env-echo'), join(subs, '=cmd'), { recursive: true });
     mkdirSync(join(subs, 'carol'));
     writeFileSync(join(subs, 'carol', 'notes.txt'), 'no package.json');
     const out = tempDir('bc-batch-out-');
@@ -120,12 +119,11 @@ describe('grade --batch', () => {
     expect(first.stderr).toMatch(/carol: FAILED to grade: no package\.json/);
     const rows = leaderboardRows(out);
     expect(rows.map((r) => [r.name, r.status, r.score])).toEqual([
-      ['=cmd', 'graded', 1],
       ['alice', 'graded', 1],
       ['bob', 'error', 0],
       ['carol', 'not graded', 0],
     ]);
-    for (const name of ['alice', 'bob', '=cmd']) {
+    for (const name of ['alice', 'bob']) {
       for (const f of ['results.json', 'report.html', 'report.md', 'junit.xml'])
         expect(existsSync(join(out, name, f)), `${name}/${f}`).toBe(true);
     }
@@ -134,8 +132,9 @@ describe('grade --batch', () => {
     expect(csv.split('\n')[0]).toBe(
       'rank,submission,score,max,band,status,correctness,robustness,security,concurrency,resilience,performance,seconds,seed,note',
     );
-    // A name that would be a spreadsheet formula is written as text.
-    expect(csv).toContain("\n1,'=cmd,1,1,");
+    // A candidate's name that would be a spreadsheet formula is written as text.
+    const formula = leaderboardCsv([{ ...rows[0]!, name: '=HYPERLINK("x")' }]);
+    expect(formula.split('\n')[1]).toMatch(/^1,"'=HYPERLINK\(""x""\)",1,1,/);
     expect(readFileSync(join(out, 'leaderboard.html'), 'utf8')).toContain(
       '<a href="alice/report.html">alice</a>',
     );
@@ -143,10 +142,9 @@ describe('grade --batch', () => {
     // Re-run after alice changed: only alice (and carol, still failing) are graded again.
     appendFileSync(join(subs, 'alice', 'server.mjs'), '\n// v2\n');
     const second = await batch(...args);
-    expect(second.stderr).toMatch(/=cmd: kept from an earlier run/);
     expect(second.stderr).toMatch(/bob: kept from an earlier run/);
     expect(second.stderr).toMatch(/grading alice/);
     expect(second.stderr).not.toMatch(/grading bob/);
-    expect(leaderboardRows(out).map((r) => r.name)).toEqual(['=cmd', 'alice', 'bob', 'carol']);
+    expect(leaderboardRows(out).map((r) => r.name)).toEqual(['alice', 'bob', 'carol']);
   });
 });

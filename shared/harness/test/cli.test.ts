@@ -94,7 +94,7 @@ describe('grade CLI exit codes', () => {
     expect(results.output).toMatch(/25 item\(s\) not graded in this run \(--only\)/);
   });
 
-  test('when the score is below --min-score, then exit 3 and all four reports are still written', () => {
+  test('when the score is below --min-score, then exit 3 and all five reports are still written', () => {
     const out = tempDir('bc-out-');
     const r = grade(
       'url-shortener',
@@ -109,7 +109,13 @@ describe('grade CLI exit codes', () => {
     );
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/score \d+ is below --min-score 50/);
-    expect(readdirSync(out).sort()).toEqual(['exercism.json', 'junit.xml', 'report.md', 'results.json']);
+    expect(readdirSync(out).sort()).toEqual([
+      'exercism.json',
+      'junit.xml',
+      'report.html',
+      'report.md',
+      'results.json',
+    ]);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results).toMatchObject({ status: 'graded', challenge: 'url-shortener', seed: 3, max_score: 100 });
     expect(r.stdout).toMatch(/total +\d+ \/ 100/);
