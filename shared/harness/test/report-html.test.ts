@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type LeaderboardRow, leaderboardHtml } from '../src/batch.ts';
 import { REPO_ROOT } from '../src/graders.ts';
 import { writeOutputs } from '../src/report/formats.ts';
 import { sampleResult } from './sample-result.ts';
@@ -70,6 +71,34 @@ describe('report.html', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'report-html.png'), fullPage: true });
     process.stdout.write(`report.html screenshot: ${join(ARTIFACTS, 'report-html.png')}\n`);
+  });
+
+  test('when a reviewer clicks a category in leaderboard.html, then the submissions sort by it, and again reverses', async () => {
+    const row = (name: string, score: number, perf: number): LeaderboardRow => ({
+      name,
+      status: 'graded',
+      score,
+      max: 100,
+      band: 'mid',
+      categories: { correctness: score - perf, performance: perf },
+      seconds: 30,
+      seed: 1,
+      note: '',
+    });
+    const rows = [row('ann', 90, 2), row('ben', 70, 8), row('cat', 80, 5)];
+    writeFileSync(join(dir, 'leaderboard.html'), leaderboardHtml(rows, 'url-shortener: leaderboard'));
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(join(dir, 'leaderboard.html')).href);
+    const names = () => page.locator('#board tbody tr td:nth-child(2)').allTextContents();
+    expect(await names()).toEqual(['ann', 'ben', 'cat']);
+    await page.click('#board th:text-is("performance")');
+    expect(await names()).toEqual(['ben', 'cat', 'ann']);
+    await page.click('#board th:text-is("performance")');
+    expect(await names()).toEqual(['ann', 'cat', 'ben']);
+    await page.click('#board th:text-is("score")');
+    expect(await names()).toEqual(['ann', 'cat', 'ben']);
+    expect(await page.getAttribute('#board tbody tr:first-child a', 'href')).toBe('ann/report.html');
+    await page.screenshot({ path: join(ARTIFACTS, 'leaderboard-html.png') });
   });
 
   test('when grading failed, then the page leads with why', async () => {

@@ -73,7 +73,7 @@ function perfSection(tests: TestResult[]): string {
     const names = tests.filter((o) => JSON.stringify(o.rounds) === key).map((o) => o.name);
     blocks.push(
       `<div class="perf" data-slug="${esc(t.id)}"><h3>${names.map(esc).join(' · ')}</h3>`,
-      roundsPlot(t.rounds, 'rps', 'req/s', 'throughput per round'),
+      roundsPlot(t.rounds, 'rps', 'per s', 'throughput per round'),
       roundsPlot(t.rounds, 'p99', 'ms', 'p99 latency per round'),
       '</div>',
     );
