@@ -20,6 +20,7 @@ import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './gra
 import { installDependencies } from './install.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { provenanceOf } from './provenance.ts';
+import { dockerUnavailable, reapContainers } from './provision/docker.ts';
 import { missingServicesHint, resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { scoreRun, summaryText } from './report/score.ts';
 import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
@@ -113,6 +114,7 @@ function removeDeadRunDirs(root: string): void {
  */
 export function reapDeadRuns(): void {
   sweepOrphans();
+  reapContainers();
   removeDeadRunDirs(runRoot());
 }
 
@@ -167,8 +169,12 @@ async function planRun(opts: GradeOptions, def: GraderDefinition) {
   const plan = planSandbox(opts.sandbox ?? 'auto', runUid());
   const servicesMode = await resolveServicesMode(opts.services ?? 'auto', def.services);
   if (servicesMode === 'docker') {
-    // The seam for the Docker issue: a provider returning the same ProvisionedServices shape.
-    throw new InfraError(`Docker provisioning is not available yet: ${missingServicesHint(def.services)}`);
+    const why = dockerUnavailable(def.services);
+    if (why) {
+      throw new InfraError(
+        opts.services === 'auto' ? `${missingServicesHint(def.services)}; or, for Docker: ${why}` : why,
+      );
+    }
   }
   const isolatedNet = plan.mode === 'bwrap' && servicesMode === 'local' && netnsAvailable();
   return { plan, servicesMode, isolatedNet, report: sandboxReport(plan, isolatedNet, limits) };
@@ -348,6 +354,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     process.removeListener('SIGTERM', onSignal);
     // Last line of defence: anything still carrying this run's marker is killed.
     sweepMarker(runId);
+    if (servicesMode === 'docker') reapContainers(runId);
     cleanupInstall();
     rmSync(runDir, { recursive: true, force: true });
   }

@@ -57,13 +57,30 @@ describe('grade CLI exit codes', () => {
     expect(r.stderr).toMatch(/--seed/);
   });
 
-  test('when the machine cannot provide services, then exit 1 with what to install', () => {
-    const r = grade('url-shortener', 'graders/url-shortener/reference', '--services', 'docker');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /^grade: cannot grade on this machine: .*apt-get install postgresql redis-server/,
+  test('when Docker is asked for and no engine answers, then exit 1 with one line saying what to install', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        require.resolve('tsx'),
+        cli,
+        'url-shortener',
+        'graders/url-shortener/reference',
+        '--services',
+        'docker',
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+      },
     );
-    expect(r.stderr.split('\n')).toHaveLength(1);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toMatch(
+      /^grade: cannot grade on this machine: no Docker engine answers: apt-get install docker\.io and start dockerd/,
+    );
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   test('when --only names neither a category nor a rubric item, then exit 2 with one line saying so', () => {

@@ -1,5 +1,6 @@
 import { InfraError } from '../errors.ts';
 import type { ServiceName } from '../types.ts';
+import { startDockerService } from './docker.ts';
 import { providerOf } from './registry.ts';
 import type { ProvisionContext, ProvisionedServices, RunningService } from './types.ts';
 
@@ -75,8 +76,8 @@ export async function provision(
       });
       break;
     case 'docker':
-      // The seam for the Docker issue: a provider that starts containers and returns the same shape.
-      throw new InfraError(`Docker provisioning is not available yet: ${missingServicesHint(needs)}`);
+      services = await startEach(needs, (n) => startDockerService(n, ctx));
+      break;
   }
   return {
     kind: mode,

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the images of images.env. The base comes from the public registry when one answers, else
+# from Debian's archive: debootstrap a minimal rootfs with the servers in it and `docker import`
+# it (these machines reach Debian's packages but no container registry). Idempotent: images that
+# exist are kept. Needs a running Docker engine (and, for debootstrap, root).
+set -euo pipefail
+cd "$(dirname "$0")"
+# shellcheck source=images.env
+source ./images.env
+
+have() { docker image inspect "$1" >/dev/null 2>&1; }
+started=$(date +%s)
+
+if ! have "$BC_BASE_IMAGE"; then
+  if timeout 30 docker pull -q "$BC_PUBLIC_BASE" >/dev/null 2>&1; then
+    echo "build-images: base from the registry ($BC_PUBLIC_BASE)" >&2
+    docker tag "$BC_PUBLIC_BASE" "$BC_BASE_IMAGE"
+  else
+    command -v debootstrap >/dev/null || { echo "build-images: no registry, and debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
+    echo "build-images: no registry; debootstrapping Debian $BC_DEBIAN_SUITE with postgresql-15 and redis-server" >&2
+    rootfs=$(mktemp -d /var/tmp/bc-rootfs.XXXXXX)
+    trap 'rm -rf "$rootfs"' EXIT
+    debootstrap --variant=minbase --include=postgresql-15,redis-server,ca-certificates \
+      "$BC_DEBIAN_SUITE" "$rootfs" http://deb.debian.org/debian >/dev/null
+    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+    tar -C "$rootfs" -c . | docker import - "$BC_BASE_IMAGE" >/dev/null
+  fi
+fi
+for svc in postgres redis; do
+  var="BC_${svc^^}_IMAGE"
+  if ! have "${!var}"; then
+    # Quiet unless it fails (the legacy builder warns about itself on every build).
+    if ! log=$(docker build -q --build-arg BASE="$BC_BASE_IMAGE" -t "${!var}" -f "$svc.Dockerfile" . 2>&1); then
+      echo "$log" >&2
+      exit 1
+    fi
+  fi
+done
+echo "build-images: $BC_POSTGRES_IMAGE, $BC_REDIS_IMAGE ready ($(($(date +%s) - started)) s)" >&2
