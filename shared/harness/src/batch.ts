@@ -9,11 +9,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InterruptedError, UsageError } from './errors.ts';
 import { type GradeOptions, grade } from './grade.ts';
 import { graderDirFor } from './graders.ts';
-import { suiteHash } from './provenance.ts';
+import { hashTree, suiteHash } from './provenance.ts';
 import { writeOutputs } from './report/formats.ts';
 import { CATEGORIES, type GradeResult } from './types.ts';
 
@@ -58,19 +58,10 @@ interface BatchStamp {
 
 const SKIP = new Set(['node_modules', '.git', '.grade', 'dist', '.turbo']);
 
-/** A hash of what decides a grading: the submission's files, the suite, the seed. */
-function inputsKey(submission: string, graderDir: string, seed: number): string {
-  const h = createHash('sha256').update(`seed ${seed}\0suite ${suiteHash(graderDir)}\0`);
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      if (SKIP.has(name)) continue;
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else h.update(relative(submission, p)).update('\0').update(readFileSync(p)).update('\0');
-    }
-  };
-  walk(submission);
-  return h.digest('hex');
+/** A hash of what decides a grading: the submission's files, the suite (its hash), the seed. */
+function inputsKey(submission: string, suite: string, seed: number): string {
+  const h = createHash('sha256').update(`seed ${seed}\0suite ${suite}\0`);
+  return hashTree(h, submission, (n) => SKIP.has(n)).digest('hex');
 }
 
 /** The submissions of a batch directory: its subdirectories, by name. */
@@ -103,10 +94,11 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
   let running = 0;
   let interrupted: unknown = null;
   const queue: { name: string; path: string; key: string; folder: string }[] = [];
+  const suite = suiteHash(graderDir);
 
   for (const s of subs) {
     const folder = join(out, s.name);
-    const key = inputsKey(s.path, graderDir, o.seed);
+    const key = inputsKey(s.path, suite, o.seed);
     const stampFile = join(folder, 'batch.json');
     const stamp = existsSync(stampFile) ? (JSON.parse(readFileSync(stampFile, 'utf8')) as BatchStamp) : null;
     if (stamp?.key === key && existsSync(join(folder, 'results.json'))) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -27,19 +27,34 @@ const NOT_SUITE = new Set(['node_modules', 'reference', 'fixtures', 'mutants', '
  * hash means the same suite, whatever the commit.
  */
 export function suiteHash(graderDir: string): string {
+  return hashTree(createHash('sha256'), graderDir, (n) => NOT_SUITE.has(n) || n.startsWith('.')).digest(
+    'hex',
+  );
+}
+
+/** Every file under `dir`, as paths relative to it, depth first in name order, without what `skip` names. */
+export function filesUnder(dir: string, skip: (name: string) => boolean): string[] {
   const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      if (NOT_SUITE.has(name) || name.startsWith('.')) continue;
-      const p = join(dir, name);
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      if (skip(name)) continue;
+      const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else files.push(p);
+      else files.push(relative(dir, p));
     }
   };
-  walk(graderDir);
-  const h = createHash('sha256');
-  for (const f of files) h.update(relative(graderDir, f)).update('\0').update(readFileSync(f)).update('\0');
-  return h.digest('hex');
+  walk(dir);
+  return files;
+}
+
+/** Feed `h` each file under `dir` (its relative path, then its content), in `filesUnder` order. */
+export function hashTree(h: Hash, dir: string, skip: (name: string) => boolean): Hash {
+  for (const f of filesUnder(dir, skip))
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(dir, f)))
+      .update('\0');
+  return h;
 }
 
 /** The provenance of grading `submission` with the grader in `graderDir`. */

@@ -1,33 +1,18 @@
 import { spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { leaderboardCsv, leaderboardRows } from '../src/batch.ts';
 import { REPO_ROOT } from '../src/graders.ts';
 import { acquireShared, releaseShared, withExclusive } from '../src/load-lock.ts';
+import { tempDir } from './temp-dir.ts';
 
 const require = createRequire(import.meta.url);
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 describe('the load lock of a batch', () => {
   test('when one grading measures load, then it waits for the others to finish, and no grading starts until it is done', async () => {

@@ -1,20 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { reapDeadRuns } from '../src/grade.ts';
 import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
-
-/** A temporary directory removed when the test ends. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from './temp-dir.ts';
 
 const require = createRequire(import.meta.url);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));

@@ -1,43 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { describe, expect, onTestFinished, test } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
 import { exportChallenge } from '../src/export.ts';
 import { availableChallenges, graderDirFor, loadGrader, REPO_ROOT } from '../src/graders.ts';
+import { filesUnder } from '../src/provenance.ts';
+import { tempDir } from './temp-dir.ts';
 
 const require = createRequire(import.meta.url);
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Every file under `dir` (relative paths), skipping installed and generated trees. */
 function filesOf(dir: string): string[] {
   const skip = new Set(['node_modules', 'dist', '.turbo', '.vitest-results.json', '.grade']);
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      if (skip.has(name)) continue;
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p));
-    }
-  };
-  walk(dir);
-  return out.sort();
+  return filesUnder(dir, (n) => skip.has(n)).sort();
 }
 
 /** Lines long enough to be distinctive, as written (patch lines without their +/- column). */

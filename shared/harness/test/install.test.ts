@@ -1,16 +1,9 @@
 import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { installDependencies } from '../src/install.ts';
-
-/** A temporary directory removed when the test ends. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir } from './temp-dir.ts';
 
 const alternative = fileURLToPath(
   new URL('../../../graders/url-shortener/fixtures/alternative', import.meta.url),

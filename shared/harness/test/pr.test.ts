@@ -1,9 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
@@ -13,16 +12,11 @@ import { githubComments, upsertComment } from '../src/pr/github.ts';
 import { pickSubmission } from '../src/pr/pick.ts';
 import { suiteHash } from '../src/provenance.ts';
 import type { GradeResult } from '../src/types.ts';
+import { tempDir } from './temp-dir.ts';
 
 const require = createRequire(import.meta.url);
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const cli = fileURLToPath(new URL('../src/pr/cli.ts', import.meta.url));
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const git = (dir: string, ...args: string[]): string =>
   spawnSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {

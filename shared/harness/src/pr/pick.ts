@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { filesUnder } from '../provenance.ts';
 
 /** The file a take-home export writes at its root: which challenge the repository is. */
 export const CHALLENGE_FILE = '.backend-challenge.json';
@@ -16,18 +17,12 @@ export interface PickedSubmission {
 }
 
 function fileHashes(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (!existsSync(dir)) return out;
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      if (name === 'node_modules' || name === '.git') continue;
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), createHash('sha256').update(readFileSync(p)).digest('hex'));
-    }
-  };
-  walk(dir);
-  return out;
+  if (!existsSync(dir)) return new Map();
+  const sha = (f: string) =>
+    createHash('sha256')
+      .update(readFileSync(join(dir, f)))
+      .digest('hex');
+  return new Map(filesUnder(dir, (n) => n === 'node_modules' || n === '.git').map((f) => [f, sha(f)]));
 }
 
 const differs = (a: Map<string, string>, b: Map<string, string>): boolean =>
