@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type BatchEvent, batchSubmissions, gradeBatch, leaderboardRows, writeLeaderboard } from './batch.ts';
-import { InfraError, InterruptedError, UsageError } from './errors.ts';
+import { cliExitCode, UsageError } from './errors.ts';
 import { grade } from './grade.ts';
 import { writeOutputs } from './report/formats.ts';
 import { summaryTable } from './report/terminal.ts';
@@ -181,21 +181,6 @@ try {
     }
   }
 } catch (e) {
-  const err = e as Error & { code?: string; exitCode?: number };
-  if (err.code?.startsWith('commander.')) {
-    code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-  } else if (e instanceof InterruptedError) {
-    process.stderr.write(`grade: ${err.message}; everything it started was stopped\n`);
-    code = e.signal === 'SIGINT' ? 130 : 143;
-  } else if (e instanceof UsageError) {
-    process.stderr.write(`grade: ${err.message}\n`);
-    code = 2;
-  } else if (e instanceof InfraError) {
-    process.stderr.write(`grade: cannot grade on this machine: ${err.message}\n`);
-    code = 1;
-  } else {
-    process.stderr.write(`grade: internal error: ${err.message}\n`);
-    code = 1;
-  }
+  code = cliExitCode('grade', e);
 }
 process.exit(code);

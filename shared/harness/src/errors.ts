@@ -30,3 +30,28 @@ export class InterruptedError extends Error {
     super(`interrupted by ${signal}`);
   }
 }
+
+/**
+ * The exit code of a CLI that ended with `e`, after one line on stderr naming `command`: 0 for
+ * help, 2 for usage, 130/143 for a signal, 1 for the machine or anything else (`other` words it).
+ */
+export function cliExitCode(command: string, e: unknown, other = 'internal error: '): number {
+  const err = e as Error & { code?: string };
+  if (err.code?.startsWith('commander.')) {
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+  }
+  if (e instanceof InterruptedError) {
+    process.stderr.write(`${command}: ${err.message}; everything it started was stopped\n`);
+    return e.signal === 'SIGINT' ? 130 : 143;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`${command}: ${err.message}\n`);
+    return 2;
+  }
+  if (e instanceof InfraError) {
+    process.stderr.write(`${command}: cannot grade on this machine: ${err.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`${command}: ${other}${err.message}\n`);
+  return 1;
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { InfraError, InterruptedError, UsageError } from '../errors.ts';
+import { cliExitCode, UsageError } from '../errors.ts';
 import { summaryTable } from '../report/terminal.ts';
 import { githubComments } from './github.ts';
 import { gradePullRequest, postComment } from './run.ts';
@@ -101,21 +101,6 @@ program
 try {
   await program.parseAsync();
 } catch (e) {
-  const err = e as Error & { code?: string };
-  if (err.code?.startsWith('commander.')) {
-    code = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-  } else if (e instanceof InterruptedError) {
-    process.stderr.write(`pr: ${err.message}; everything it started was stopped\n`);
-    code = e.signal === 'SIGINT' ? 130 : 143;
-  } else if (e instanceof UsageError) {
-    process.stderr.write(`pr: ${err.message}\n`);
-    code = 2;
-  } else if (e instanceof InfraError) {
-    process.stderr.write(`pr: cannot grade on this machine: ${err.message}\n`);
-    code = 1;
-  } else {
-    process.stderr.write(`pr: ${err.message}\n`);
-    code = 1;
-  }
+  code = cliExitCode('pr', e, '');
 }
 process.exit(code);
