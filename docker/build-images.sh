@@ -36,4 +36,28 @@ for svc in postgres redis; do
     fi
   fi
 done
-echo "build-images: $BC_POSTGRES_IMAGE, $BC_REDIS_IMAGE ready ($(($(date +%s) - started)) s)" >&2
+# The runner: the public Node image when a registry answers, else this machine's Node 20 (the one
+# the harness itself runs on) copied onto the base.
+if ! have "$BC_RUNNER_IMAGE"; then
+  if timeout 30 docker pull -q "$BC_PUBLIC_NODE" >/dev/null 2>&1; then
+    docker tag "$BC_PUBLIC_NODE" "$BC_RUNNER_IMAGE"
+  else
+    node_bin=$(command -v node)
+    case "$("$node_bin" --version)" in
+      v20.*) ;;
+      *) echo "build-images: no registry, and this machine's node is not Node 20: cannot build $BC_RUNNER_IMAGE" >&2; exit 1 ;;
+    esac
+    npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+    context=$(mktemp -d /var/tmp/bc-runner.XXXXXX)
+    mkdir -p "$context/bin" "$context/lib/node_modules"
+    cp "$(readlink -f "$node_bin")" "$context/bin/node"
+    cp -r "$npm_dir" "$context/lib/node_modules/npm"
+    if ! log=$(docker build -q --build-arg BASE="$BC_BASE_IMAGE" -t "$BC_RUNNER_IMAGE" -f runner.Dockerfile "$context" 2>&1); then
+      rm -rf "$context"
+      echo "$log" >&2
+      exit 1
+    fi
+    rm -rf "$context"
+  fi
+fi
+echo "build-images: $BC_POSTGRES_IMAGE, $BC_REDIS_IMAGE, $BC_RUNNER_IMAGE ready ($(($(date +%s) - started)) s)" >&2

@@ -45,8 +45,11 @@ const program = new Command()
       .default('auto'),
   )
   .addOption(
-    new Option('--sandbox <mode>', 'how candidate code is contained')
-      .choices(['auto', 'bwrap', 'none'])
+    new Option(
+      '--sandbox <mode>',
+      'how candidate code is contained (docker: each instance in a container of its own)',
+    )
+      .choices(['auto', 'bwrap', 'docker', 'none'])
       .default('auto'),
   )
   .option('--seed <n>', 'seed of the randomized inputs (reproduces a run)', int)

@@ -24,6 +24,7 @@ import { dockerUnavailable, reapContainers } from './provision/docker.ts';
 import { missingServicesHint, resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { scoreRun, summaryText } from './report/score.ts';
 import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
+import { CONTAINER_CPUS } from './supervisor/container.ts';
 import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
 import {
@@ -43,7 +44,7 @@ export interface GradeOptions {
   challenge: string;
   submission: string;
   services?: ServicesMode;
-  sandbox?: 'auto' | 'bwrap' | 'none';
+  sandbox?: 'auto' | 'bwrap' | 'docker' | 'none';
   seed?: number;
   /** Print the live view to stderr. */
   live?: boolean;
@@ -67,18 +68,26 @@ function sandboxReport(
   limits: ReturnType<typeof limitsOf>,
 ): SandboxReport {
   const enforcedBy = ['watchdog'];
-  if (plan.runAs) enforcedBy.push('RLIMIT_NPROC');
-  if (isRoot() && process.env.GRADE_NO_CGROUPS !== '1') enforcedBy.push('cgroups (when available)');
+  if (plan.mode === 'docker') enforcedBy.push(`Docker (memory, pids, ${CONTAINER_CPUS} CPUs per container)`);
+  else if (plan.runAs) enforcedBy.push('RLIMIT_NPROC');
+  if (plan.mode !== 'docker' && isRoot() && process.env.GRADE_NO_CGROUPS !== '1') {
+    enforcedBy.push('cgroups (when available)');
+  }
   const notes = [
     plan.note,
     !isolatedNet && plan.mode === 'bwrap'
       ? 'no private network namespace here: network not isolated'
       : undefined,
   ];
+  const docker = plan.mode === 'docker';
   return {
     mode: plan.mode,
-    network: isolatedNet ? 'loopback-only' : 'host',
-    filesystem: plan.mode === 'bwrap' ? 'read-only outside work dir' : 'unrestricted',
+    network: docker ? 'internal container network' : isolatedNet ? 'loopback-only' : 'host',
+    filesystem: docker
+      ? 'read-only root, writable work dir and /tmp'
+      : plan.mode === 'bwrap'
+        ? 'read-only outside work dir'
+        : 'unrestricted',
     user: plan.runAs ? `uid ${plan.runAs.uid}` : `uid ${process.getuid?.() ?? '?'} (the harness's own)`,
     limits: { ...limits, enforcedBy },
     ...(notes.some(Boolean) ? { note: notes.filter(Boolean).join('; ') } : {}),
@@ -166,13 +175,19 @@ async function resolveInputs(opts: GradeOptions) {
 /** Phase "plan": how this machine will contain the candidate and provide its services. */
 async function planRun(opts: GradeOptions, def: GraderDefinition) {
   const limits = limitsOf(def);
-  const plan = planSandbox(opts.sandbox ?? 'auto', runUid());
+  let plan = planSandbox(opts.sandbox ?? 'auto', runUid());
+  // Without bubblewrap, a Docker engine with the runner image is the better sandbox.
+  if (plan.mode === 'none' && (opts.sandbox ?? 'auto') === 'auto' && dockerUnavailable([], true) === null) {
+    plan = planSandbox('docker', runUid());
+  }
   const servicesMode = await resolveServicesMode(opts.services ?? 'auto', def.services);
-  if (servicesMode === 'docker') {
-    const why = dockerUnavailable(def.services);
+  if (servicesMode === 'docker' || plan.mode === 'docker') {
+    const why = dockerUnavailable(servicesMode === 'docker' ? def.services : [], plan.mode === 'docker');
     if (why) {
       throw new InfraError(
-        opts.services === 'auto' ? `${missingServicesHint(def.services)}; or, for Docker: ${why}` : why,
+        opts.services === 'auto' && servicesMode === 'docker'
+          ? `${missingServicesHint(def.services)}; or, for Docker: ${why}`
+          : why,
       );
     }
   }
@@ -354,7 +369,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     process.removeListener('SIGTERM', onSignal);
     // Last line of defence: anything still carrying this run's marker is killed.
     sweepMarker(runId);
-    if (servicesMode === 'docker') reapContainers(runId);
+    if (servicesMode === 'docker' || plan.mode === 'docker') reapContainers(runId);
     cleanupInstall();
     rmSync(runDir, { recursive: true, force: true });
   }

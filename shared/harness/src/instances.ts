@@ -1,9 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SubmissionError } from './errors.ts';
-import { listeningPorts } from './supervisor/proc.ts';
+import { type RunNetwork, superviseContainer } from './supervisor/container.ts';
+import { listeningSockets } from './supervisor/proc.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
-import { describeKill, type ExitInfo, type Supervised, supervise } from './supervisor/supervise.ts';
+import {
+  describeKill,
+  type ExitInfo,
+  type ProcessSpec,
+  type Supervised,
+  supervise,
+} from './supervisor/supervise.ts';
 import type { Limits } from './types.ts';
 import { freePort, sleep, TailBuffer } from './util.ts';
 
@@ -29,12 +36,18 @@ export interface CandidateRuntime {
   /** Read-only node_modules to mount at workDir/node_modules, if the submission has dependencies. */
   nodeModules: string | null;
   baseEnv: Record<string, string>;
+  /** With --sandbox docker: every process in a container of its own, instances on this network. */
+  docker?: { image: string; runId: string; network: RunNetwork; cpus: number };
 }
 
+/** The PATH of the runner image, behind the submission's own binaries. */
+const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 function candidateEnv(rt: CandidateRuntime, extra: Record<string, string>): Record<string, string> {
+  const own = join(rt.workDir, 'node_modules', '.bin');
   return {
-    PATH: `${join(rt.workDir, 'node_modules', '.bin')}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-    HOME: rt.sandbox.mode === 'bwrap' ? '/tmp' : join(rt.workDir, '.home'),
+    PATH: `${own}:${rt.docker ? CONTAINER_PATH : (process.env.PATH ?? '/usr/bin:/bin')}`,
+    HOME: rt.sandbox.mode === 'bwrap' || rt.docker ? '/tmp' : join(rt.workDir, '.home'),
     NODE_ENV: 'production',
     ...rt.baseEnv,
     ...extra,
@@ -43,6 +56,23 @@ function candidateEnv(rt: CandidateRuntime, extra: Record<string, string>): Reco
 
 function roBinds(rt: CandidateRuntime) {
   return rt.nodeModules ? [{ src: rt.nodeModules, dest: join(rt.workDir, 'node_modules') }] : [];
+}
+
+/**
+ * Start a candidate process the runtime's way: sandboxed on this machine, or in a container on
+ * `network` ("none" for a build) at `address`.
+ */
+function launch(rt: CandidateRuntime, spec: ProcessSpec, network = 'none', address?: string): Supervised {
+  if (!rt.docker) return supervise(spec);
+  const { uid, gid } = rt.sandbox.runAs!;
+  return superviseContainer(spec, {
+    image: rt.docker.image,
+    runId: rt.docker.runId,
+    network,
+    address,
+    user: `${uid}:${gid}`,
+    cpus: rt.docker.cpus,
+  });
 }
 
 /** Run a package.json script to completion (the build), sandboxed; throws SubmissionError on failure. */
@@ -54,7 +84,7 @@ export async function runScript(
   mkdirSync(join(rt.workDir, '.home'), { recursive: true });
   // Compilers need more room than the service they build.
   const limits = { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 1024) };
-  const proc = supervise({
+  const proc = launch(rt, {
     label: opts.name,
     shellCommand: opts.command,
     cwd: rt.workDir,
@@ -110,20 +140,26 @@ export class InstanceManager {
     const port = this.ports.get(id) ?? (await freePort());
     this.ports.set(id, port);
     mkdirSync(join(this.rt.workDir, '.home'), { recursive: true });
-    const proc = supervise({
-      label: `instance-${id}`,
-      shellCommand: this.opts.startCommand,
-      cwd: this.rt.workDir,
-      env: candidateEnv(this.rt, { ...this.opts.envFor?.(id), PORT: String(port) }),
-      sandbox: this.rt.sandbox,
-      limits: this.rt.limits,
-      roBinds: roBinds(this.rt),
-      onOutput: (c) => {
-        this.output.push(Buffer.from(c.toString('utf8').replace(/^(?=.)/gm, `[${id}] `)));
-        this.opts.onOutput?.(id, c);
+    const address = this.rt.docker?.network.addressOf(id.charCodeAt(0) - 97);
+    const proc = launch(
+      this.rt,
+      {
+        label: `instance-${id}`,
+        shellCommand: this.opts.startCommand,
+        cwd: this.rt.workDir,
+        env: candidateEnv(this.rt, { ...this.opts.envFor?.(id), PORT: String(port) }),
+        sandbox: this.rt.sandbox,
+        limits: this.rt.limits,
+        roBinds: roBinds(this.rt),
+        onOutput: (c) => {
+          this.output.push(Buffer.from(c.toString('utf8').replace(/^(?=.)/gm, `[${id}] `)));
+          this.opts.onOutput?.(id, c);
+        },
       },
-    });
-    const inst: Instance = { id, port, url: `http://127.0.0.1:${port}`, proc };
+      this.rt.docker?.network.name,
+      address,
+    );
+    const inst: Instance = { id, port, url: `http://${address ?? '127.0.0.1'}:${port}`, proc };
     this.instances.set(id, inst);
     // A new process starts afresh (though one that hung before is quick to be declared hung again).
     this.hung.delete(id);
@@ -165,11 +201,15 @@ export class InstanceManager {
       }
       await sleep(100);
     }
-    const ports = listeningPorts(inst.proc.pids());
+    const sockets = listeningSockets(inst.proc.pids());
+    const ports = [...new Set(sockets.map((s) => s.port))];
     await inst.proc.kill();
     const secs = Math.round(this.opts.healthTimeoutMs / 1000);
     let why: string;
-    if (ports.length > 0 && !ports.includes(inst.port)) {
+    const mine = sockets.filter((s) => s.port === inst.port);
+    if (this.rt.docker && mine.length > 0 && mine.every((s) => s.loopback)) {
+      why = `it listens on PORT=${inst.port} of its loopback interface only, which nothing outside its container reaches: listen on all interfaces (the default of listen(PORT))`;
+    } else if (ports.length > 0 && !ports.includes(inst.port)) {
       why = `it listens on port ${ports.join(', ')}, but the harness passed PORT=${inst.port}: read the port from the PORT environment variable`;
     } else if (ports.includes(inst.port)) {
       why = `it accepted connections on PORT=${inst.port}, but GET /healthz never answered 200 within ${secs} s (last: ${last})`;

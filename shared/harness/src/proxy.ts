@@ -39,10 +39,11 @@ export class FaultProxy {
     this.server = createServer({ noDelay: true }, (client) => this.accept(client));
   }
 
-  async listen(port = 0): Promise<number> {
+  /** Listen on `host` (loopback, or a container network's gateway for --sandbox docker). */
+  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
+      this.server.listen(port, host, () => resolve());
     });
     const addr = this.server.address();
     this.port = addr && typeof addr === 'object' ? addr.port : 0;

@@ -8,12 +8,19 @@ import { readPackageJson } from './install.ts';
 import { type CandidateRuntime, InstanceManager, runScript } from './instances.ts';
 import { acquireShared, releaseShared } from './load-lock.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
+import { dockerImages } from './provision/docker.ts';
 import { type ProvisionedServices, providerOf, provision } from './provision/index.ts';
 import { FaultProxy } from './proxy.ts';
 import { scoreRun } from './report/score.ts';
 import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
 import { HttpStub, type StubModelFactory } from './stub.ts';
+import {
+  CONTAINER_CPUS,
+  createRunNetwork,
+  type RunNetwork,
+  removeRunNetwork,
+} from './supervisor/container.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
 import type {
   GradeResult,
@@ -95,7 +102,9 @@ async function prepareData(s: Session, provisioned: ProvisionedServices): Promis
 
 /**
  * Phase 2: every service behind a fault proxy (tests cut it through the proxy; the candidate only
- * knows the proxy), and the grader's HTTP stubs. Returns the candidate's environment.
+ * knows the proxy), and the grader's HTTP stubs. With --sandbox docker, first the run's internal
+ * network: proxies and stubs listen on its gateway, the only address its containers reach.
+ * Returns the candidate's environment.
  */
 async function wireDependencies(
   s: Session,
@@ -104,19 +113,27 @@ async function wireDependencies(
   env: Record<string, string>;
   proxies: Record<string, FaultProxy>;
   stubs: Record<string, HttpStub>;
+  network: RunNetwork | null;
 }> {
   return s.timer.run('proxies', async () => {
+    let network: RunNetwork | null = null;
+    if (s.req.sandbox.mode === 'docker') {
+      const created = await createRunNetwork(s.req.markerEnv.BC_GRADE_RUN!);
+      s.cleanups.push(() => removeRunNetwork(created.name));
+      network = created;
+    }
+    const host = network?.gateway ?? '127.0.0.1';
     const env: Record<string, string> = { ...s.req.markerEnv, ...s.def.env?.({ seed: s.req.seed }) };
     const proxies: Record<string, FaultProxy> = {};
     for (const name of s.def.services) {
       const svc = provisioned.services[name];
       if (!svc) continue;
       const proxy = new FaultProxy(svc.host, svc.port);
-      await proxy.listen();
+      await proxy.listen(0, host);
       s.cleanups.push(() => proxy.close());
       proxies[name] = proxy;
       const provider = providerOf(name);
-      env[provider.envVar] = provider.candidateUrl(svc, proxy.port);
+      env[provider.envVar] = provider.candidateUrl(svc, proxy.port, host);
     }
     const stubs: Record<string, HttpStub> = {};
     for (const [name, spec] of Object.entries(s.def.stubs ?? {})) {
@@ -126,11 +143,11 @@ async function wireDependencies(
           })
         : undefined;
       const stub = new HttpStub(name, model);
-      env[spec.env] = await stub.listen();
+      env[spec.env] = await stub.listen(host);
       s.cleanups.push(() => stub.close());
       stubs[name] = stub;
     }
-    return { env, proxies, stubs };
+    return { env, proxies, stubs, network };
   });
 }
 
@@ -288,6 +305,16 @@ export async function runSession(
       limits: limitsOf(def),
       nodeModules: req.nodeModules,
       baseEnv: wired.env,
+      ...(wired.network
+        ? {
+            docker: {
+              image: dockerImages().BC_RUNNER_IMAGE!,
+              runId: req.markerEnv.BC_GRADE_RUN!,
+              network: wired.network,
+              cpus: CONTAINER_CPUS,
+            },
+          }
+        : {}),
     };
     buildTail = await build(s, rt);
     instances = await startInstances(s, rt);

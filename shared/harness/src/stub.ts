@@ -109,10 +109,11 @@ export class HttpStub {
     });
   }
 
-  async listen(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+  /** Listen on `host` (loopback, or a container network's gateway for --sandbox docker). */
+  async listen(host = '127.0.0.1'): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, host, () => r()));
     const addr = this.server.address();
-    this.url = `http://127.0.0.1:${addr && typeof addr === 'object' ? addr.port : 0}`;
+    this.url = `http://${host}:${addr && typeof addr === 'object' ? addr.port : 0}`;
     return this.url;
   }
 

@@ -159,9 +159,9 @@ export interface PhaseTiming {
 
 /** How the candidate was contained, as reported to the reader of a result. */
 export interface SandboxReport {
-  mode: 'bwrap' | 'none';
-  network: 'loopback-only' | 'host';
-  filesystem: 'read-only outside work dir' | 'unrestricted';
+  mode: 'bwrap' | 'docker' | 'none';
+  network: 'loopback-only' | 'internal container network' | 'host';
+  filesystem: 'read-only outside work dir' | 'read-only root, writable work dir and /tmp' | 'unrestricted';
   user: string;
   limits: Limits & { enforcedBy: string[] };
   note?: string;

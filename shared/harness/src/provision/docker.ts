@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { InfraError } from '../errors.ts';
 import { REPO_ROOT } from '../graders.ts';
+import { RUN_LABEL } from '../supervisor/container.ts';
 import { isAlive } from '../supervisor/proc.ts';
 import type { ServiceName } from '../types.ts';
 import { waitFor } from '../util.ts';
 import { redisPing } from './local-redis.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
-/** The label every container of a grading run carries: the run's id, which ends in its owner's pid. */
-export const RUN_LABEL = 'backend-challenges.run';
+export { RUN_LABEL };
 
 /** Image names and versions, from docker/images.env (the one place they are pinned). */
 export function dockerImages(): Record<string, string> {
@@ -27,15 +27,19 @@ export function dockerImages(): Record<string, string> {
 
 const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8', timeout: 30_000 });
 
-/** Why this machine cannot run services in Docker, or null when it can. */
-export function dockerUnavailable(needs: readonly ServiceName[]): string | null {
+/**
+ * Why this machine cannot run these services in Docker (and, with `runner`, candidate code:
+ * --sandbox docker), or null when it can.
+ */
+export function dockerUnavailable(needs: readonly ServiceName[], runner = false): string | null {
   if (docker('version', '--format', '{{.Server.Version}}').status !== 0) {
     return 'no Docker engine answers: apt-get install docker.io and start dockerd (bash scripts/setup.sh --docker does both)';
   }
   const images = dockerImages();
-  const missing = needs
-    .map((n) => images[`BC_${n.toUpperCase()}_IMAGE`]!)
-    .filter((i) => docker('image', 'inspect', i).status !== 0);
+  const missing = [
+    ...needs.map((n) => images[`BC_${n.toUpperCase()}_IMAGE`]!),
+    ...(runner ? [images.BC_RUNNER_IMAGE!] : []),
+  ].filter((i) => docker('image', 'inspect', i).status !== 0);
   if (missing.length) {
     return `image ${missing.join(', ')} missing and none is pulled from a registry: run bash scripts/setup.sh --docker (it builds them with docker/build-images.sh)`;
   }
@@ -125,30 +129,29 @@ export async function startDockerService(name: ServiceName, ctx: ProvisionContex
 }
 
 /**
- * Remove the containers of runs whose harness is gone (and, with `runId`, of that run): what
- * Ryuk would do, for engines without it and for a harness killed outright.
+ * Remove the containers and networks of runs whose harness is gone (and, with `runId`, of that
+ * run): what Ryuk would do, for engines without it and for a harness killed outright.
  */
 export function reapContainers(runId?: string): void {
   // No engine here (the common case without Docker): nothing to ask, and no CLI call per grading.
   if (!process.env.DOCKER_HOST && !existsSync('/var/run/docker.sock')) return;
-  const ps = docker(
-    'ps',
-    '-a',
-    '--filter',
-    `label=${RUN_LABEL}`,
-    '--format',
-    `{{.ID}} {{.Label "${RUN_LABEL}"}}`,
-  );
-  if (ps.status !== 0) return;
-  const dead = ps.stdout
-    .split('\n')
-    .map((l) => l.trim().split(' '))
-    .filter(([id, run]) => {
-      if (!id || !run) return false;
-      if (run === runId) return true;
-      const owner = Number(run.split('-').pop());
-      return owner > 0 && !isAlive(owner);
-    })
-    .map(([id]) => id!);
-  if (dead.length) docker('rm', '-f', '-v', ...dead);
+  const format = `{{.ID}} {{.Label "${RUN_LABEL}"}}`;
+  const gone = (listing: ReturnType<typeof docker>): string[] =>
+    listing.status !== 0
+      ? []
+      : listing.stdout
+          .split('\n')
+          .map((l) => l.trim().split(' '))
+          .filter(([id, run]) => {
+            if (!id || !run) return false;
+            if (run === runId) return true;
+            const owner = Number(run.split('-').pop());
+            return owner > 0 && !isAlive(owner);
+          })
+          .map(([id]) => id!);
+  const containers = gone(docker('ps', '-a', '--filter', `label=${RUN_LABEL}`, '--format', format));
+  if (containers.length) docker('rm', '-f', '-v', ...containers);
+  // Networks after their containers: Docker refuses to remove a network still in use.
+  const networks = gone(docker('network', 'ls', '--filter', `label=${RUN_LABEL}`, '--format', format));
+  if (networks.length) docker('network', 'rm', ...networks);
 }

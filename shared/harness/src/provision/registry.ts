@@ -25,8 +25,8 @@ export interface ServiceProvider {
   envAnswers(url: string): Promise<boolean>;
   /** A share of the service at `url` that this run owns (a fresh database, a flushed Redis). */
   fromEnv(url: string): Promise<RunningService>;
-  /** The URL the candidate gets: the same service, reached through the fault proxy's port. */
-  candidateUrl(svc: RunningService, proxyPort: number): string;
+  /** The URL the candidate gets: the same service, reached through the fault proxy at `host`:`proxyPort`. */
+  candidateUrl(svc: RunningService, proxyPort: number, host?: string): string;
 }
 
 const hasCommand = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
@@ -69,9 +69,9 @@ const postgres: ServiceProvider = {
       },
     };
   },
-  candidateUrl(svc, proxyPort) {
+  candidateUrl(svc, proxyPort, host = '127.0.0.1') {
     const u = new URL(svc.url);
-    u.hostname = '127.0.0.1';
+    u.hostname = host;
     u.port = String(proxyPort);
     return u.toString();
   },
@@ -106,9 +106,9 @@ const redis: ServiceProvider = {
       stop: flush,
     };
   },
-  candidateUrl(svc, proxyPort) {
+  candidateUrl(svc, proxyPort, host = '127.0.0.1') {
     const u = new URL(svc.url);
-    return `redis://127.0.0.1:${proxyPort}${u.pathname === '/' ? '' : u.pathname}`;
+    return `redis://${host}:${proxyPort}${u.pathname === '/' ? '' : u.pathname}`;
   },
 };
 

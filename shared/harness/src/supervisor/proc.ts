@@ -104,8 +104,21 @@ export function sweepMarker(marker: string): number {
   return killed;
 }
 
-/** TCP ports that any of `pids` listens on, from /proc/net/tcp{,6} and the processes' socket fds. */
-export function listeningPorts(pids: number[]): number[] {
+/** A TCP socket some candidate process listens on. */
+export interface ListeningSocket {
+  port: number;
+  /** Bound to a loopback address only (127.0.0.0/8 or ::1). */
+  loopback: boolean;
+}
+
+const LOOPBACK_V4 = /^[0-9A-F]{6}7F$/;
+const LOOPBACK_V6 = '00000000000000000000000001000000';
+
+/**
+ * Sockets that any of `pids` listens on: their socket fds matched against the TCP tables of their
+ * own network namespace (a container's is not the harness's).
+ */
+export function listeningSockets(pids: number[]): ListeningSocket[] {
   const inodes = new Set<string>();
   for (const pid of pids) {
     let fds: string[] = [];
@@ -119,8 +132,9 @@ export function listeningPorts(pids: number[]): number[] {
       if (m?.[1]) inodes.add(m[1]);
     }
   }
-  const ports = new Set<number>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  const sockets: ListeningSocket[] = [];
+  const netDir = pids.length ? `/proc/${pids[0]}/net` : '/proc/net';
+  for (const file of [`${netDir}/tcp`, `${netDir}/tcp6`]) {
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
@@ -130,13 +144,15 @@ export function listeningPorts(pids: number[]): number[] {
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
       // st 0A = LISTEN; inode is column 9.
-      if (cols[3] === '0A' && cols[9] && inodes.has(cols[9])) {
-        const port = Number.parseInt(cols[1]?.split(':')[1] ?? '', 16);
-        if (Number.isInteger(port)) ports.add(port);
+      if (cols[3] !== '0A' || !cols[9] || !inodes.has(cols[9])) continue;
+      const [address = '', hexPort = ''] = cols[1]?.split(':') ?? [];
+      const port = Number.parseInt(hexPort, 16);
+      if (Number.isInteger(port)) {
+        sockets.push({ port, loopback: LOOPBACK_V4.test(address) || address === LOOPBACK_V6 });
       }
     }
   }
-  return [...ports].sort((a, b) => a - b);
+  return sockets.sort((a, b) => a.port - b.port);
 }
 
 function readlinkSafe(p: string): string | null {

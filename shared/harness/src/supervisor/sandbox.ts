@@ -8,7 +8,8 @@ export const SANDBOX_GID = 65534;
 
 /** How candidate processes are contained in this run. */
 export interface SandboxPlan {
-  mode: 'bwrap' | 'none';
+  /** docker: each candidate process in a container of its own (see container.ts). */
+  mode: 'bwrap' | 'none' | 'docker';
   /** Drop to this uid/gid before running candidate code (only when the harness is root). */
   runAs: { uid: number; gid: number } | null;
   /** Why the plan is weaker than asked, if it is. */
@@ -44,10 +45,16 @@ export function runUid(): number {
   return 200_000 + ((process.pid * 7919 + Date.now()) % 800_000);
 }
 
-/** Choose the sandbox for `requested`; throws InfraError when "bwrap" is demanded but unusable. */
-export function planSandbox(requested: 'auto' | 'bwrap' | 'none', uid = SANDBOX_UID): SandboxPlan {
+/**
+ * Choose the sandbox for `requested`; throws InfraError when "bwrap" is demanded but unusable.
+ * Whether Docker can run candidates is the caller's check (it knows the images).
+ */
+export function planSandbox(requested: 'auto' | 'bwrap' | 'none' | 'docker', uid = SANDBOX_UID): SandboxPlan {
   const runAs = isRoot() && which('setpriv') ? { uid, gid: uid } : null;
   if (requested === 'none') return { mode: 'none', runAs, note: 'sandbox disabled with --sandbox none' };
+  // Containers never run candidate code as root: a uid of the run's own, or nobody.
+  if (requested === 'docker')
+    return { mode: 'docker', runAs: isRoot() ? { uid, gid: uid } : { uid: SANDBOX_UID, gid: SANDBOX_GID } };
   if (bwrapWorks(runAs)) return { mode: 'bwrap', runAs };
   if (requested === 'bwrap') {
     throw new InfraError(

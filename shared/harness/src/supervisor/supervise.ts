@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Limits } from '../types.ts';
 import { sleep, TailBuffer } from '../util.ts';
 import { type Cgroup, createCgroup } from './cgroup.ts';
-import { killPids, processTree } from './proc.ts';
+import { killPids, type ProcInfo, processTree } from './proc.ts';
 import { type SandboxPlan, wrapCommand } from './sandbox.ts';
 
 /** Why the harness stopped a candidate process on its own. */
@@ -50,6 +50,21 @@ export interface Supervised {
 
 let seq = 0;
 const SHELLS = new Set(['sh', 'dash', 'bash']);
+/** Processes that hold a sandbox or container together: they die with it, never signalled. */
+const HOLDERS = new Set(['bwrap', 'docker-init']);
+
+/**
+ * Whom a graceful stop signals: the candidate's own processes. Not bwrap or a container's init:
+ * their death SIGKILLs everything inside. Not a wrapper shell still waiting on a child: it would
+ * die at once, and with it the sandbox's pid-namespace init, taking the service down before it
+ * could shut down gracefully.
+ */
+export function gracefulTargets(tree: ProcInfo[]): number[] {
+  const parents = new Set(tree.map((p) => p.ppid));
+  return tree
+    .filter((p) => !HOLDERS.has(p.comm) && !(SHELLS.has(p.comm) && parents.has(p.pid)))
+    .map((p) => p.pid);
+}
 
 export function describeKill(reason: KillReason, limits: Limits): string {
   switch (reason) {
@@ -168,15 +183,7 @@ export function supervise(spec: ProcessSpec): Supervised {
   const stop = async (graceMs: number): Promise<ExitInfo & { forced: boolean }> => {
     stopped = true;
     if (!alive) return { ...(await exited), forced: false };
-    // Signal the candidate's own processes. Not bwrap: it dying SIGKILLs the whole sandbox. Not a
-    // wrapper shell still waiting on a child: it would die at once, and with it the sandbox's
-    // pid-namespace init, taking the service down before it could shut down gracefully.
-    const tree = processTree(rootPid);
-    const parents = new Set(tree.map((p) => p.ppid));
-    killPids(
-      tree.filter((p) => p.comm !== 'bwrap' && !(SHELLS.has(p.comm) && parents.has(p.pid))).map((p) => p.pid),
-      'SIGTERM',
-    );
+    killPids(gracefulTargets(processTree(rootPid)), 'SIGTERM');
     const graceful = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
     if (!graceful) killAll(null);
     return { ...(await exited), forced: !graceful };
