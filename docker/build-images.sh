@@ -5,6 +5,8 @@
 # exist are kept. Needs a running Docker engine (and, for debootstrap, root).
 set -euo pipefail
 cd "$(dirname "$0")"
+want_grader=0
+[ "${1:-}" = --grader ] && want_grader=1
 # shellcheck source=images.env
 source ./images.env
 
@@ -61,3 +63,22 @@ if ! have "$BC_RUNNER_IMAGE"; then
   fi
 fi
 echo "build-images: $BC_POSTGRES_IMAGE, $BC_REDIS_IMAGE, $BC_RUNNER_IMAGE ready ($(($(date +%s) - started)) s)" >&2
+
+# The grader image holds this checkout, so it is rebuilt every time (Docker's layer cache keeps that
+# quick when nothing changed): the repository without its history or outputs, plus docker and pnpm.
+if ((want_grader)); then
+  started=$(date +%s)
+  context=$(mktemp -d /var/tmp/bc-grader.XXXXXX)
+  trap 'rm -rf "$context"' EXIT
+  mkdir -p "$context/app" "$context/bin"
+  tar -C .. --exclude=./.git --exclude=./.grade --exclude=./.artifacts --exclude=.turbo --exclude=./.tools \
+    -cf - . | tar -C "$context/app" -xf -
+  cp "$(command -v docker)" "$context/bin/docker"
+  cp -r "$(dirname "$(readlink -f "$(command -v pnpm)")")" "$context/pnpm"
+  ln -s ../lib/node_modules/pnpm/pnpm "$context/bin/pnpm"
+  if ! log=$(docker build -q --build-arg RUNNER="$BC_RUNNER_IMAGE" -t "$BC_GRADER_IMAGE" -f grader.Dockerfile "$context" 2>&1); then
+    echo "$log" >&2
+    exit 1
+  fi
+  echo "build-images: $BC_GRADER_IMAGE ready ($(($(date +%s) - started)) s)" >&2
+fi

@@ -7,6 +7,7 @@ import { sleep, TailBuffer } from '../util.ts';
 import { killPids, processTree } from './proc.ts';
 import {
   type ExitInfo,
+  forkRefusedIn,
   gracefulTargets,
   type KillReason,
   type ProcessSpec,
@@ -176,6 +177,7 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
   let stopped = false;
   let alive = true;
   let peak = 0;
+  let peakTasks = 0;
   let initPid = 0;
   let pidsEvents: string | null = null;
 
@@ -207,8 +209,10 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
   const watchdog = setInterval(() => {
     if (!alive || !initPid || killedFor) return;
     if (forksRefused(pidsEvents)) return killAll('pids');
-    const rss = processTree(initPid).reduce((s, p) => s + p.rssBytes, 0);
+    const tree = processTree(initPid);
+    const rss = tree.reduce((s, p) => s + p.rssBytes, 0);
     peak = Math.max(peak, rss);
+    peakTasks = Math.max(peakTasks, tree.reduce((s, p) => s + p.threads, 0));
     if (rss > spec.limits.memoryMb * 1024 * 1024) killAll('memory');
   }, 200);
   watchdog.unref();
@@ -226,8 +230,9 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
       alive = false;
       const [oom, exitCode] = state.split(' ');
       if (oom === 'true' && !killedFor) killedFor = 'memory';
-      if (forksRefused(pidsEvents) && !killedFor) killedFor = 'pids';
       const code = state ? Number(exitCode) : clientCode;
+      const atLimit = forksRefused(pidsEvents) || peakTasks >= spec.limits.pids - 2 || forkRefusedIn(output);
+      if (atLimit && !killedFor && code !== 0) killedFor = 'pids';
       // The engine reports a signal death as 128 + the signal, as a shell does: say it as a signal.
       const signal = code !== null && code > 128 ? signalName(code - 128) : null;
       resolve({ code: signal ? null : code, signal, killedFor, stopped });

@@ -66,6 +66,13 @@ export function gracefulTargets(tree: ProcInfo[]): number[] {
     .map((p) => p.pid);
 }
 
+/**
+ * Did the process report a refused fork? One refused at the limit (cgroup, container or
+ * RLIMIT_NPROC) usually crashes the process itself, often before any watchdog looks: its exit is
+ * then named for the limit rather than just its code.
+ */
+export const forkRefusedIn = (output: TailBuffer): boolean => /\bEAGAIN\b/.test(output.tail(20));
+
 export function describeKill(reason: KillReason, limits: Limits): string {
   switch (reason) {
     case 'memory':
@@ -165,10 +172,7 @@ export function supervise(spec: ProcessSpec): Supervised {
       // The root may exit while descendants linger (daemons, ignored SIGHUP): reap them too.
       killAll(null);
       if (cgroup?.oomKilled() && !killedFor) killedFor = 'memory';
-      // A fork refused at the limit (cgroup, or RLIMIT_NPROC where there is none) usually crashes
-      // the process itself; name the limit rather than just the exit code.
-      const atLimit =
-        cgroup?.pidsLimitHit() || peakTasks >= spec.limits.pids - 2 || /\bEAGAIN\b/.test(output.tail(20));
+      const atLimit = cgroup?.pidsLimitHit() || peakTasks >= spec.limits.pids - 2 || forkRefusedIn(output);
       if (atLimit && !killedFor && code !== 0) killedFor = 'pids';
       cgroup?.destroy();
       resolve({ code, signal, killedFor, stopped });

@@ -1,0 +1,13 @@
+# The grader: this repository (harness, graders and their node_modules) on the runner image, with
+# the docker CLI to start each run's containers beside it (compose.yaml mounts the engine's socket).
+# The build context is staged by build-images.sh --grader: app/ (the repository) and bin/ (docker, pnpm).
+ARG RUNNER
+FROM ${RUNNER}
+COPY bin/ /usr/local/bin/
+COPY pnpm/ /usr/local/lib/node_modules/pnpm/
+COPY app/ /app/
+WORKDIR /app
+# Run dirs and the install cache at one path on the host and here: candidate containers bind-mount
+# them from the host (compose.yaml mounts the same path).
+ENV GRADE_RUN_DIR=/var/tmp/backend-challenges GRADE_CACHE_DIR=/var/tmp/backend-challenges/cache
+ENTRYPOINT ["node", "--import", "tsx", "shared/harness/src/cli.ts"]
