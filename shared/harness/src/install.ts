@@ -18,6 +18,20 @@ import { SANDBOX_GID, SANDBOX_UID } from './supervisor/sandbox.ts';
 import { isRoot, TailBuffer } from './util.ts';
 
 /** What the installer did. */
+/** Environment variables that say how to reach the package registry from this machine. */
+const REGISTRY_ACCESS = [
+  'NODE_EXTRA_CA_CERTS',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+];
+
+const pick = (env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> =>
+  Object.fromEntries(keys.flatMap((k) => (env[k] ? [[k, env[k]!]] : [])));
+
 export interface InstallResult {
   manager: 'npm' | 'pnpm' | 'none';
   /** A read-only node_modules directory to mount (or link) into the work dir, if any. */
@@ -150,6 +164,8 @@ export async function installDependencies(
     chownSync(join(tmp, 'package.json'), SANDBOX_UID, SANDBOX_GID);
   }
   const env: Record<string, string> = {
+    // How this machine reaches the registry (a proxy, an extra CA), and nothing else of ours.
+    ...pick(process.env, REGISTRY_ACCESS),
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
     npm_config_cache: join(home, '.npm'),
