@@ -27,6 +27,7 @@ fi
 if ((want_docker)); then
   command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 fi
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

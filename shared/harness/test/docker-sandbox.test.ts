@@ -1,17 +1,23 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
-import { grade } from '../src/grade.ts';
+import { grade, reapDeadRuns } from '../src/grade.ts';
 import { graderDirFor } from '../src/graders.ts';
 import { dockerUnavailable, RUN_LABEL } from '../src/provision/docker.ts';
 import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.ts';
-import { pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
 import { listMutants, materializeMutant, mutantMismatches, stableView } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
+import { tempDir } from './temp-dir.ts';
 
+const require = createRequire(import.meta.url);
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const why = dockerUnavailable(['postgres', 'redis'], true);
 // A skip must say why where CI prints it: a silent skip reads as a pass.
 if (why) process.stdout.write(`docker sandbox tests skipped: ${why}\n`);
@@ -51,7 +57,13 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
 
   test("when a run's network is created, then it is internal (no route out) and removing it leaves nothing", async () => {
     const net = await createRunNetwork(`nettest-${process.pid}`);
-    const inspected = docker('network', 'inspect', '-f', '{{.Internal}} {{(index .IPAM.Config 0).Gateway}}', net.name);
+    const inspected = docker(
+      'network',
+      'inspect',
+      '-f',
+      '{{.Internal}} {{(index .IPAM.Config 0).Gateway}}',
+      net.name,
+    );
     expect(inspected.stdout.trim()).toBe(`true ${net.gateway}`);
     expect(net.addressOf(0)).toBe(net.gateway.replace(/\.1$/, '.10'));
     await removeRunNetwork(net.name);
@@ -101,6 +113,71 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     const r = await gradeHostile('loopback-only');
     expect(r.status).toBe('error');
     expect(r.reason).toMatch(/listens on PORT=\d+ of its loopback interface only.*listen on all interfaces/);
+  });
+
+  test('when a grader scripts HTTP stubs, then the service in its container sees the same answers and calls as locally', async () => {
+    const run = (sandbox: 'auto' | 'docker') =>
+      grade({
+        challenge: 'stubs',
+        submission: join(fixtures, 'stub-caller'),
+        graderDir: join(fixtures, 'grader-stubs'),
+        seed: 1,
+        sandbox,
+      });
+    const [local, inDocker] = [await run('auto'), await run('docker')];
+    expect(inDocker.sandbox.mode).toBe('docker');
+    expect(inDocker.tests[0]!.status, inDocker.tests[0]!.output).toBe('passed');
+    expect(JSON.parse(inDocker.tests[0]!.output)).toEqual(JSON.parse(local.tests[0]!.output));
+  });
+
+  const startCli = () =>
+    spawn(
+      process.execPath,
+      [
+        '--import',
+        require.resolve('tsx'),
+        cli,
+        'url-shortener',
+        'graders/url-shortener/reference',
+        '--services',
+        'docker',
+        '--sandbox',
+        'docker',
+        '--quiet',
+        '--out',
+        tempDir('bc-docker-out-'),
+      ],
+      { cwd: root, stdio: 'ignore' },
+    );
+  const instancesUp = async () => {
+    // Until the candidate's two instance containers run, so there is something to clean up.
+    const instances = () =>
+      docker('ps', '-q', '--filter', `label=${RUN_LABEL}`, '--filter', 'name=instance')
+        .stdout.split('\n')
+        .filter(Boolean);
+    for (let i = 0; i < 600 && instances().length < 2; i++) await sleep(100);
+    expect(instances()).toHaveLength(2);
+  };
+
+  test('when grading in Docker is interrupted with Ctrl-C, then it exits 130 and its containers and network are gone', async () => {
+    const child = startCli();
+    await instancesUp();
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', (c) => r(c)))).toBe(130);
+  });
+
+  test('when both grading processes are killed outright, then the next run removes their containers and network', async () => {
+    const child = startCli();
+    await instancesUp();
+    const session = pidsWithCmdline('session-main.ts');
+    child.kill('SIGKILL');
+    killPids(session, 'SIGKILL');
+    await sleep(300);
+    // Postgres, Redis and both instances outlive them: nothing of this run is left to stop them…
+    expect(labelled('ps')).toHaveLength(4);
+    expect(labelled('network')).toHaveLength(1);
+    // …until any later run starts, finds their owner gone, and removes them (afterEach checks).
+    reapDeadRuns();
   });
 
   test('when the URL-shortener reference and a mutant are graded with one seed locally and in Docker, then they score the same, item for item', async () => {

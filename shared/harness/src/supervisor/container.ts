@@ -212,7 +212,10 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
     const tree = processTree(initPid);
     const rss = tree.reduce((s, p) => s + p.rssBytes, 0);
     peak = Math.max(peak, rss);
-    peakTasks = Math.max(peakTasks, tree.reduce((s, p) => s + p.threads, 0));
+    peakTasks = Math.max(
+      peakTasks,
+      tree.reduce((s, p) => s + p.threads, 0),
+    );
     if (rss > spec.limits.memoryMb * 1024 * 1024) killAll('memory');
   }, 200);
   watchdog.unref();
