@@ -7,9 +7,10 @@ import { describe, expect, test } from 'vitest';
 import { grade } from '../src/grade.ts';
 import { dockerImages, dockerUnavailable, RUN_LABEL, reapContainers } from '../src/provision/docker.ts';
 import { provision } from '../src/provision/index.ts';
-import type { GradeResult } from '../src/types.ts';
+import { stableView } from '../src/testing.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const why = dockerUnavailable(['postgres', 'redis']);
 // A skip must say why where CI prints it: a silent skip reads as a pass.
 if (why) process.stdout.write(`docker tests skipped: ${why}\n`);
@@ -18,13 +19,6 @@ const containersOf = (run: string): string[] =>
   spawnSync('docker', ['ps', '-aq', '--filter', `label=${RUN_LABEL}=${run}`], { encoding: 'utf8' })
     .stdout.split('\n')
     .filter(Boolean);
-
-/** What a seed must reproduce whatever the mode: scores, statuses, failure text. */
-const stableView = (r: GradeResult) => ({
-  status: r.status,
-  score: r.score,
-  tests: r.tests.map((t) => ({ id: t.id, score: t.score, status: t.status, output: t.output })),
-});
 
 describe.skipIf(why !== null)('services in Docker (--services docker)', () => {
   test('when a run provisions Postgres and Redis in Docker, then a query and a PING answer, the containers carry the run label, and stopping removes them', async () => {
@@ -69,6 +63,22 @@ describe.skipIf(why !== null)('services in Docker (--services docker)', () => {
     expect(docker.tests[0]!.status, docker.tests[0]!.output).toBe('passed');
     expect(stableView(docker)).toEqual(stableView(local));
   });
+
+  test.skipIf(spawnSync('docker-compose', ['version']).status !== 0)(
+    'when compose.yaml is read with a challenge and a submission, then it runs the pinned grader image with services and sandbox in Docker',
+    () => {
+      const r = spawnSync('docker-compose', ['-f', join(root, 'docker', 'compose.yaml'), 'config'], {
+        encoding: 'utf8',
+        env: { ...process.env, CHALLENGE: 'url-shortener', SUBMISSION: '/srv/submission' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`image: ${dockerImages().BC_GRADER_IMAGE}`);
+      expect(r.stdout).toContain('/srv/submission:/submission:ro');
+      expect(r.stdout.replace(/\s+- /g, ' ')).toContain(
+        'url-shortener /submission --services docker --sandbox docker',
+      );
+    },
+  );
 
   test("when a run's harness was killed, then the next run removes its containers", () => {
     const dead = `gone-999999999`;
