@@ -19,10 +19,12 @@ if ! have "$BC_BASE_IMAGE"; then
     docker tag "$BC_PUBLIC_BASE" "$BC_BASE_IMAGE"
   else
     command -v debootstrap >/dev/null || { echo "build-images: no registry, and debootstrap is missing: apt-get install debootstrap" >&2; exit 1; }
-    echo "build-images: no registry; debootstrapping Debian $BC_DEBIAN_SUITE with postgresql-15 and redis-server" >&2
+    echo "build-images: no registry; debootstrapping Debian $BC_DEBIAN_SUITE with postgresql-15, redis-server, iproute2 and iptables" >&2
     rootfs=$(mktemp -d /var/tmp/bc-rootfs.XXXXXX)
     trap 'rm -rf "$rootfs"' EXIT
-    debootstrap --variant=minbase --include=postgresql-15,redis-server,ca-certificates \
+    # iproute2 and iptables: the grader image (FROM runner FROM base) adds client addresses and
+    # forwards candidate ports with them.
+    debootstrap --variant=minbase --include=postgresql-15,redis-server,ca-certificates,iproute2,iptables \
       "$BC_DEBIAN_SUITE" "$rootfs" http://deb.debian.org/debian >/dev/null
     rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
     tar -C "$rootfs" -c . | docker import - "$BC_BASE_IMAGE" >/dev/null

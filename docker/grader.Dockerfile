@@ -3,6 +3,9 @@
 # The build context is staged by build-images.sh --grader: app/ (the repository) and bin/ (docker, pnpm).
 ARG RUNNER
 FROM ${RUNNER}
+# ip and iptables: client addresses on each run's bridge, candidate ports forwarded to loopback.
+RUN (command -v ip && command -v iptables) >/dev/null \
+  || (apt-get update && apt-get install -y --no-install-recommends iproute2 iptables && rm -rf /var/lib/apt/lists/*)
 COPY bin/ /usr/local/bin/
 COPY pnpm/ /usr/local/lib/node_modules/pnpm/
 COPY app/ /app/

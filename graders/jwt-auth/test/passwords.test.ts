@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Exchange, fail, rubricTest } from '@bc/harness/kit';
+import { clientAddress, type Exchange, fail, rubricTest } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import {
   account,
@@ -154,10 +154,10 @@ rubricTest(rubric, 'brute-force-429', async () => {
   // Five failures from five addresses over both instances, the email in varying case.
   for (let k = 0; k < 5; k++) {
     const email = k % 2 ? a.email.toUpperCase() : a.email;
-    const ex = await login(k % 2, email, `wrong-${k}-password`, `127.0.3.${10 + k}`);
+    const ex = await login(k % 2, email, `wrong-${k}-password`, clientAddress(3, 10 + k));
     expectStatus(ex, [401], `failed login ${k + 1} of 5 (R4)`);
   }
-  const locked = await login(1, a.email, a.password, '127.0.3.99');
+  const locked = await login(1, a.email, a.password, clientAddress(3, 99));
   expectStatus(
     locked,
     [429],
@@ -167,14 +167,14 @@ rubricTest(rubric, 'brute-force-429', async () => {
   if (!ra || !/^\d+$/.test(ra) || Number(ra) < 1 || Number(ra) > 60)
     fail(locked, 'Retry-After in integer seconds from 1 to 60 (R5)');
   expectPair(
-    await login(0, other.email, other.password, '127.0.3.10'),
+    await login(0, other.email, other.password, clientAddress(3, 10)),
     'another email, from an address that failed before (R5: other emails are not affected)',
   );
   // An unknown email locks the same way: otherwise a 429 would tell which emails exist.
   const nobody = emailFor('brute-nobody');
-  for (let k = 0; k < 5; k++) await login(k % 2, nobody, `wrong-${k}-password`, `127.0.4.${10 + k}`);
+  for (let k = 0; k < 5; k++) await login(k % 2, nobody, `wrong-${k}-password`, clientAddress(4, 10 + k));
   expectStatus(
-    await login(0, nobody, 'wrong-6-password', '127.0.4.99'),
+    await login(0, nobody, 'wrong-6-password', clientAddress(4, 99)),
     [429],
     `a 6th login for ${nobody}, an email without an account (R5)`,
   );

@@ -62,14 +62,17 @@ function roBinds(rt: CandidateRuntime) {
  * Start a candidate process the runtime's way: sandboxed on this machine, or in a container on
  * `network` ("none" for a build) at `address`.
  */
-function launch(rt: CandidateRuntime, spec: ProcessSpec, network = 'none', address?: string): Supervised {
+function launch(
+  rt: CandidateRuntime,
+  spec: ProcessSpec,
+  at: { network: string; address?: string; port?: number } = { network: 'none' },
+): Supervised {
   if (!rt.docker) return supervise(spec);
   const { uid, gid } = rt.sandbox.runAs!;
   return superviseContainer(spec, {
     image: rt.docker.image,
     runId: rt.docker.runId,
-    network,
-    address,
+    ...at,
     user: `${uid}:${gid}`,
     cpus: rt.docker.cpus,
   });
@@ -156,8 +159,7 @@ export class InstanceManager {
           this.opts.onOutput?.(id, c);
         },
       },
-      this.rt.docker?.network.name,
-      address,
+      { network: this.rt.docker?.network.name ?? 'none', address, port },
     );
     const inst: Instance = { id, port, url: `http://${address ?? '127.0.0.1'}:${port}`, proc };
     this.instances.set(id, inst);

@@ -222,6 +222,7 @@ async function runHiddenSuite(
     env: wired.env,
     only: s.req.only,
     stubs: Object.fromEntries(Object.entries(wired.stubs).map(([n, st]) => [n, st.url])),
+    ...(wired.network ? { clientBridge: wired.network.bridge } : {}),
   };
   const suiteStart = Date.now();
   const suite = await runSuite({

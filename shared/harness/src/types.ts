@@ -105,6 +105,11 @@ export interface GradingContext {
   only: string[] | null;
   /** Stub name → its URL (the harness side reads calls through `control.stub`). */
   stubs: Record<string, string>;
+  /**
+   * With --sandbox docker, the bridge interface of the run's network, where the kit's client
+   * addresses go (`clientAddress`); absent when instances are reached on loopback.
+   */
+  clientBridge?: string;
 }
 
 /** One graded test in `results.json` (Gradescope-compatible fields plus ours). */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, type Exchange, fail, grading } from '@bc/harness/kit';
+import { api, clientAddress, type Exchange, fail, grading } from '@bc/harness/kit';
 import { rubric } from '../../rubric.ts';
 import { KEYS_PER_ITEM } from './keys.ts';
 
@@ -38,14 +38,12 @@ export function keysOf(slug: string): string[] {
 }
 
 /**
- * A loopback address item `slug` owns: requests sent from it are a client of their own, as the
- * service sees the connecting address (any 127.x.y.z reaches the service on Linux).
+ * An address item `slug` owns: requests sent from it are a client of their own, as the service
+ * sees the connecting address (loopback locally, the run network's in Docker: see clientAddress).
  */
-export function addressOf(slug: string, n = 0): string {
-  return `127.${10 + itemIndex(slug)}.${grading().seed % 250}.${n + 1}`;
-}
+export const addressOf = (slug: string, n = 0): string => clientAddress(itemIndex(slug), n);
 
-/** Whether `client` names loopback address `addr`, in either form R3 allows. */
+/** Whether `client` names address `addr`, in either form R3 allows. */
 export const isAddress = (client: unknown, addr: string): boolean =>
   client === `ip:${addr}` || client === `ip:::ffff:${addr}`;
 

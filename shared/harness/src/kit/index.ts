@@ -8,6 +8,7 @@ export type {
   StubRule,
   StubScript,
 } from '../stub.ts';
+export { clientAddress } from './clients.ts';
 export { control, type InstanceStatus, type StubHandle } from './control.ts';
 export { defineGrader, defineRubric } from './define.ts';
 export {

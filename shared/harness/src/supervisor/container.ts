@@ -34,6 +34,8 @@ export async function dockerOut(...args: string[]): Promise<string> {
 /** A run's own Docker network: internal (no route out), with a subnet of its own for fixed addresses. */
 export interface RunNetwork {
   name: string;
+  /** The host's bridge interface of the network: client addresses of the grader go on it. */
+  bridge: string;
   /** The host's address on the network: proxies and stubs listen here for the candidate. */
   gateway: string;
   /** The fixed address of candidate instance `index` (a restart keeps it, so its URL holds). */
@@ -51,7 +53,7 @@ export async function createRunNetwork(runId: string): Promise<RunNetwork> {
     const third = Math.floor(Math.random() * 256);
     const prefix = `172.30.${third}`;
     try {
-      await run(
+      const { stdout } = await run(
         'docker',
         [
           'network',
@@ -67,7 +69,12 @@ export async function createRunNetwork(runId: string): Promise<RunNetwork> {
         ],
         { timeout: 30_000 },
       );
-      return { name, gateway: `${prefix}.1`, addressOf: (index) => `${prefix}.${10 + index}` };
+      return {
+        name,
+        bridge: `br-${stdout.trim().slice(0, 12)}`,
+        gateway: `${prefix}.1`,
+        addressOf: (index) => `${prefix}.${10 + index}`,
+      };
     } catch (e) {
       last = ((e as { stderr?: string }).stderr ?? (e as Error).message).trim();
       if (!/overlap/i.test(last)) break;
@@ -89,9 +96,31 @@ export interface ContainerTarget {
   network: string;
   /** A fixed address on `network`. */
   address?: string;
+  /** The port the service listens on: forwarded from the network to its loopback (see below). */
+  port?: number;
   /** "uid:gid", never root. */
   user: string;
   cpus: number;
+}
+
+/**
+ * The contract lets a service listen on 127.0.0.1 only. In a container that address is its own,
+ * out of the grader's reach, so connections to the container's `port` are DNATed to its loopback,
+ * inside its network namespace only; the service still sees each client's own address (a relay
+ * would make every client one). Returns why it could not be done, or null.
+ */
+async function forwardToLoopback(pid: number, port: number): Promise<string | null> {
+  const script = [
+    'sysctl -qw net.ipv4.conf.eth0.route_localnet=1',
+    `iptables -t nat -A PREROUTING -i eth0 -p tcp --dport ${port} -j DNAT --to-destination 127.0.0.1:${port}`,
+  ].join(' && ');
+  try {
+    await run('nsenter', ['-t', String(pid), '-n', 'sh', '-c', script], { timeout: 10_000 });
+    return null;
+  } catch (e) {
+    const err = ((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n')[0];
+    return `could not forward the container's port ${port} to its loopback (${err}): only a service listening on all interfaces can be reached`;
+  }
 }
 
 /** The pids cgroup file that counts refused forks, from the container's first process. */
@@ -202,6 +231,10 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
       if (pid > 0) {
         initPid = pid;
         pidsEvents = pidsEventsOf(pid);
+        if (target.port) {
+          const why = await forwardToLoopback(pid, target.port);
+          if (why) output.push(Buffer.from(`[harness] ${why}\n`));
+        }
       } else await sleep(100);
     }
   })();
