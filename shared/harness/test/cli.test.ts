@@ -1,26 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { reapDeadRuns } from '../src/grade.ts';
 import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+import { root, runGradeCli, startGradeCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
 
-const require = createRequire(import.meta.url);
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-
-function grade(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', require.resolve('tsx'), cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 180_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
-}
+const grade = (...args: string[]) => runGradeCli(args);
 
 describe('grade CLI exit codes', () => {
   test('when the challenge is unknown, then exit 2 with one line naming the known ones', () => {
@@ -51,29 +38,16 @@ describe('grade CLI exit codes', () => {
   });
 
   test('when Docker is asked for and no engine answers, then exit 1 with one line saying what to install', () => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        require.resolve('tsx'),
-        cli,
-        'url-shortener',
-        'graders/url-shortener/reference',
-        '--services',
-        'docker',
-      ],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 60_000,
-        env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
-      },
-    );
-    expect(r.status).toBe(1);
-    expect(r.stderr.trim()).toMatch(
+    const r = runGradeCli(['url-shortener', 'graders/url-shortener/reference', '--services', 'docker'], {
+      ...process.env,
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+    });
+
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
       /^grade: cannot grade on this machine: no Docker engine answers: apt-get install docker\.io and start dockerd/,
     );
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr.split('\n')).toHaveLength(1);
   });
 
   test('when --only names neither a category nor a rubric item, then exit 2 with one line saying so', () => {
@@ -134,22 +108,8 @@ describe('grade CLI exit codes', () => {
 });
 
 describe('grading always ends and leaves nothing behind', () => {
-  const start = () =>
-    spawn(
-      process.execPath,
-      [
-        '--import',
-        require.resolve('tsx'),
-        cli,
-        'url-shortener',
-        'graders/url-shortener/reference',
-        '--quiet',
-      ],
-      {
-        cwd: root,
-        stdio: 'ignore',
-      },
-    );
+  const start = () => startGradeCli('url-shortener', 'graders/url-shortener/reference', '--quiet');
+
   const waitForSession = async () => {
     // Until the candidate's instances run, so there is something to clean up.
     for (let i = 0; i < 300 && pidsWithCmdline('dist/server.js').length < 2; i++) await sleep(100);

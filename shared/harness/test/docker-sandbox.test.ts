@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +11,10 @@ import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.
 import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
 import { listMutants, materializeMutant, mutantMismatches, stableView } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
+import { startGradeCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
 
-const require = createRequire(import.meta.url);
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const why = dockerUnavailable(['postgres', 'redis'], true);
 // A skip must say why where CI prints it: a silent skip reads as a pass.
 if (why) process.stdout.write(`docker sandbox tests skipped: ${why}\n`);
@@ -134,24 +131,18 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
   });
 
   const startCli = () =>
-    spawn(
-      process.execPath,
-      [
-        '--import',
-        require.resolve('tsx'),
-        cli,
-        'url-shortener',
-        'graders/url-shortener/reference',
-        '--services',
-        'docker',
-        '--sandbox',
-        'docker',
-        '--quiet',
-        '--out',
-        tempDir('bc-docker-out-'),
-      ],
-      { cwd: root, stdio: 'ignore' },
+    startGradeCli(
+      'url-shortener',
+      'graders/url-shortener/reference',
+      '--services',
+      'docker',
+      '--sandbox',
+      'docker',
+      '--quiet',
+      '--out',
+      tempDir('bc-docker-out-'),
     );
+
   const instancesUp = async () => {
     // Until the candidate's two instance containers run, so there is something to clean up.
     const instances = () =>

@@ -12,6 +12,7 @@ import {
   type KillReason,
   type ProcessSpec,
   type Supervised,
+  stopControls,
 } from './supervise.ts';
 
 const run = promisify(execFile);
@@ -280,17 +281,12 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
     });
   });
 
-  const stop = async (graceMs: number): Promise<ExitInfo & { forced: boolean }> => {
-    stopped = true;
-    if (!alive) return { ...(await exited), forced: false };
-    // SIGTERM the candidate's own processes, as in local mode (see gracefulTargets); where the
-    // harness may not signal them, the container's init passes the engine's SIGTERM on.
+  // SIGTERM the candidate's own processes, as in local mode (see gracefulTargets); where the
+  // harness may not signal them, the container's init passes the engine's SIGTERM on.
+  const terminate = async (): Promise<void> => {
     const targets = initPid ? gracefulTargets(processTree(initPid)) : [];
     if (targets.length && process.getuid?.() === 0) killPids(targets, 'SIGTERM');
     else await dockerOut('kill', '--signal', 'SIGTERM', name);
-    const graceful = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
-    if (!graceful) killAll(null);
-    return { ...(await exited), forced: !graceful };
   };
 
   return {
@@ -300,12 +296,15 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
     cgroup: null,
     isAlive: () => alive,
     pids,
-    stop,
-    kill: async () => {
-      stopped = true;
-      killAll(null);
-      return exited;
-    },
+    ...stopControls({
+      exited,
+      isAlive: () => alive,
+      markStopped: () => {
+        stopped = true;
+      },
+      terminate,
+      killAll: () => killAll(null),
+    }),
     peakRss: () => peak,
   };
 }

@@ -184,15 +184,6 @@ export function supervise(spec: ProcessSpec): Supervised {
     });
   });
 
-  const stop = async (graceMs: number): Promise<ExitInfo & { forced: boolean }> => {
-    stopped = true;
-    if (!alive) return { ...(await exited), forced: false };
-    killPids(gracefulTargets(processTree(rootPid)), 'SIGTERM');
-    const graceful = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
-    if (!graceful) killAll(null);
-    return { ...(await exited), forced: !graceful };
-  };
-
   return {
     pid: rootPid,
     output,
@@ -200,12 +191,43 @@ export function supervise(spec: ProcessSpec): Supervised {
     cgroup,
     isAlive: () => alive,
     pids,
-    stop,
-    kill: async () => {
-      stopped = true;
-      killAll(null);
-      return exited;
-    },
+    ...stopControls({
+      exited,
+      isAlive: () => alive,
+      markStopped: () => {
+        stopped = true;
+      },
+      terminate: () => killPids(gracefulTargets(processTree(rootPid)), 'SIGTERM'),
+      killAll: () => killAll(null),
+    }),
     peakRss: () => peak,
+  };
+}
+
+/**
+ * `stop` and `kill` of a supervised process, given how to SIGTERM its own processes and how to
+ * kill everything: the grace and what counts as forced are the same wherever it runs.
+ */
+export function stopControls(p: {
+  exited: Promise<ExitInfo>;
+  isAlive: () => boolean;
+  markStopped: () => void;
+  terminate: () => Promise<void> | void;
+  killAll: () => void;
+}): Pick<Supervised, 'stop' | 'kill'> {
+  return {
+    stop: async (graceMs) => {
+      p.markStopped();
+      if (!p.isAlive()) return { ...(await p.exited), forced: false };
+      await p.terminate();
+      const graceful = await Promise.race([p.exited.then(() => true), sleep(graceMs).then(() => false)]);
+      if (!graceful) p.killAll();
+      return { ...(await p.exited), forced: !graceful };
+    },
+    kill: async () => {
+      p.markStopped();
+      p.killAll();
+      return p.exited;
+    },
   };
 }
