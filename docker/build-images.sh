@@ -78,7 +78,10 @@ if ((want_grader)); then
   cp "$(command -v docker)" "$context/bin/docker"
   cp -r "$(dirname "$(readlink -f "$(command -v pnpm)")")" "$context/pnpm"
   ln -s ../lib/node_modules/pnpm/pnpm "$context/bin/pnpm"
-  if ! log=$(docker build -q --build-arg RUNNER="$BC_RUNNER_IMAGE" -t "$BC_GRADER_IMAGE" -f grader.Dockerfile "$context" 2>&1); then
+  commit=$(git -C .. rev-parse HEAD 2>/dev/null || true)
+  [ -n "$commit" ] && [ -n "$(git -C .. status --porcelain 2>/dev/null)" ] && commit="$commit+dirty"
+  if ! log=$(docker build -q --build-arg RUNNER="$BC_RUNNER_IMAGE" --build-arg GRADER_COMMIT="$commit" \
+    -t "$BC_GRADER_IMAGE" -f grader.Dockerfile "$context" 2>&1); then
     echo "$log" >&2
     exit 1
   fi

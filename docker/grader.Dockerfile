@@ -13,4 +13,7 @@ WORKDIR /app
 # Run dirs and the install cache at one path on the host and here: candidate containers bind-mount
 # them from the host (compose.yaml mounts the same path).
 ENV GRADE_RUN_DIR=/var/tmp/backend-challenges GRADE_CACHE_DIR=/var/tmp/backend-challenges/cache
+# The commit the image holds (the image has no .git): results.json's provenance names it.
+ARG GRADER_COMMIT=""
+ENV BC_GRADER_COMMIT=${GRADER_COMMIT}
 ENTRYPOINT ["node", "--import", "tsx", "shared/harness/src/cli.ts"]

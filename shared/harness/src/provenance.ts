@@ -57,10 +57,21 @@ export function hashTree(h: Hash, dir: string, skip: (name: string) => boolean):
   return h;
 }
 
+/**
+ * The grader's commit: from its checkout, or, in the grader image (no .git there), the commit
+ * the image was built from (BC_GRADER_COMMIT, set by docker/build-images.sh --grader).
+ */
+function graderState(graderDir: string): { commit: string | null; dirty: boolean } {
+  const state = gitState(graderDir);
+  const baked = process.env.BC_GRADER_COMMIT;
+  if (state.commit || !baked) return state;
+  return { commit: baked.replace(/\+dirty$/, ''), dirty: baked.endsWith('+dirty') };
+}
+
 /** The provenance of grading `submission` with the grader in `graderDir`. */
 export function provenanceOf(graderDir: string, submission: string): Provenance {
   return {
-    grader: { ...gitState(graderDir), suiteSha256: suiteHash(graderDir) },
+    grader: { ...graderState(graderDir), suiteSha256: suiteHash(graderDir) },
     submission: gitState(submission),
   };
 }
