@@ -37,7 +37,7 @@ export interface CandidateRuntime {
   nodeModules: string | null;
   baseEnv: Record<string, string>;
   /** With --sandbox docker: every process in a container of its own, instances on this network. */
-  docker?: { image: string; runId: string; network: RunNetwork; cpus: number };
+  docker?: { image: string; runId: string; network: RunNetwork };
 }
 
 /** The PATH of the runner image, behind the submission's own binaries. */
@@ -74,7 +74,6 @@ function launch(
     runId: rt.docker.runId,
     ...at,
     user: `${uid}:${gid}`,
-    cpus: rt.docker.cpus,
   });
 }
 

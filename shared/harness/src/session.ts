@@ -15,12 +15,7 @@ import { scoreRun } from './report/score.ts';
 import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
 import { HttpStub, type StubModelFactory } from './stub.ts';
-import {
-  CONTAINER_CPUS,
-  createRunNetwork,
-  type RunNetwork,
-  removeRunNetwork,
-} from './supervisor/container.ts';
+import { createRunNetwork, type RunNetwork, removeRunNetwork } from './supervisor/container.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
 import type {
   GradeResult,
@@ -312,7 +307,6 @@ export async function runSession(
               image: dockerImages().BC_RUNNER_IMAGE!,
               runId: req.markerEnv.BC_GRADE_RUN!,
               network: wired.network,
-              cpus: CONTAINER_CPUS,
             },
           }
         : {}),

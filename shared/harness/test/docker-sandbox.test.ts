@@ -99,6 +99,13 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     expect(r.reason).toMatch(/more than 128 MB of memory/);
   });
 
+  test('when the build fails in its container, then status is error with the compiler output', async () => {
+    const r = await gradeHostile('build-fails');
+    expect(r.status).toBe('error');
+    expect(r.reason).toMatch(/build script .* failed: it exited with code 2/);
+    expect(r.candidate.outputTail).toMatch(/TS2322/);
+  });
+
   test('when a submission ignores SIGTERM in Docker, then it is killed after the grace period and the report says so', async () => {
     const r = await gradeHostile('ignores-sigterm');
     expect(r.status).toBe('graded');

@@ -101,7 +101,6 @@ export interface ContainerTarget {
   port?: number;
   /** "uid:gid", never root. */
   user: string;
-  cpus: number;
 }
 
 /**
@@ -175,7 +174,7 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
     '--pids-limit',
     String(spec.limits.pids),
     '--cpus',
-    String(target.cpus),
+    String(CONTAINER_CPUS),
     '--read-only',
     '--tmpfs',
     '/tmp:rw,exec,size=64m',
