@@ -29,7 +29,8 @@ function tryWrite(file: string, value: string): boolean {
   }
 }
 
-function readNum(file: string, key?: string): number {
+/** A cgroup file's number, or the number on its `key` line (`max 3` in pids.events); 0 when unreadable. */
+export function readNum(file: string, key?: string): number {
   try {
     const text = readFileSync(file, 'utf8');
     if (!key) return Number(text.trim()) || 0;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InfraError } from '../errors.ts';
 import { sleep, TailBuffer } from '../util.ts';
+import { readNum } from './cgroup.ts';
 import { killPids, processTree } from './proc.ts';
 import {
   type ExitInfo,
@@ -77,11 +78,11 @@ export async function createRunNetwork(runId: string): Promise<RunNetwork> {
         addressOf: (index) => `${prefix}.${10 + index}`,
       };
     } catch (e) {
-      last = ((e as { stderr?: string }).stderr ?? (e as Error).message).trim();
+      last = firstLine(e);
       if (!/overlap/i.test(last)) break;
     }
   }
-  throw new InfraError(`could not create the run's Docker network: ${last.split('\n')[0]}`);
+  throw new InfraError(`could not create the run's Docker network: ${last}`);
 }
 
 /** Remove the run's network (after its containers). */
@@ -118,8 +119,7 @@ async function forwardToLoopback(pid: number, port: number): Promise<string | nu
     await run('nsenter', ['-t', String(pid), '-n', 'sh', '-c', script], { timeout: 10_000 });
     return null;
   } catch (e) {
-    const err = ((e as { stderr?: string }).stderr ?? (e as Error).message).trim().split('\n')[0];
-    return `could not forward the container's port ${port} to its loopback (${err}): only a service listening on all interfaces can be reached`;
+    return `could not forward the container's port ${port} to its loopback (${firstLine(e)}): only a service listening on all interfaces can be reached`;
   }
 }
 
@@ -136,14 +136,11 @@ function pidsEventsOf(pid: number): string | null {
   }
 }
 
-function forksRefused(file: string | null): boolean {
-  if (!file) return false;
-  try {
-    return /^max [1-9]/m.test(readFileSync(file, 'utf8'));
-  } catch {
-    return false;
-  }
-}
+const forksRefused = (file: string | null): boolean => file !== null && readNum(file, 'max') > 0;
+
+/** The first line of what a failed command said. */
+const firstLine = (e: unknown): string =>
+  ((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n')[0]!;
 
 let seq = 0;
 
