@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -16,6 +17,7 @@ import { graderDirFor } from './graders.ts';
 import { hashTree, suiteHash } from './provenance.ts';
 import { writeOutputs } from './report/formats.ts';
 import { CATEGORIES, type GradeResult } from './types.ts';
+import { escapeHtml as esc, plainDeep } from './untrusted.ts';
 
 /** Options of grading a directory of submissions. */
 export interface BatchOptions {
@@ -69,7 +71,7 @@ export function batchSubmissions(dir: string): { name: string; path: string }[] 
   if (!existsSync(dir) || !statSync(dir).isDirectory())
     throw new UsageError(`batch directory not found: ${dir}`);
   const subs = readdirSync(dir)
-    .filter((n) => !n.startsWith('.') && statSync(join(dir, n)).isDirectory())
+    .filter((n) => !n.startsWith('.') && lstatSync(join(dir, n)).isDirectory())
     .sort()
     .map((name) => ({ name, path: join(dir, name) }));
   if (!subs.length)
@@ -183,34 +185,39 @@ export function leaderboardRows(out: string): LeaderboardRow[] {
   const rows: LeaderboardRow[] = [];
   for (const name of readdirSync(out).sort()) {
     const folder = join(out, name);
-    if (name.startsWith('.') || !statSync(folder).isDirectory()) continue;
+    if (name.startsWith('.') || !lstatSync(folder).isDirectory()) continue;
     const file = join(folder, 'results.json');
     if (existsSync(file)) {
       const r = JSON.parse(readFileSync(file, 'utf8')) as GradeResult;
-      rows.push({
-        name,
-        status: r.status,
-        score: r.score,
-        max: r.max_score,
-        band: r.band,
-        categories: Object.fromEntries(r.categories.map((c) => [c.name, c.score])),
-        seconds: r.execution_time,
-        seed: r.seed,
-        note: r.status === 'error' ? (r.reason ?? '') : r.candidate.verdicts.join(' '),
-      });
+      // Reports from elsewhere (merged artifacts) and folder names are data, like a candidate's output.
+      rows.push(
+        plainDeep({
+          name,
+          status: r.status,
+          score: r.score,
+          max: r.max_score,
+          band: r.band,
+          categories: Object.fromEntries(r.categories.map((c) => [c.name, c.score])),
+          seconds: r.execution_time,
+          seed: r.seed,
+          note: r.status === 'error' ? (r.reason ?? '') : r.candidate.verdicts.join(' '),
+        }),
+      );
     } else if (existsSync(join(folder, 'error.txt'))) {
       const note = readFileSync(join(folder, 'error.txt'), 'utf8').trim();
-      rows.push({
-        name,
-        status: 'not graded',
-        score: 0,
-        max: 0,
-        band: '',
-        categories: {},
-        seconds: 0,
-        seed: '',
-        note,
-      });
+      rows.push(
+        plainDeep({
+          name,
+          status: 'not graded',
+          score: 0,
+          max: 0,
+          band: '',
+          categories: {},
+          seconds: 0,
+          seed: '',
+          note,
+        }),
+      );
     }
   }
   return rows.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
@@ -222,9 +229,6 @@ const csvCell = (v: string | number): string => {
   const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
   return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
-
-const esc = (s: string): string =>
-  s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 
 /** The leaderboard as CSV. */
 export function leaderboardCsv(rows: LeaderboardRow[]): string {

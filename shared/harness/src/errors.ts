@@ -15,7 +15,7 @@ export class UsageError extends Error {
 export class SubmissionError extends Error {
   override name = 'SubmissionError';
   constructor(
-    readonly phase: 'install' | 'build' | 'start',
+    readonly phase: 'prepare' | 'install' | 'build' | 'start',
     message: string,
     readonly outputTail = '',
   ) {

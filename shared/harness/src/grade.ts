@@ -24,6 +24,7 @@ import { dockerUnavailable, reapContainers } from './provision/docker.ts';
 import { missingServicesHint, resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { scoreRun, summaryText } from './report/score.ts';
 import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
+import { checkSubmissionTree, isRegularFile, NOT_COPIED, readManifest } from './submission-files.ts';
 import { CONTAINER_CPUS } from './supervisor/container.ts';
 import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
@@ -34,6 +35,7 @@ import {
   type SandboxReport,
   type Timeouts,
 } from './types.ts';
+import { plainDeep } from './untrusted.ts';
 import { isRoot, TailBuffer } from './util.ts';
 
 const require = createRequire(import.meta.url);
@@ -127,11 +129,17 @@ export function reapDeadRuns(): void {
   removeDeadRunDirs(runRoot());
 }
 
-/** Copy a submission into the run's work dir, leaving out what must be rebuilt or is ours. */
+/**
+ * Copy a submission into the run's work dir, leaving out what must be rebuilt or is ours. Its
+ * links are checked first and copied as they are written (Node would otherwise rewrite a relative
+ * link into an absolute one back into the original).
+ */
 function copySubmission(src: string, dest: string): void {
+  checkSubmissionTree(src);
   cpSync(src, dest, {
     recursive: true,
-    filter: (p) => !['node_modules', '.git', '.grade', '.turbo'].includes(basename(p)),
+    verbatimSymlinks: true,
+    filter: (p) => !NOT_COPIED.has(basename(p)),
   });
 }
 
@@ -163,9 +171,9 @@ async function resolveInputs(opts: GradeOptions) {
   if (!existsSync(submission) || !statSync(submission).isDirectory()) {
     throw new UsageError(`submission directory not found: ${opts.submission}`);
   }
-  if (!existsSync(join(submission, 'package.json'))) {
+  if (!isRegularFile(join(submission, 'package.json'))) {
     throw new UsageError(
-      `no package.json in ${opts.submission}: a submission is a directory with a package.json`,
+      `no package.json in ${opts.submission} (or a link, not a file): a submission is a directory with a package.json`,
     );
   }
   const def = await loadGrader(graderDir);
@@ -224,7 +232,7 @@ async function runSessionProcess(
   onChild: (child: ReturnType<typeof spawn>) => void,
 ): Promise<{ outcome: SessionOutcome | null; code: number | null; errTail: string }> {
   const reqFile = join(req.runDir, 'session-request.json');
-  writeFileSync(reqFile, JSON.stringify(req));
+  writeFileSync(reqFile, JSON.stringify(req), { mode: 0o600 });
   const node = [process.execPath, '--import', require.resolve('tsx'), join(HERE, 'session-main.ts'), reqFile];
   const argv = isolatedNet
     ? ['unshare', '--net', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'session', ...node]
@@ -275,8 +283,9 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const markerEnv = { BC_GRADE_RUN: runId };
   const runDir = mkdtempSync(join(runRoot(), 'bc-grade-'));
   writeFileSync(join(runDir, 'owner'), String(process.pid));
-  // The unprivileged candidate must be able to reach its work dir.
-  chmodSync(runDir, 0o755);
+  // Private to the run: the unprivileged candidate may traverse it to its work dir, never list it;
+  // what the harness keeps here is root's alone (mode 0600).
+  chmodSync(runDir, 0o711);
   const workDir = join(runDir, 'work');
   let cleanupInstall = (): void => {};
   let inner: ReturnType<typeof spawn> | null = null;
@@ -290,13 +299,14 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   process.once('SIGTERM', onSignal);
 
   const finish = (r: SessionResult): GradeResult => {
-    const done = {
+    // Everything below the reports may quote the candidate: it is made plain text here, once.
+    const done = plainDeep({
       ...r,
       phases: [...timer.phases, ...r.phases],
       execution_time: Math.round((Date.now() - started) / 100) / 10,
       harness: harnessInfo(),
       provenance: provenanceOf(graderDir, submission),
-    };
+    });
     return { output: summaryText(done), ...done };
   };
   const errorResult = (reason: string, outputTail = ''): GradeResult =>
@@ -317,8 +327,11 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       `grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network}${only ? `, only ${only.length} item(s)` : ''})`,
     );
     let nodeModules: string | null = null;
+    let scripts: Record<string, string> = {};
     try {
       const inst = await prepareWorkDir(submission, workDir, timeouts, timer, log);
+      // Read once, before any candidate code runs: later the candidate could swap it for a link.
+      scripts = readManifest(workDir).scripts ?? {};
       nodeModules = inst.nodeModules;
       cleanupInstall = inst.cleanup;
     } catch (e) {
@@ -327,10 +340,12 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     }
     if (interrupted) throw new InterruptedError(interrupted);
     if (plan.runAs) spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
+    chmodSync(workDir, 0o700);
 
     const req: SessionRequest = {
       graderDir,
       workDir,
+      scripts: { build: scripts.build, start: scripts.start },
       runDir,
       resultFile: join(runDir, 'session-result.json'),
       seed,

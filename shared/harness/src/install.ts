@@ -1,23 +1,23 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync,
   chownSync,
-  copyFileSync,
   existsSync,
   mkdirSync,
-  readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
+  statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SubmissionError } from './errors.ts';
+import { isRegularFile, readManifest, readRegular } from './submission-files.ts';
 import { SANDBOX_GID, SANDBOX_UID } from './supervisor/sandbox.ts';
-import { isRoot, TailBuffer } from './util.ts';
+import { isRoot, privateDir, TailBuffer } from './util.ts';
 
-/** What the installer did. */
 /** Environment variables that say how to reach the package registry from this machine. */
 const REGISTRY_ACCESS = [
   'NODE_EXTRA_CA_CERTS',
@@ -32,6 +32,9 @@ const REGISTRY_ACCESS = [
 const pick = (env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> =>
   Object.fromEntries(keys.flatMap((k) => (env[k] ? [[k, env[k]!]] : [])));
 
+const MAX_LOCKFILE = 64 * 1024 * 1024;
+
+/** What the installer did. */
 export interface InstallResult {
   manager: 'npm' | 'pnpm' | 'none';
   /** A read-only node_modules directory to mount (or link) into the work dir, if any. */
@@ -42,25 +45,51 @@ export interface InstallResult {
   cleanup(): void;
 }
 
-/** The minimal package.json fields the harness reads. */
-export interface PackageJson {
-  name?: string;
-  scripts?: Record<string, string>;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-}
-
-export function readPackageJson(dir: string): PackageJson {
-  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageJson;
-}
-
-/** Shared, machine-wide cache of installed dependency trees keyed by lockfile. */
+/**
+ * The machine-wide cache of installed dependency trees, keyed by lockfile: a directory of the
+ * harness user's own (never a shared /tmp path someone else could have made first), checked on
+ * every use. Candidates, as other uids, may only traverse it to their read-only mount.
+ */
 export function cacheRoot(): string {
-  const root = process.env.GRADE_CACHE_DIR ?? join(tmpdir(), 'backend-challenges-cache');
-  mkdirSync(root, { recursive: true });
-  // Candidates run as an unprivileged uid and must be able to read what they mount.
-  chmodSync(root, 0o755);
-  return root;
+  const root = process.env.GRADE_CACHE_DIR ?? defaultCacheRoot();
+  return privateDir(root, 0o711);
+}
+
+function defaultCacheRoot(): string {
+  if (isRoot()) return '/var/cache/backend-challenges';
+  const xdg = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(xdg, 'backend-challenges');
+}
+
+/** Bytes the install cache may hold (GRADE_CACHE_MAX_MB, default 4096): beyond, the oldest entries go. */
+const cacheCapBytes = (): number => Number(process.env.GRADE_CACHE_MAX_MB ?? 4096) * 1024 * 1024;
+
+function treeBytes(dir: string): number {
+  const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
+  return Number(r.stdout.split('\t')[0]) || 0;
+}
+
+/**
+ * Evict the least recently used complete entries until the cache fits its cap, never `keep` (the
+ * entry a run is about to mount). An entry's .complete is touched on every reuse.
+ */
+export function evictCache(root: string, keep: string, cap = cacheCapBytes()): string[] {
+  const entries = readdirSync(root)
+    .filter((n) => /^[0-9a-f]{24}$/.test(n))
+    .map((n) => join(root, n))
+    .filter((p) => existsSync(join(p, '.complete')))
+    .map((p) => ({ p, used: statSync(join(p, '.complete')).mtimeMs, bytes: treeBytes(p) }))
+    .sort((a, b) => a.used - b.used);
+  let total = entries.reduce((s, e) => s + e.bytes, 0);
+  const evicted: string[] = [];
+  for (const e of entries) {
+    if (total <= cap) break;
+    if (e.p === keep) continue;
+    rmSync(e.p, { recursive: true, force: true });
+    total -= e.bytes;
+    evicted.push(e.p);
+  }
+  return evicted;
 }
 
 function run(
@@ -120,19 +149,23 @@ export async function installDependencies(
   opts: { timeoutMs: number; onOutput?: (c: Buffer) => void },
 ): Promise<InstallResult> {
   const started = Date.now();
-  const pkg = readPackageJson(workDir);
+  const pkg = readManifest(workDir);
   const hasDeps =
     Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length > 0;
   if (!hasDeps)
     return { manager: 'none', nodeModules: null, cached: false, ms: Date.now() - started, cleanup: () => {} };
 
-  const lock = ['pnpm-lock.yaml', 'package-lock.json'].find((f) => existsSync(join(workDir, f)));
+  // Lockfiles are read as regular files only: a link to a root-only file is no lockfile.
+  const lock = ['pnpm-lock.yaml', 'package-lock.json'].find((f) => isRegularFile(join(workDir, f)));
+  const lockBytes = lock ? readRegular(join(workDir, lock), MAX_LOCKFILE) : null;
+  if (lock && !lockBytes)
+    throw new SubmissionError('install', `${lock} is larger than ${MAX_LOCKFILE / 1024 / 1024} MB.`);
   const manager = lock === 'pnpm-lock.yaml' ? 'pnpm' : 'npm';
   const manifest = JSON.stringify({ dependencies: pkg.dependencies, devDependencies: pkg.devDependencies });
   const key = createHash('sha256')
     .update(manager)
     .update(manifest)
-    .update(lock ? readFileSync(join(workDir, lock)) : 'no-lockfile')
+    .update(lockBytes ?? 'no-lockfile')
     .digest('hex')
     .slice(0, 24);
   const root = cacheRoot();
@@ -145,7 +178,11 @@ export async function installDependencies(
     ms: Date.now() - started,
     cleanup,
   });
-  if (lock && existsSync(join(entry, '.complete'))) return done(entry, true);
+  if (lock && existsSync(join(entry, '.complete'))) {
+    const now = new Date();
+    utimesSync(join(entry, '.complete'), now, now);
+    return done(entry, true);
+  }
 
   const asNobody = isRoot();
   const tmp = `${entry}.tmp-${process.pid}-${Date.now()}`;
@@ -156,7 +193,7 @@ export async function installDependencies(
     join(tmp, 'package.json'),
     JSON.stringify({ name: 'submission-deps', private: true, ...JSON.parse(manifest) }),
   );
-  if (lock) copyFileSync(join(workDir, lock), join(tmp, lock));
+  if (lock && lockBytes) writeFileSync(join(tmp, lock), lockBytes);
   if (asNobody) {
     chownSync(tmp, SANDBOX_UID, SANDBOX_GID);
     chownSync(home, SANDBOX_UID, SANDBOX_GID);
@@ -224,5 +261,6 @@ export async function installDependencies(
     // a concurrent run finished the same entry first; theirs is identical
     rmSync(tmp, { recursive: true, force: true });
   }
+  evictCache(root, entry);
   return done(entry, false);
 }

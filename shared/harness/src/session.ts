@@ -4,7 +4,6 @@ import { pathToFileURL } from 'node:url';
 import { ControlServer } from './control.ts';
 import { InfraError, SubmissionError } from './errors.ts';
 import { limitsOf, loadGrader, timeoutsOf } from './graders.ts';
-import { readPackageJson } from './install.ts';
 import { type CandidateRuntime, InstanceManager, runScript } from './instances.ts';
 import { acquireShared, releaseShared } from './load-lock.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
@@ -30,6 +29,8 @@ import type {
 export interface SessionRequest {
   graderDir: string;
   workDir: string;
+  /** The submission's build and start commands, read by the outer process before any of its code ran. */
+  scripts: { build?: string; start?: string };
   runDir: string;
   resultFile: string;
   seed: number;
@@ -152,7 +153,7 @@ async function build(s: Session, rt: CandidateRuntime): Promise<string> {
     const mountPoint = join(rt.workDir, 'node_modules');
     if (!existsSync(mountPoint)) mkdirSync(mountPoint);
   }
-  const command = readPackageJson(rt.workDir).scripts?.build;
+  const command = s.req.scripts.build;
   if (!command) return '';
   s.log.say(`  building (${command})`);
   const built = await s.timer.run('build', () =>
@@ -171,7 +172,7 @@ function instanceEnvOf(s: Session, id: string): Record<string, string> {
 
 /** Phase 4: every instance at once (start-up must be concurrency-safe), each until healthy. */
 async function startInstances(s: Session, rt: CandidateRuntime): Promise<InstanceManager> {
-  const startCommand = readPackageJson(rt.workDir).scripts?.start;
+  const startCommand = s.req.scripts.start;
   if (!startCommand) {
     throw new SubmissionError(
       'start',

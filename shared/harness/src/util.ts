@@ -1,6 +1,8 @@
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { InfraError } from './errors.ts';
 
 export { sleep };
 
@@ -108,4 +110,23 @@ export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) out[k] = Array.isArray(v) ? v.join(', ') : (v ?? '');
   return out;
+}
+
+/**
+ * A directory only this user controls, created if absent with `mode` (0700, or 0711 where other
+ * uids must traverse it to a mount): refused with an error when it is a symlink, belongs to another
+ * user, or others may write to it, since whoever made it first would control what is kept there.
+ */
+export function privateDir(path: string, mode = 0o700): string {
+  mkdirSync(path, { recursive: true, mode });
+  const st = lstatSync(path);
+  const uid = process.getuid?.() ?? st.uid;
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o022) !== 0) {
+    throw new InfraError(
+      `${path} is not a private directory of uid ${uid} (a symlink, another owner, or writable by others): remove it or choose another path`,
+    );
+  }
+  // Ours: the mode is what we say (an existing dir may have been made with another).
+  chmodSync(path, mode);
+  return path;
 }

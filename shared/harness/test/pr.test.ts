@@ -199,7 +199,7 @@ describe('pr grade', () => {
     const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as GradeResult;
     expect(r.score).toBe(1);
     expect(r.tests.map((t) => t.id)).toEqual(['instance-env']);
-    expect(r.provenance.submission).toEqual({ commit, dirty: false });
+    expect(r.provenance.submission).toEqual({ commit, dirty: null });
     expect(r.provenance.grader.suiteSha256).toBe(suiteHash(join(base, 'graders', 'instance-env')));
     expect(r.provenance.grader.commit).toBe(git(REPO_ROOT, 'rev-parse', 'HEAD'));
     for (const f of ['report.html', 'report.md', 'junit.xml', 'comment.md'])

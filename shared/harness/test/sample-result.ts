@@ -129,7 +129,7 @@ export function sampleResult(): GradeResult {
     harness: { version: '0.0.0', node: 'v20.20.0' },
     provenance: {
       grader: { commit: 'a'.repeat(40), dirty: false, suiteSha256: 'b'.repeat(64) },
-      submission: { commit: 'c'.repeat(40), dirty: true },
+      submission: { commit: 'c'.repeat(40), dirty: null },
     },
   };
   return { output: summaryText(r), ...r };

@@ -67,7 +67,7 @@ function sample(): GradeResult {
     harness: { version: '0', node: 'v20' },
     provenance: {
       grader: { commit: null, dirty: false, suiteSha256: '0'.repeat(64) },
-      submission: { commit: null, dirty: false },
+      submission: { commit: null, dirty: null },
     },
   };
 }

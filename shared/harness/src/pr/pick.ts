@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { filesUnder } from '../provenance.ts';
+import { isRegularFile, readRegular } from '../submission-files.ts';
 
 /** The file a take-home export writes at its root: which challenge the repository is. */
 export const CHALLENGE_FILE = '.backend-challenge.json';
@@ -38,11 +39,18 @@ export function pickSubmission(base: string, head: string): PickedSubmission {
   const known = (c: string): boolean =>
     /^[a-z0-9-]+$/.test(c) && existsSync(join(base, 'graders', c, 'grader.config.ts'));
   const marker = join(head, CHALLENGE_FILE);
-  if (existsSync(marker)) {
-    const { challenge } = JSON.parse(readFileSync(marker, 'utf8')) as { challenge?: unknown };
+  if (existsSync(marker) || isRegularFile(marker)) {
+    let challenge: unknown;
+    try {
+      ({ challenge } = JSON.parse(readRegular(marker, 64 * 1024)?.toString('utf8') ?? '') as {
+        challenge?: unknown;
+      });
+    } catch {
+      throw new UsageError(`${CHALLENGE_FILE} is not a small JSON file (a link, too large, or not JSON)`);
+    }
     if (typeof challenge !== 'string' || !known(challenge)) {
       throw new UsageError(
-        `${CHALLENGE_FILE} names "${String(challenge)}", which the base checkout has no grader for`,
+        `${CHALLENGE_FILE} names ${JSON.stringify(String(challenge).slice(0, 80))}, which the base checkout has no grader for`,
       );
     }
     return { challenge, dir: head, path: '.' };
@@ -50,10 +58,13 @@ export function pickSubmission(base: string, head: string): PickedSubmission {
   const changed: PickedSubmission[] = [];
   const root = join(head, 'submissions');
   for (const challenge of existsSync(root) ? readdirSync(root).sort() : []) {
-    if (!statSync(join(root, challenge)).isDirectory()) continue;
+    if (!lstatSync(join(root, challenge)).isDirectory()) continue;
     for (const name of readdirSync(join(root, challenge)).sort()) {
+      // Names reach the comment and the job summary: only plain ones are submissions.
+      if (!/^[A-Za-z0-9._-]+$/.test(name)) continue;
       const path = join('submissions', challenge, name);
-      if (!statSync(join(head, path)).isDirectory()) continue;
+      // A link is no submission directory: it could lead anywhere on the runner.
+      if (!lstatSync(join(head, path)).isDirectory()) continue;
       if (differs(fileHashes(join(head, path)), fileHashes(join(base, path)))) {
         changed.push({ challenge, dir: join(head, path), path });
       }
@@ -73,7 +84,7 @@ export function pickSubmission(base: string, head: string): PickedSubmission {
   if (!known(one.challenge)) {
     throw new UsageError(`${one.path}: the base checkout has no grader for "${one.challenge}"`);
   }
-  if (!existsSync(join(one.dir, 'package.json'))) {
+  if (!isRegularFile(join(one.dir, 'package.json'))) {
     throw new UsageError(`${one.path} has no package.json: a submission is a directory with a package.json`);
   }
   return one;

@@ -55,7 +55,7 @@ export function renderComment(
     '',
     verdict,
     '',
-    `Submission \`${p.path}\` at ${short(r.provenance.submission.commit)}${r.provenance.submission.dirty ? ' (uncommitted changes)' : ''} · graded by the base's grader at ${short(g.commit)}${g.dirty ? ' (uncommitted changes)' : ''}, suite sha256 \`${g.suiteSha256.slice(0, 16)}\``,
+    `Submission \`${p.path}\` at ${short(r.provenance.submission.commit)} · graded by the base's grader at ${short(g.commit)}${g.dirty ? ' (uncommitted changes)' : ''}, suite sha256 \`${g.suiteSha256.slice(0, 16)}\``,
     o.runUrl ? `Full reports (results.json, report.html): ${o.runUrl}` : '',
   ];
   return `${lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n')}\n`;

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GradeResult } from '../types.ts';
+import { escapeHtml as html } from '../untrusted.ts';
 import { toHtml } from './html.ts';
 
 /**
@@ -79,10 +80,21 @@ export function toJunit(r: GradeResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-const html = (s: string): string =>
-  s.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
-
 const pct = (s: number, m: number): string => (m ? `${Math.round((100 * s) / m)}%` : '–');
+
+/**
+ * A fenced block that `text` cannot close: its fence is longer than any run of backticks in it, so
+ * a candidate's output never ends the block and writes markdown of its own (a forged heading).
+ */
+export function mdFence(text: string): string[] {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [fence, text, fence];
+}
+
+/** One line of markdown text from `s`, which may carry a candidate's words: no newline, no markup. */
+export const mdInline = (s: string): string =>
+  html(s.replace(/\s*\n\s*/g, ' ')).replace(/[\\`*_[\]|~]/g, '\\$&');
 
 /** Markdown ready to post as a PR comment. */
 export function toMarkdown(r: GradeResult): string {
@@ -92,9 +104,8 @@ export function toMarkdown(r: GradeResult): string {
     '',
   );
   if (r.status === 'error') {
-    out.push(`**Could not be graded.** ${r.reason ?? ''}`, '');
-    if (r.candidate.outputTail)
-      out.push('Last lines of output:', '', '```', r.candidate.outputTail, '```', '');
+    out.push(`**Could not be graded.** ${mdInline(r.reason ?? '')}`, '');
+    if (r.candidate.outputTail) out.push('Last lines of output:', '', ...mdFence(r.candidate.outputTail), '');
   }
   out.push('| category | score |', '|---|---|');
   for (const c of r.categories)
@@ -108,8 +119,8 @@ export function toMarkdown(r: GradeResult): string {
         `<details><summary>✗ <b>${html(t.name)}</b> — ${t.score}/${t.max_score} (${t.tags[0]})</summary>`,
         '',
       );
-      out.push('````', t.output || '(no output)', '````');
-      if (t.measured?.length) out.push('', `Measured: ${t.measured.join('; ')}`);
+      out.push(...mdFence(t.output || '(no output)'));
+      if (t.measured?.length) out.push('', `Measured: ${mdInline(t.measured.join('; '))}`);
       if (t.hint) out.push('', `Hint: ${t.hint}`);
       out.push('', '</details>', '');
     }
@@ -123,12 +134,14 @@ export function toMarkdown(r: GradeResult): string {
     );
   }
   if (r.candidate.verdicts.length) {
-    out.push('### What the harness saw', '', ...r.candidate.verdicts.map((v) => `- ${v}`), '');
+    out.push('### What the harness saw', '', ...r.candidate.verdicts.map((v) => `- ${mdInline(v)}`), '');
   }
   const sb = r.sandbox;
   out.push(
     '---',
-    `seed ${r.seed} · ${r.execution_time}s · sandbox: ${sb.mode}, network ${sb.network}, user ${sb.user}${sb.note ? ` (${sb.note})` : ''} · services: ${Object.values(r.services).join('; ')}`,
+    mdInline(
+      `seed ${r.seed} · ${r.execution_time}s · sandbox: ${sb.mode}, network ${sb.network}, user ${sb.user}${sb.note ? ` (${sb.note})` : ''} · services: ${Object.values(r.services).join('; ')}`,
+    ),
     '',
   );
   return out.join('\n');

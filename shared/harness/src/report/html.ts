@@ -1,7 +1,5 @@
 import type { CategoryScore, GradeResult, LoadRound, TestResult } from '../types.ts';
-
-const esc = (s: string): string =>
-  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+import { escapeHtml as esc } from '../untrusted.ts';
 
 const pct = (s: number, m: number): number => (m ? Math.round((100 * s) / m) : 0);
 
@@ -129,10 +127,7 @@ function runSection(r: GradeResult): string {
       'grader',
       `commit ${short(p.grader.commit)}${p.grader.dirty ? ' (uncommitted changes)' : ''}, suite sha256 ${p.grader.suiteSha256.slice(0, 16)}…`,
     ],
-    [
-      'submission',
-      `commit ${short(p.submission.commit)}${p.submission.dirty ? ' (uncommitted changes)' : ''}`,
-    ],
+    ['submission', `commit ${short(p.submission.commit)}`],
     ['versions', `harness ${r.harness.version}, Node ${r.harness.node}`],
   ];
   return `<section id="run"><h2>The run</h2><table class="kv">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${esc(v)}</td></tr>`).join('')}</table></section>`;

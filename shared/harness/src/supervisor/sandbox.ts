@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { InfraError } from '../errors.ts';
 import { isRoot } from '../util.ts';
 
@@ -78,10 +80,48 @@ export function netnsAvailable(): boolean {
   return spawnSync('unshare', ['--net', 'ip', 'link', 'set', 'lo', 'up']).status === 0;
 }
 
+/**
+ * What of the host a candidate sees, read-only: the system's programs and libraries, the few
+ * files of /etc a runtime reads, and Node's own install when it lives outside /usr. Never the
+ * host's root: that would show the checkout, graders/, other runs and every readable home.
+ */
+export function systemBinds(): { src: string; dest: string }[] {
+  const dirs = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+  const etc = [
+    'passwd',
+    'group',
+    'hosts',
+    'nsswitch.conf',
+    'resolv.conf',
+    'localtime',
+    'ld.so.cache',
+    'ld.so.conf',
+    'ld.so.conf.d',
+    'ssl',
+    'ca-certificates',
+    'alternatives',
+    'os-release',
+    'mime.types',
+  ].map((f) => `/etc/${f}`);
+  // Node installed elsewhere (nvm, /opt): its prefix, so `node` and npm's shims still run.
+  const nodePrefix = dirname(dirname(realpathSync(process.execPath)));
+  const extra = nodePrefix.startsWith('/usr/') || nodePrefix === '/usr' ? [] : [nodePrefix];
+  return [...dirs, ...etc, ...extra].filter((p) => existsSync(p)).map((p) => ({ src: p, dest: p }));
+}
+
 function bwrapArgs(workDir: string, roBinds: { src: string; dest: string }[], probe = false): string[] {
-  const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  const args: string[] = [];
+  // /bin and /lib are symlinks into /usr on merged-/usr systems: recreate them as links.
+  for (const b of systemBinds()) {
+    const link = lstatSync(b.src).isSymbolicLink() ? readlinkSync(b.src) : null;
+    args.push(...(link ? ['--symlink', link, b.dest] : ['--ro-bind', b.src, b.dest]));
+  }
+  args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   if (!probe) args.push('--bind', workDir, workDir);
   for (const b of roBinds) args.push('--ro-bind', b.src, b.dest);
+  // The sandbox's own root (where bwrap made the mount points) is read-only too: a write beside the
+  // work dir fails rather than landing somewhere that looks like the host.
+  args.push('--remount-ro', '/');
   // No --unshare-net: the session as a whole already sits in a loopback-only namespace, and the
   // candidate must reach the run's Postgres and Redis on that loopback.
   args.push(
