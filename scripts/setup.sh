@@ -19,6 +19,9 @@ need=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+# The candidate's network: a private namespace for the session (ip) and a firewall for its uid.
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v git >/dev/null 2>&1 || need+=(git)
 # The test suite also renders the reviewer's report in a real browser (Debian's Chromium).
 if ((want_test)); then

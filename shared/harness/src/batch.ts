@@ -32,6 +32,7 @@ export interface BatchOptions {
   seed: number;
   services?: GradeOptions['services'];
   sandbox?: GradeOptions['sandbox'];
+  unsafe?: boolean;
   graderDir?: string;
   timeoutOverrides?: GradeOptions['timeoutOverrides'];
   /** Progress lines (the CLI's bar). */
@@ -85,6 +86,9 @@ export function batchSubmissions(dir: string): { name: string; path: string }[] 
  * Re-running skips submissions whose reports match their current files, suite and seed.
  */
 export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
+  // Parallel runs would share the one Redis database REDIS_URL names (provision/registry.ts).
+  if (o.services === 'env' && o.parallel > 1)
+    throw new UsageError('--services env shares one Redis database between gradings: use --parallel 1');
   const graderDir = o.graderDir ? resolve(o.graderDir) : graderDirFor(o.challenge);
   const subs = batchSubmissions(resolve(o.dir));
   const out = resolve(o.out);
@@ -124,6 +128,7 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
           seed: o.seed,
           services: o.services,
           sandbox: o.sandbox,
+          unsafe: o.unsafe,
           timeoutOverrides: o.timeoutOverrides,
           loadLock: lock,
         });

@@ -52,6 +52,10 @@ const program = new Command()
       .choices(['auto', 'bwrap', 'docker', 'none'])
       .default('auto'),
   )
+  .option(
+    '--unsafe',
+    'grade even where the candidate cannot be isolated (not root, no bubblewrap or iptables, --sandbox none); the report says what it could reach',
+  )
   .option('--seed <n>', 'seed of the randomized inputs (reproduces a run)', int)
   .option('--min-score <s>', 'exit 3 when the score is below this', score)
   .option(
@@ -116,6 +120,7 @@ try {
     parallel: number;
     leaderboard?: string;
     graders?: string;
+    unsafe?: boolean;
   }>();
   const graderDir = o.graders && challenge ? graderIn(o.graders, challenge) : undefined;
   if (o.leaderboard) {
@@ -145,6 +150,7 @@ try {
       seed,
       services: o.services,
       sandbox: o.sandbox,
+      unsafe: o.unsafe,
       graderDir,
       onEvent: o.quiet ? undefined : progress(subs.length),
     });
@@ -170,6 +176,7 @@ try {
       submission,
       services: o.services,
       sandbox: o.sandbox,
+      unsafe: o.unsafe,
       seed: o.seed,
       only: o.only,
       live: !o.quiet,

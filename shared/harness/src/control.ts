@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { InstanceManager } from './instances.ts';
@@ -7,6 +8,9 @@ import type { HttpStub, StubScript } from './stub.ts';
 import { freePort, TailBuffer, waitFor } from './util.ts';
 
 const require = createRequire(import.meta.url);
+
+/** The header that carries the session's control token. */
+export const CONTROL_TOKEN_HEADER = 'x-bc-control-token';
 
 /** How long a reset waits for instances to reconnect to a service that had a fault. */
 const RECONNECT_WAIT_MS = 3000;
@@ -37,9 +41,18 @@ export class ControlServer {
   private server: Server;
   private baselines = new Map<string, { url: string; child: ChildProcess }>();
   url = '';
+  /** The per-session secret every request must carry: only the hidden tests' workers are given it. */
+  readonly token = randomBytes(24).toString('hex');
 
   constructor(private readonly deps: ControlDeps) {
     this.server = createServer((req, res) => {
+      const given = Buffer.from(String(req.headers[CONTROL_TOKEN_HEADER] ?? ''));
+      const want = Buffer.from(this.token);
+      if (given.length !== want.length || !timingSafeEqual(given, want)) {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end('{"error":"forbidden"}');
+        return;
+      }
       this.route(req)
         .then((body) => {
           res.writeHead(200, { 'content-type': 'application/json' });

@@ -26,6 +26,7 @@ import { scoreRun, summaryText } from './report/score.ts';
 import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
 import { checkSubmissionTree, isRegularFile, NOT_COPIED, readManifest } from './submission-files.ts';
 import { CONTAINER_CPUS } from './supervisor/container.ts';
+import { firewallAvailable, reapFirewall } from './supervisor/firewall.ts';
 import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
 import {
@@ -57,6 +58,8 @@ export interface GradeOptions {
   timeoutOverrides?: Partial<Timeouts>;
   /** The batch's load lock directory: gradings run side by side, load measured alone. */
   loadLock?: string;
+  /** Grade even where the candidate cannot be fully isolated (the report says what it could reach). */
+  unsafe?: boolean;
 }
 
 function harnessInfo() {
@@ -64,10 +67,25 @@ function harnessInfo() {
   return { version: pkg.version, node: process.version };
 }
 
+/**
+ * What the candidate could reach beyond its own files and the addresses its env names, in this
+ * plan (security-model.md); empty when it is fully isolated.
+ */
+export function isolationGaps(plan: SandboxPlan, firewall: boolean): string[] {
+  const gaps: string[] = [];
+  if (plan.mode === 'none') gaps.push("no sandbox: the candidate sees this machine's files");
+  if (plan.mode !== 'docker' && !plan.runAs)
+    gaps.push("not root: the candidate runs as the grading user, with that user's groups and network");
+  else if (plan.mode === 'bwrap' && !firewall)
+    gaps.push('no firewall (iptables): the candidate reaches the harness, the real services and the network');
+  return gaps;
+}
+
 function sandboxReport(
   plan: SandboxPlan,
   isolatedNet: boolean,
   limits: ReturnType<typeof limitsOf>,
+  gaps: string[],
 ): SandboxReport {
   const enforcedBy = ['watchdog'];
   if (plan.mode === 'docker') enforcedBy.push(`Docker (memory, pids, ${CONTAINER_CPUS} CPUs per container)`);
@@ -92,6 +110,7 @@ function sandboxReport(
         : 'unrestricted',
     user: plan.runAs ? `uid ${plan.runAs.uid}` : `uid ${process.getuid?.() ?? '?'} (the harness's own)`,
     limits: { ...limits, enforcedBy },
+    isolation: gaps.length ? `UNSAFE: ${gaps.join('; ')}` : 'isolated',
     ...(notes.some(Boolean) ? { note: notes.filter(Boolean).join('; ') } : {}),
   };
 }
@@ -126,6 +145,7 @@ function removeDeadRunDirs(root: string): void {
 export function reapDeadRuns(): void {
   sweepOrphans();
   reapContainers();
+  reapFirewall();
   removeDeadRunDirs(runRoot());
 }
 
@@ -200,7 +220,20 @@ async function planRun(opts: GradeOptions, def: GraderDefinition) {
     }
   }
   const isolatedNet = plan.mode === 'bwrap' && servicesMode === 'local' && netnsAvailable();
-  return { plan, servicesMode, isolatedNet, report: sandboxReport(plan, isolatedNet, limits) };
+  const firewall = plan.mode === 'bwrap' && plan.runAs !== null && firewallAvailable();
+  const gaps = isolationGaps(plan, firewall);
+  if (gaps.length && !opts.unsafe) {
+    throw new InfraError(
+      `refusing to grade without isolation (${gaps.join('; ')}): run as root with bubblewrap and iptables (sudo bash scripts/setup.sh), use --sandbox docker, or pass --unsafe to grade anyway`,
+    );
+  }
+  return {
+    plan,
+    servicesMode,
+    isolatedNet,
+    firewall,
+    report: sandboxReport(plan, isolatedNet, limits, gaps),
+  };
 }
 
 /** Phases "prepare" and "install": the submission copied into the run dir, its dependencies installed. */
@@ -275,7 +308,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const timer = new PhaseTimer();
   const live = opts.live ?? false;
   const log = stderrLogger(live);
-  const { plan, servicesMode, isolatedNet, report } = await planRun(opts, def);
+  const { plan, servicesMode, isolatedNet, firewall, report } = await planRun(opts, def);
 
   reapDeadRuns();
   // The owner's pid ends the marker, so a later run can tell this run's leftovers from a live run's.
@@ -357,6 +390,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       live,
       only,
       timeoutOverrides: opts.timeoutOverrides,
+      firewall,
       ...(opts.loadLock ? { loadLock: opts.loadLock } : {}),
     };
     const { outcome, code, errTail } = await runSessionProcess(

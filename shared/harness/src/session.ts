@@ -15,6 +15,7 @@ import { progressPrinter } from './report/terminal.ts';
 import { runSuite } from './runner/vitest.ts';
 import { HttpStub, type StubModelFactory } from './stub.ts';
 import { createRunNetwork, type RunNetwork, removeRunNetwork } from './supervisor/container.ts';
+import { restrictBridge, restrictUid } from './supervisor/firewall.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
 import type {
   GradeResult,
@@ -44,6 +45,8 @@ export interface SessionRequest {
   only: string[] | null;
   /** Test-only overrides of the grader's timeouts (hostile fixtures use short ones). */
   timeoutOverrides?: Partial<Timeouts>;
+  /** Restrict the candidate uid's connections to its proxies and stubs (the session owns its network namespace). */
+  firewall: boolean;
   /** A batch's load lock (see load-lock.ts): held shared for the session, exclusively while load is measured. */
   loadLock?: string;
 }
@@ -89,11 +92,13 @@ async function prepareData(s: Session, provisioned: ProvisionedServices): Promis
   const prepare = s.def.prepare;
   if (!prepare) return;
   const services: Partial<Record<ServiceName, string>> = {};
+  const admin: Partial<Record<ServiceName, string>> = {};
   for (const name of s.def.services) {
     const svc = provisioned.services[name];
-    if (svc) services[name] = providerOf(name).candidateUrl(svc, svc.port);
+    if (svc) services[name] = providerOf(name).candidateUrl(svc, svc.port, svc.host);
+    if (svc?.adminUrl) admin[name] = svc.adminUrl;
   }
-  await s.timer.run('seed', () => prepare({ seed: s.req.seed, services }));
+  await s.timer.run('seed', () => prepare({ seed: s.req.seed, services, admin }));
 }
 
 /**
@@ -142,6 +147,18 @@ async function wireDependencies(
       env[spec.env] = await stub.listen(host);
       s.cleanups.push(() => stub.close());
       stubs[name] = stub;
+    }
+    // The candidate reaches what its env names and nothing else (firewall.ts).
+    const ports = [
+      ...Object.values(proxies).map((p) => p.port),
+      ...Object.values(stubs).map((st) => Number(new URL(st.url).port)),
+    ];
+    if (network) {
+      const undo = restrictBridge(network.bridge, network.gateway, ports);
+      s.cleanups.push(async () => undo());
+    } else if (s.req.firewall && s.req.sandbox.runAs) {
+      const undo = restrictUid(s.req.sandbox.runAs.uid, ports);
+      s.cleanups.push(async () => undo());
     }
     return { env, proxies, stubs, network };
   });
@@ -214,6 +231,7 @@ async function runHiddenSuite(
   const context: GradingContext = {
     seed: s.req.seed,
     controlUrl: control.url,
+    controlToken: control.token,
     instances: manager.list().map(({ id, url }) => ({ id, url, env: instanceEnvOf(s, id) })),
     env: wired.env,
     only: s.req.only,

@@ -89,15 +89,23 @@ export interface GraderDefinition {
   >;
   /**
    * Runs once the services exist and before the submission is built or started: data the
-   * candidate finds at start-up (a seeded table). Gets each service's direct URL, not the proxy.
+   * candidate finds at start-up (a seeded table). Gets each service's direct URL as the run's own
+   * account (so what it makes belongs to the candidate's role), not the proxy, and an
+   * administrator's URL for what only an administrator may do.
    */
-  prepare?: (ctx: { seed: number; services: Partial<Record<ServiceName, string>> }) => Promise<void>;
+  prepare?: (ctx: {
+    seed: number;
+    services: Partial<Record<ServiceName, string>>;
+    admin: Partial<Record<ServiceName, string>>;
+  }) => Promise<void>;
 }
 
 /** What a grader test can reach through `inject('grading')`. */
 export interface GradingContext {
   seed: number;
   controlUrl: string;
+  /** The secret the control server requires of every request. */
+  controlToken: string;
   /** Each instance, with the env it got beyond the shared `env` (`instanceEnv`). */
   instances: { id: string; url: string; env: Record<string, string> }[];
   env: Record<string, string>;
@@ -169,6 +177,11 @@ export interface SandboxReport {
   filesystem: 'read-only outside work dir' | 'read-only root, writable work dir and /tmp' | 'unrestricted';
   user: string;
   limits: Limits & { enforcedBy: string[] };
+  /**
+   * "isolated" when the candidate reaches nothing but its own files and what its env names;
+   * otherwise "UNSAFE: …" with what it could reach (graded so only with --unsafe).
+   */
+  isolation: string;
   note?: string;
 }
 

@@ -176,6 +176,7 @@ describe('without the sandbox (--sandbox none), grading still contains and reaps
       graderDir,
       seed: 1,
       sandbox: 'none',
+      unsafe: true,
     });
 
   test('when a daemon escapes its process group, then it is still reaped and the report says the run was unsandboxed', async () => {
@@ -183,6 +184,7 @@ describe('without the sandbox (--sandbox none), grading still contains and reaps
     expect(r.status).toBe('graded');
     expect(r.sandbox).toMatchObject({ mode: 'none', network: 'host', filesystem: 'unrestricted' });
     expect(r.sandbox.note).toMatch(/sandbox disabled/);
+    expect(r.sandbox.isolation).toMatch(/^UNSAFE: no sandbox/);
     expect(pidsWithCmdline('bc-hostile-daemon-escape')).toEqual([]);
   });
 

@@ -118,6 +118,7 @@ export function sampleResult(): GradeResult {
       filesystem: 'read-only outside work dir',
       user: 'uid 65534',
       limits: { memoryMb: 512, pids: 256, outputBytes: 4194304, enforcedBy: ['watchdog', 'cgroups'] },
+      isolation: 'isolated',
     },
     services: { postgres: 'local postgres 15', redis: 'local redis 7' },
     seed: 42,

@@ -59,6 +59,7 @@ function sample(): GradeResult {
       filesystem: 'read-only outside work dir',
       user: 'uid 65534',
       limits: { memoryMb: 1, pids: 1, outputBytes: 1, enforcedBy: [] },
+      isolation: 'isolated',
     },
     services: {},
     seed: 1,

@@ -1,3 +1,4 @@
+import { CONTROL_TOKEN_HEADER } from '../control.ts';
 import type { FaultMode } from '../proxy.ts';
 import type { StubCall, StubScript } from '../stub.ts';
 import { grading } from './rubric-test.ts';
@@ -7,7 +8,7 @@ import { instanceState } from './state.ts';
 export async function controlCall<T>(method: 'GET' | 'POST', path: string, body: unknown = {}): Promise<T> {
   const res = await fetch(`${grading().controlUrl}${path}`, {
     method,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [CONTROL_TOKEN_HEADER]: grading().controlToken },
     ...(method === 'POST' ? { body: JSON.stringify(body) } : {}),
   });
   const json = (await res.json()) as T & { error?: string };

@@ -1,11 +1,22 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { InfraError } from '../errors.ts';
+import { hashTree } from '../provenance.ts';
 import { isAlive } from '../supervisor/proc.ts';
-import { freePort, isRoot, TailBuffer, waitFor } from '../util.ts';
+import { freePort, isRoot, privateDir, TailBuffer, waitFor } from '../util.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
 /** Postgres binaries directory: PG_BIN, else the newest /usr/lib/postgresql/<v>/bin, else PATH. */
@@ -27,8 +38,8 @@ export function findPostgresBin(): string | null {
   }
 }
 
-/** Postgres refuses to run as root: pick the account it runs as. */
-function serviceUser(): { uid: number; gid: number; name: string } | null {
+/** Postgres refuses to run as root, and Redis is not let: the account both run as. */
+export function serviceUser(): { uid: number; gid: number; name: string } | null {
   if (!isRoot()) return null;
   for (const name of ['postgres', 'nobody']) {
     try {
@@ -53,17 +64,44 @@ function asUser(user: ReturnType<typeof serviceUser>) {
   return user ? { uid: user.uid, gid: user.gid } : {};
 }
 
+/** The harness's own directory on tmpfs: templates and data dirs, out of others' reach. */
+export function harnessTmpRoot(): string {
+  return privateDir(join(fastTmpRoot(), `bc-harness-${process.getuid?.() ?? 0}`), 0o711);
+}
+
+/** SHA-256 of every file of a data dir (links and special files are never in a fresh one). */
+function treeDigest(dir: string): string {
+  return hashTree(createHash('sha256'), dir, () => false).digest('hex');
+}
+
 /**
  * A ready-made, never-started data directory per Postgres version and user: copying it (~50 ms)
- * is much cheaper than initdb (~0.7 s), and it is shared by every run on the machine.
+ * is much cheaper than initdb (~0.7 s), and it is shared by every run on the machine. It lives in
+ * the harness's private directory, owned by the harness user, mode 0700; its digest is recorded
+ * when it is made and checked before every copy, so no run can change what the next one starts from.
+ * Clients on TCP need a password; only the harness reaches the server's unix socket.
  */
 function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string {
   const version = execFileSync(join(bin, 'postgres'), ['--version'], { encoding: 'utf8' }).match(
     /\d+(\.\d+)*/,
   )?.[0];
   const owner = user?.name ?? userInfo().username;
-  const dir = join(fastTmpRoot(), `bc-pg-template-${version}-${owner}`);
-  if (existsSync(join(dir, 'PG_VERSION'))) return dir;
+  const dir = join(harnessTmpRoot(), `pg-template-${version}-${owner}`);
+  const digestFile = `${dir}.sha256`;
+  if (existsSync(join(dir, 'PG_VERSION')) && existsSync(digestFile)) {
+    const st = lstatSync(dir);
+    const own = process.getuid?.() ?? st.uid;
+    if (
+      st.isDirectory() &&
+      st.uid === own &&
+      (st.mode & 0o077) === 0 &&
+      treeDigest(dir) === readFileSync(digestFile, 'utf8')
+    ) {
+      return dir;
+    }
+    // Changed since it was made: never copied again, made anew.
+    rmSync(dir, { recursive: true, force: true });
+  }
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
@@ -71,14 +109,29 @@ function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string 
   try {
     execFileSync(
       join(bin, 'initdb'),
-      ['-D', tmp, '-U', 'postgres', '--auth=trust', '--no-sync', '--encoding=UTF8', '--locale=C'],
+      [
+        '-D',
+        tmp,
+        '-U',
+        'postgres',
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--no-sync',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
       { ...asUser(user), stdio: 'pipe', cwd: '/' },
     );
   } catch (e) {
     const err = e as { stderr?: Buffer };
     throw new InfraError(`initdb failed: ${err.stderr?.toString().trim().split('\n').pop() ?? String(e)}`);
   }
+  // The harness's, read-only to everyone else: a run copies it and chowns its copy.
+  if (user) execFileSync('chown', ['-R', `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, tmp]);
+  execFileSync('chmod', ['-R', 'go-rwx', tmp]);
+  writeFileSync(`${tmp}.sha256`, treeDigest(tmp), { mode: 0o600 });
   try {
+    renameSync(`${tmp}.sha256`, digestFile);
     renameSync(tmp, dir);
   } catch {
     // another run created it first
@@ -89,10 +142,11 @@ function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string 
 
 /** Data dirs (on tmpfs: RAM) of runs whose process died without removing them. */
 function removeDeadDataDirs(): void {
-  for (const d of readdirSync(fastTmpRoot())) {
-    const pid = Number(d.match(/^bc-pg-(\d+)-/)?.[1]);
+  const root = harnessTmpRoot();
+  for (const d of readdirSync(root)) {
+    const pid = Number(d.match(/^(?:pg|redis)-(\d+)-/)?.[1]);
     if (!pid) continue;
-    if (!isAlive(pid)) rmSync(join(fastTmpRoot(), d), { recursive: true, force: true });
+    if (!isAlive(pid)) rmSync(join(root, d), { recursive: true, force: true });
   }
 }
 
@@ -107,11 +161,11 @@ export async function startLocalPostgres(ctx: ProvisionContext): Promise<Running
   const user = serviceUser();
   const template = templateDir(bin, user);
   removeDeadDataDirs();
-  const dataDir = join(fastTmpRoot(), `bc-pg-${process.pid}-${Date.now().toString(36)}`);
+  const dataDir = join(harnessTmpRoot(), `pg-${process.pid}-${Date.now().toString(36)}`);
   execFileSync('cp', ['-a', template, dataDir]);
   const sockDir = join(dataDir, 'sock');
-  mkdirSync(sockDir);
-  if (user) execFileSync('chown', [`${user.uid}:${user.gid}`, sockDir]);
+  mkdirSync(sockDir, { mode: 0o700 });
+  if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, dataDir]);
   const port = await freePort();
   const log = new TailBuffer(16 * 1024);
   const child: ChildProcess = spawn(
@@ -152,10 +206,11 @@ export async function startLocalPostgres(ctx: ProvisionContext): Promise<Running
   child.on('exit', () => {
     exited = true;
   });
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  // The harness alone, as the superuser, on the unix socket in the private data dir.
+  const socket = { host: sockDir, port, user: 'postgres', database: 'postgres' };
   const ready = await waitFor(
     async () => {
-      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+      const c = new pg.Client({ ...socket, connectionTimeoutMillis: 1000 });
       await c.connect();
       await c.end();
       return true;
@@ -175,18 +230,56 @@ export async function startLocalPostgres(ctx: ProvisionContext): Promise<Running
     await stop();
     throw new InfraError(`local Postgres did not start: ${log.tail(3).replace(/\n/g, ' | ')}`);
   }
-  const admin = new pg.Client({ connectionString: url });
+  const admin = new pg.Client(socket);
   await admin.connect();
-  await admin.query('CREATE DATABASE app');
-  // SHOW names its column after the setting, so it is read as server_version.
-  const version =
-    (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
-  await admin.end();
-  return {
-    host: '127.0.0.1',
-    port,
-    url: `postgres://postgres@127.0.0.1:${port}/app`,
-    description: `local postgres ${version} (ephemeral, tmpfs, fsync off)`,
-    stop,
-  };
+  try {
+    // SHOW names its column after the setting, so it is read as server_version.
+    const version =
+      (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+    const adminPassword = secret();
+    await admin.query(`ALTER ROLE postgres PASSWORD '${adminPassword}'`);
+    const tenant = await createTenant(admin, { role: 'app', database: 'app' });
+    const at = (who: string, password: string) => `postgres://${who}:${password}@127.0.0.1:${port}/app`;
+    return {
+      host: '127.0.0.1',
+      port,
+      url: at(tenant.role, tenant.password),
+      adminUrl: at('postgres', adminPassword),
+      description: `local postgres ${version} (ephemeral, tmpfs, fsync off)`,
+      stop,
+    };
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A password for one run's role: URL-safe, never reused. */
+export const secret = (): string => randomBytes(18).toString('base64url');
+
+/**
+ * A database of the run's own, owned by a role of its own that can log in with a password and
+ * nothing more: no superuser, no server files, no `COPY … PROGRAM`, no other database.
+ */
+export async function createTenant(
+  admin: pg.Client,
+  names: { role: string; database: string },
+): Promise<{ role: string; password: string; database: string }> {
+  const password = secret();
+  const role = pg.escapeIdentifier(names.role);
+  const database = pg.escapeIdentifier(names.database);
+  await admin.query(
+    `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${password}'`,
+  );
+  await admin.query(`CREATE DATABASE ${database} OWNER ${role}`);
+  // Every other database is closed to it (and to any role it could make, which it cannot).
+  const others = await admin.query<{ datname: string }>(
+    'SELECT datname FROM pg_database WHERE datallowconn AND datname <> $1',
+    [names.database],
+  );
+  for (const { datname } of others.rows) {
+    await admin.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${pg.escapeIdentifier(datname)} FROM PUBLIC`);
+  }
+  await admin.query(`REVOKE CONNECT ON DATABASE ${database} FROM PUBLIC`);
+  await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${role}`);
+  return { role: names.role, password, database: names.database };
 }

@@ -4,10 +4,16 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { InfraError } from '../errors.ts';
 import { freePort, TailBuffer, waitFor } from '../util.ts';
+import { harnessTmpRoot, secret, serviceUser } from './local-postgres.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
-/** Resolves true when a Redis at host:port answers PING with PONG. */
-export function redisPing(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+/** Resolves true when a Redis at host:port answers PING with PONG (after AUTH, with `auth`). */
+export function redisPing(
+  host: string,
+  port: number,
+  timeoutMs = 500,
+  auth?: { user?: string; password: string },
+): Promise<boolean> {
   return new Promise((resolve) => {
     const s = new Socket();
     const done = (ok: boolean): void => {
@@ -16,8 +22,22 @@ export function redisPing(host: string, port: number, timeoutMs = 500): Promise<
     };
     s.setTimeout(timeoutMs, () => done(false));
     s.once('error', () => done(false));
-    s.connect(port, host, () => s.write('PING\r\n'));
-    s.once('data', (d) => done(d.toString().startsWith('+PONG')));
+    const bulk = (a: string): string => `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+    const authCmd = auth
+      ? [
+          `*${auth.user ? 3 : 2}\r\n`,
+          bulk('AUTH'),
+          ...(auth.user ? [bulk(auth.user)] : []),
+          bulk(auth.password),
+        ].join('')
+      : '';
+    s.connect(port, host, () => s.write(`${authCmd}PING\r\n`));
+    let got = '';
+    s.on('data', (d) => {
+      got += d.toString();
+      if (got.includes('+PONG')) done(true);
+      else if (got.startsWith('-') || got.includes('\r\n-')) done(false);
+    });
   });
 }
 
@@ -29,36 +49,47 @@ function redisBin(): string | null {
   }
 }
 
-/** Start a throwaway Redis (no persistence) on a free port of this network namespace. */
+/** The ACL of the run's own Redis user: every command on every key, none of the server's administration. */
+export const CANDIDATE_ACL = ['on', '~*', '&*', '+@all', '-@admin'];
+
+/**
+ * Start a throwaway Redis (no persistence) on a free port of this network namespace, as an
+ * unprivileged user, its configuration on stdin (no password on a command line). The default user
+ * is the harness's, with a password; the run gets a user of its own without administration.
+ */
 export async function startLocalRedis(ctx: ProvisionContext): Promise<RunningService> {
   const bin = redisBin();
   if (!bin) throw new InfraError('redis-server not found: apt-get install redis-server (or set REDIS_URL)');
   const port = await freePort();
-  const dir = join(ctx.runDir, `redis-${port}`);
-  mkdirSync(dir, { recursive: true });
+  const user = serviceUser();
+  const dir = join(harnessTmpRoot(), `redis-${process.pid}-${port}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (user) execFileSync('chown', [`${user.uid}:${user.gid}`, dir]);
+  const adminPassword = secret();
+  const password = secret();
+  const config = [
+    `port ${port}`,
+    'bind 127.0.0.1',
+    'save ""',
+    'appendonly no',
+    `dir ${dir}`,
+    // Redis rewrites its process title over its environment, which would hide the run's marker
+    // from the final sweep.
+    'set-proc-title no',
+    'daemonize no',
+    'enable-debug-command no',
+    'enable-module-command no',
+    `user default on >${adminPassword} ~* &* +@all`,
+    `user app ${CANDIDATE_ACL.join(' ')} >${password}`,
+  ].join('\n');
   const log = new TailBuffer(8 * 1024);
-  const child: ChildProcess = spawn(
-    bin,
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      // Redis rewrites its process title over its environment, which would hide the run's
-      // marker from the final sweep.
-      '--set-proc-title',
-      'no',
-      '--daemonize',
-      'no',
-    ],
-    { env: { ...ctx.markerEnv, PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
-  );
+  const child: ChildProcess = spawn(bin, ['-'], {
+    ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    env: { ...ctx.markerEnv, PATH: process.env.PATH ?? '' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: dir,
+  });
+  child.stdin?.end(`${config}\n`);
   child.stdout?.on('data', (c: Buffer) => log.push(c));
   child.stderr?.on('data', (c: Buffer) => log.push(c));
   let exited = false;
@@ -73,7 +104,7 @@ export async function startLocalRedis(ctx: ProvisionContext): Promise<RunningSer
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const ready = await waitFor(() => redisPing('127.0.0.1', port), {
+  const ready = await waitFor(() => redisPing('127.0.0.1', port, 500, { password: adminPassword }), {
     timeoutMs: 10_000,
     intervalMs: 20,
     abort: () => exited,
@@ -86,8 +117,9 @@ export async function startLocalRedis(ctx: ProvisionContext): Promise<RunningSer
   return {
     host: '127.0.0.1',
     port,
-    url: `redis://127.0.0.1:${port}`,
-    description: `local redis ${version} (ephemeral, no persistence)`,
+    url: `redis://app:${password}@127.0.0.1:${port}`,
+    adminUrl: `redis://default:${adminPassword}@127.0.0.1:${port}`,
+    description: `local redis ${version} (ephemeral, no persistence, run's own ACL user)`,
     stop,
   };
 }

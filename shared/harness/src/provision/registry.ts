@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { ServiceName } from '../types.ts';
-import { findPostgresBin, startLocalPostgres } from './local-postgres.ts';
-import { redisPing, startLocalRedis } from './local-redis.ts';
+import { createTenant, findPostgresBin, secret, startLocalPostgres } from './local-postgres.ts';
+import { CANDIDATE_ACL, redisPing, startLocalRedis } from './local-redis.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
 /**
@@ -48,23 +48,33 @@ const postgres: ServiceProvider = {
     }
   },
   async fromEnv(adminUrl) {
-    // A fresh database per run, dropped at the end: runs sharing one server never see each other.
-    const db = `bc_${randomBytes(6).toString('hex')}`;
+    // A database and a role of the run's own, dropped at the end: runs sharing one server never
+    // see each other, and the candidate never gets the administrator's credentials.
+    const name = `bc_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${db}`);
-    await admin.end();
+    let tenant: Awaited<ReturnType<typeof createTenant>>;
+    try {
+      tenant = await createTenant(admin, { role: name, database: name });
+    } finally {
+      await admin.end();
+    }
     const u = new URL(adminUrl);
-    u.pathname = `/${db}`;
+    u.pathname = `/${name}`;
+    const adminOfRun = u.toString();
+    u.username = tenant.role;
+    u.password = tenant.password;
     return {
       host: u.hostname,
       port: Number(u.port || 5432),
       url: u.toString(),
-      description: 'postgres from DATABASE_URL (fresh database per run)',
+      adminUrl: adminOfRun,
+      description: 'postgres from DATABASE_URL (a database and role per run)',
       stop: async () => {
         const c = new pg.Client({ connectionString: adminUrl });
         await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+        await c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+        await c.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(name)}`);
         await c.end();
       },
     };
@@ -85,30 +95,56 @@ const redis: ServiceProvider = {
   startLocal: startLocalRedis,
   envAnswers(url) {
     const u = new URL(url);
-    return redisPing(u.hostname, Number(u.port || 6379));
+    const password = decodeURIComponent(u.password);
+    const user = decodeURIComponent(u.username);
+    return redisPing(
+      u.hostname,
+      Number(u.port || 6379),
+      500,
+      password ? { user: user || undefined, password } : undefined,
+    );
   },
   async fromEnv(url) {
-    // Redis cannot be split per run the way Postgres databases can: the logical database is
-    // flushed before and after, and the README says REDIS_URL must be dedicated to grading.
-    const flush = async (): Promise<void> => {
+    // Redis cannot be split per run the way Postgres databases can: the run gets an ACL user of
+    // its own (never the administrator's), the logical database is flushed before and after, and
+    // a batch in this mode grades one submission at a time (batch.ts).
+    const user = `bc_${randomBytes(6).toString('hex')}`;
+    const password = secret();
+    const admin = async <T>(fn: (r: Redis) => Promise<T>): Promise<T> => {
       const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await r.connect();
-      await r.flushdb();
-      r.disconnect();
+      try {
+        return await fn(r);
+      } finally {
+        r.disconnect();
+      }
     };
-    await flush();
+    await admin(async (r) => {
+      await r.flushdb();
+      await r.call('ACL', 'SETUSER', user, 'reset', ...CANDIDATE_ACL, `>${password}`);
+    });
     const u = new URL(url);
+    u.username = user;
+    u.password = password;
     return {
       host: u.hostname,
       port: Number(u.port || 6379),
-      url,
-      description: 'redis from REDIS_URL (flushed)',
-      stop: flush,
+      url: u.toString(),
+      adminUrl: url,
+      description: 'redis from REDIS_URL (flushed, an ACL user per run)',
+      stop: () =>
+        admin(async (r) => {
+          await r.call('ACL', 'DELUSER', user);
+          await r.call('CLIENT', 'KILL', 'USER', user).catch(() => {});
+          await r.flushdb();
+        }),
     };
   },
   candidateUrl(svc, proxyPort, host = '127.0.0.1') {
     const u = new URL(svc.url);
-    return `redis://${host}:${proxyPort}${u.pathname === '/' ? '' : u.pathname}`;
+    u.hostname = host;
+    u.port = String(proxyPort);
+    return u.toString();
   },
 };
 

@@ -2,8 +2,10 @@
 export interface ServiceEndpoint {
   host: string;
   port: number;
-  /** Connection URL for the harness itself. */
+  /** Connection URL of the run's own, unprivileged account (what the candidate gets, through the proxy). */
   url: string;
+  /** An administrator's URL, for the harness and a grader's `prepare` only: never given to the candidate. */
+  adminUrl?: string;
   /** Human description for reports: "local postgres 15.19 (…)", "redis from REDIS_URL (flushed)". */
   description: string;
 }

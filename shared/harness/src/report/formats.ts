@@ -102,6 +102,8 @@ export function toMarkdown(r: GradeResult): string {
   out.push(
     `## ${r.challenge}: ${r.score} / ${r.max_score} (${pct(r.score, r.max_score)}) · band: **${r.band}**`,
     '',
+    `Isolation: ${r.sandbox.isolation === 'isolated' ? 'isolated' : `**${mdInline(r.sandbox.isolation)}**`}`,
+    '',
   );
   if (r.status === 'error') {
     out.push(`**Could not be graded.** ${mdInline(r.reason ?? '')}`, '');

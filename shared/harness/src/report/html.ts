@@ -149,6 +149,7 @@ h1{font-size:1.5rem;margin:0}h2{font-size:1.15rem;margin:2rem 0 .5rem;border-bot
 h3{font-size:1rem;margin:.8rem 0 .3rem}
 .score{font-size:2.4rem;font-weight:700}.band{display:inline-block;padding:.1rem .6rem;border-radius:1rem;background:#e3e8f4;margin-left:.6rem}
 .error{background:#fdecea;border:1px solid #c62828;padding:.6rem 1rem;border-radius:4px}
+.unsafe{color:#c62828}
 .chart .lbl,.chart .val{font-size:13px}.chart .track{fill:#eee}.chart .pass{stroke:#555;stroke-dasharray:2 2}
 table.items{border-collapse:collapse;width:100%}table.items td,table.items th{padding:.35rem .5rem;vertical-align:top;text-align:left}
 tr.cat th{background:#f3f3f3;text-transform:capitalize}td.pts,th.pts{text-align:right;white-space:nowrap}
@@ -180,6 +181,7 @@ export function toHtml(r: GradeResult): string {
 <body>
 <header><h1>${esc(r.challenge)}</h1>
 <p><span class="score" id="score">${r.score} / ${r.max_score}</span> (${pct(r.score, r.max_score)} %) <span class="band" id="band">band: ${BAND_TEXT[r.band]}</span></p>
+<p class="isolation" id="isolation">Isolation: ${r.sandbox.isolation === 'isolated' ? 'isolated' : `<b class="unsafe">${esc(r.sandbox.isolation)}</b>`}</p>
 <p class="summary">${esc(r.output)}</p>${error}</header>
 <section id="categories"><h2>Points per category</h2>${categoryChart(r.categories)}<p class="legend">The dashed line is 80 %, where a category counts towards a band.</p></section>
 ${itemsSection(r)}

@@ -28,6 +28,7 @@ export function progressPrinter(rubric: readonly RubricItem[]): (item: RubricIte
 /** Final summary table for the terminal. */
 export function summaryTable(r: GradeResult, outDir: string): string {
   const lines: string[] = [''];
+  if (r.sandbox.isolation !== 'isolated') lines.push(c(31, `  ! ${r.sandbox.isolation}`));
   if (r.status === 'error') {
     lines.push(c(31, `✗ ${r.challenge}: could not be graded`), `  ${r.reason ?? ''}`);
     if (r.candidate.outputTail)

@@ -197,6 +197,7 @@ export async function collectRegisteredTests(
   const context: GradingContext = {
     seed: 0,
     controlUrl: 'http://127.0.0.1:9',
+    controlToken: '',
     instances: [],
     env: {},
     only: null,

@@ -1,0 +1,346 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { grade } from '../src/grade.ts';
+import { REPO_ROOT } from '../src/graders.ts';
+import { provision } from '../src/provision/index.ts';
+import { writeOutputs } from '../src/report/formats.ts';
+import type { GradeResult } from '../src/types.ts';
+import { privateDir } from '../src/util.ts';
+import { tempDir } from './temp-dir.ts';
+
+// The hostile suite of security-model.md: one submission per attack class of issue 17, graded
+// for real, each asserting its outcome (no canary in any report, the score it would have without
+// the attack, a clean next grading, nothing written outside the work directory).
+
+const require = createRequire(import.meta.url);
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const attacker = join(fixtures, 'integrity', 'attacker');
+const graderDir = join(fixtures, 'grader-integrity');
+const root = process.getuid?.() === 0;
+const canary = `bc-canary-${randomBytes(8).toString('hex')}`;
+const canaryFile = join(graderDir, `.canary-${process.pid}`);
+const hiddenTest = join(REPO_ROOT, 'graders', 'url-shortener', 'test', 'redirect.test.ts');
+const reference = join(REPO_ROOT, 'graders', 'url-shortener', 'reference', 'src', 'app.ts');
+const secret = `/root/.bc-secret-${process.pid}`;
+
+beforeAll(() => {
+  writeFileSync(canaryFile, `${canary}\n`);
+  if (root) writeFileSync(secret, `${canary}\n`, { mode: 0o600 });
+  process.env.BC_PROBE_PATHS = JSON.stringify([
+    canaryFile,
+    hiddenTest,
+    reference,
+    join(REPO_ROOT, 'package.json'),
+    secret,
+    '/etc/shadow',
+  ]);
+});
+afterAll(() => {
+  rmSync(canaryFile, { force: true });
+  rmSync(secret, { force: true });
+  delete process.env.BC_PROBE_PATHS;
+});
+
+/** Every report a grading writes, as text. */
+function reports(r: GradeResult): Record<string, string> {
+  const out = tempDir('bc-integrity-out-');
+  writeOutputs(r, out);
+  return Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+}
+
+/** The lines of markdown that sit outside fenced blocks (what renders as markup). */
+function outsideFences(md: string): string[] {
+  const out: string[] = [];
+  let fence: string | null = null;
+  for (const line of md.split('\n')) {
+    const f = line.match(/^(`{3,})\s*$/)?.[1];
+    if (fence === null && f) fence = f;
+    else if (fence !== null && f && f.length >= fence.length) fence = null;
+    else if (fence === null) out.push(line);
+  }
+  return out;
+}
+
+const probeOf = (r: GradeResult) => {
+  const t = r.tests.find((x) => x.id === 'probe')!;
+  expect(t.status, t.output).toBe('passed');
+  return JSON.parse(t.output) as {
+    build: Record<string, string>;
+    files: Record<string, string>;
+    dirs: Record<string, string | string[]>;
+    ports: Record<string, string>;
+    pg: Record<string, string>;
+    redis: Record<string, string>;
+    canaryFromCopy: boolean;
+  };
+};
+
+const gradeAttacker = (submission = attacker) =>
+  grade({ challenge: 'integrity', submission, graderDir, seed: 3 });
+
+describe.skipIf(!root)('a hostile submission graded as root, locally', () => {
+  let first: GradeResult;
+  let second: GradeResult;
+  beforeAll(async () => {
+    first = await gradeAttacker();
+    second = await gradeAttacker();
+  }, 240_000);
+
+  test('when it reads the hidden suite, the reference, the run files or homes, at build and at run time, then it reads nothing', () => {
+    const p = probeOf(first);
+    for (const [path, got] of Object.entries({ ...p.build, ...p.files })) {
+      expect(got, path).toMatch(/^(ENOENT|EACCES|EPERM)$/);
+    }
+    for (const [dir, got] of Object.entries(p.dirs)) {
+      // Absent, closed, or an empty private mount: never another run's or the harness's files.
+      if (Array.isArray(got)) expect(got, dir).toEqual([]);
+      else expect(got, dir).toMatch(/^(ENOENT|EACCES|EPERM)$/);
+    }
+  });
+
+  test('when it connects around the proxies to every port it finds, then each is refused and the fault it is graded on holds', () => {
+    const p = probeOf(first);
+    // The control API, the real Postgres and Redis listen on the same loopback: there were targets.
+    expect(Object.keys(p.ports).length).toBeGreaterThanOrEqual(4);
+    for (const [port, got] of Object.entries(p.ports))
+      expect(got, port).toMatch(/^(ECONNREFUSED|ECONNRESET)$/);
+    const down = first.tests.find((t) => t.id === 'redis-down')!;
+    expect(down.status).toBe('failed');
+    expect(down.score).toBe(0);
+  });
+
+  test('when it uses its database to run programs, read server files or reach other databases, then it is refused, and the next grading starts clean', () => {
+    const p = probeOf(first);
+    expect(p.pg.superuser).toBe('ok: false');
+    expect(p.pg.copyProgram).toMatch(/^42501 /);
+    expect(p.pg.readServerFile).toMatch(/^42501 /);
+    expect(p.pg.asPostgres).toMatch(/^28P01 /);
+    expect(p.pg.template1).toMatch(/^42501 /);
+    expect(p.pg.postgresDb).toMatch(/^42501 /);
+    expect(p.pg.createMarker).toMatch(/^ok/);
+    expect(p.canaryFromCopy).toBe(false);
+    expect(existsSync('/tmp/bc-canary-copy-program')).toBe(false);
+    expect(p.redis.configGet).toMatch(/NOPERM/);
+    // What the first run made in its database is not in the second's.
+    expect(probeOf(second).pg.markerAtStart).toBe('ok: false');
+  });
+
+  test('when its output and answers forge a heading, a badge and terminal sequences, then every report shows them as text', () => {
+    for (const r of [first, second]) {
+      expect(r.score).toBe(1);
+      const files = reports(r);
+      for (const [name, text] of Object.entries(files)) {
+        expect(text, name).not.toContain(canary);
+        expect(text.includes('\u001b') || text.includes('\u0007'), name).toBe(false);
+        expect(text, name).not.toContain('rubricTest(rubric');
+      }
+      // The forged heading is quoted, but only inside a fence it cannot close.
+      expect(files['report.md']).toContain('## integrity: 100 / 100');
+      const markup = outsideFences(files['report.md']!);
+      expect(markup.filter((l) => l.startsWith('## '))).toEqual([markup.find((l) => l.startsWith('## '))]);
+      expect(markup.join('\n')).not.toContain('100 / 100 (100%)');
+      expect(markup.join('\n')).not.toContain('example.invalid');
+      expect(files['report.html']).not.toMatch(/<img|<h2>integrity: 100/);
+      expect(files['report.md']).toContain('Isolation: isolated');
+    }
+  });
+});
+
+describe.skipIf(!root)('git metadata and links of a submission', () => {
+  const plantGit = (dir: string, hit: string) => {
+    const commit = 'ab'.repeat(20);
+    mkdirSync(join(dir, '.git', 'refs', 'heads'), { recursive: true });
+    mkdirSync(join(dir, '.git', 'hooks'));
+    writeFileSync(join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(dir, '.git', 'refs', 'heads', 'main'), `${commit}\n`);
+    const script = `#!/bin/sh\ntouch ${hit}\n`;
+    writeFileSync(join(dir, '.git', 'fsmonitor.sh'), script, { mode: 0o755 });
+    for (const hook of ['post-checkout', 'pre-commit', 'reference-transaction'])
+      writeFileSync(join(dir, '.git', 'hooks', hook), script, { mode: 0o755 });
+    writeFileSync(
+      join(dir, '.git', 'config'),
+      `[core]\n\tfsmonitor = ${join(dir, '.git', 'fsmonitor.sh')}\n\thooksPath = ${join(dir, '.git', 'hooks')}\n[filter "x"]\n\tclean = ${join(dir, '.git', 'fsmonitor.sh')}\n`,
+    );
+    writeFileSync(join(dir, '.gitattributes'), '* filter=x\n');
+    return commit;
+  };
+
+  test('when its .git/config sets an fsmonitor, hooks and filters, then none runs, and the commit is read from its HEAD (CLI and pull request)', async () => {
+    const hit = `/tmp/bc-canary-git-${process.pid}`;
+    const sub = join(tempDir('bc-git-'), 'sub');
+    cpSync(join(fixtures, 'env-echo'), sub, { recursive: true });
+    const commit = plantGit(sub, hit);
+    const r = await grade({
+      challenge: 'instance-env',
+      submission: sub,
+      graderDir: join(fixtures, 'grader-instance-env'),
+      seed: 2,
+    });
+    expect(r.status).toBe('graded');
+    expect(r.provenance.submission).toEqual({ commit, dirty: null });
+    expect(existsSync(hit)).toBe(false);
+
+    // The same through `pnpm pr grade`, the head a take-home repository.
+    const base = tempDir('bc-base-');
+    mkdirSync(join(base, 'graders'));
+    symlinkSync(join(fixtures, 'grader-instance-env'), join(base, 'graders', 'instance-env'));
+    const head = join(tempDir('bc-head-'), 'repo');
+    cpSync(join(fixtures, 'env-echo'), head, { recursive: true });
+    writeFileSync(join(head, '.backend-challenge.json'), '{"challenge":"instance-env"}\n');
+    plantGit(head, hit);
+    const out = tempDir('bc-pr-out-');
+    const pr = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        require.resolve('tsx'),
+        join(REPO_ROOT, 'shared/harness/src/pr/cli.ts'),
+        'grade',
+        '--base',
+        base,
+        '--head',
+        head,
+        '--out',
+        out,
+        '--seed',
+        '2',
+        '--quiet',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(pr.status, pr.stderr).toBe(0);
+    expect(existsSync(hit)).toBe(false);
+    expect(readFileSync(join(out, 'comment.md'), 'utf8')).toContain('abababababab');
+  }, 180_000);
+
+  test('when package.json or another file links to a root-only file, then it is refused in one line that quotes nothing of it', async () => {
+    const linked = join(tempDir('bc-link-'), 'sub');
+    cpSync(join(fixtures, 'env-echo'), linked, { recursive: true });
+    symlinkSync(secret, join(linked, 'leak.txt'));
+    const r = await grade({
+      challenge: 'instance-env',
+      submission: linked,
+      graderDir: join(fixtures, 'grader-instance-env'),
+      seed: 2,
+    });
+    expect(r.status).toBe('error');
+    expect(r.reason).toBe(
+      'The submission\'s symlink "leak.txt" points outside the submission; links that leave it are refused.',
+    );
+    for (const [name, text] of Object.entries(reports(r))) expect(text, name).not.toContain(canary);
+
+    rmSync(join(linked, 'leak.txt'));
+    rmSync(join(linked, 'package.json'));
+    symlinkSync(secret, join(linked, 'package.json'));
+    await expect(
+      grade({
+        challenge: 'instance-env',
+        submission: linked,
+        graderDir: join(fixtures, 'grader-instance-env'),
+      }),
+    ).rejects.toThrow(/^no package\.json in .* \(or a link, not a file\)/);
+  });
+});
+
+describe.skipIf(!root)('grading as an ordinary user', () => {
+  test('when the harness is not root and no Docker sandbox is asked for, then it refuses in one line, unless --unsafe', () => {
+    const run = (...extra: string[]) =>
+      spawnSync(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          process.execPath,
+          '--import',
+          require.resolve('tsx'),
+          join(REPO_ROOT, 'shared/harness/src/cli.ts'),
+          'url-shortener',
+          join(REPO_ROOT, 'graders', 'url-shortener', 'reference'),
+          '--services',
+          'local',
+          '--quiet',
+          ...extra,
+        ],
+        {
+          cwd: '/tmp',
+          encoding: 'utf8',
+          timeout: 60_000,
+          env: { PATH: process.env.PATH, HOME: '/tmp', GRADE_CACHE_DIR: '/tmp/bc-nobody-cache' },
+        },
+      );
+    const refused = run();
+    expect(refused.status, refused.stderr).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(
+      /refusing to grade without isolation \(not root: .*\): run as root .* use --sandbox docker, or pass --unsafe/,
+    );
+  });
+});
+
+describe.skipIf(!root)('services and caches of a run', () => {
+  test("when services come from --services env, then the run gets a role and a Redis user of its own, never the administrator's, removed at the end", async () => {
+    const real = await provision('local', ['postgres', 'redis'], {
+      runDir: tempDir('bc-env-'),
+      markerEnv: { BC_GRADE_RUN: `t-${process.pid}` },
+    });
+    try {
+      const saved = { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.REDIS_URL };
+      process.env.DATABASE_URL = real.services.postgres!.adminUrl;
+      process.env.REDIS_URL = real.services.redis!.adminUrl;
+      const run = await provision('env', ['postgres', 'redis'], { runDir: '/tmp', markerEnv: {} });
+      Object.assign(process.env, saved);
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      const url = new URL(run.services.postgres!.url);
+      expect(url.username).toMatch(/^bc_[0-9a-f]{12}$/);
+      const c = new pg.Client({ connectionString: run.services.postgres!.url });
+      await c.connect();
+      const su = await c.query('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
+      expect(su.rows[0].rolsuper).toBe(false);
+      await expect(c.query("COPY (SELECT 1) TO PROGRAM 'true'")).rejects.toThrow(/must be superuser|permission denied/);
+      await c.end();
+      const redis = new Redis(run.services.redis!.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      await redis.set('k', 'v');
+      await expect(redis.config('GET', 'dir')).rejects.toThrow(/NOPERM/);
+      redis.disconnect();
+      await run.stop();
+      const admin = new pg.Client({ connectionString: real.services.postgres!.adminUrl });
+      await admin.connect();
+      const left = await admin.query('SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1', [
+        url.username,
+      ]);
+      expect(left.rows[0].n).toBe(0);
+      await admin.end();
+    } finally {
+      await real.stop();
+    }
+  });
+
+  test('when the install cache directory was made by someone else, then it is refused, not used', () => {
+    const dir = join(tempDir('bc-cache-owner-'), 'cache');
+    mkdirSync(dir, { mode: 0o755 });
+    chownSync(dir, 65534, 65534);
+    expect(() => privateDir(dir, 0o711)).toThrow(/is not a private directory of uid 0/);
+    const link = join(tempDir('bc-cache-link-'), 'cache');
+    symlinkSync('/tmp', link);
+    expect(() => privateDir(link)).toThrow(/not a private directory/);
+  });
+});
