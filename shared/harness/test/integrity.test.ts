@@ -314,7 +314,9 @@ describe.skipIf(!root)('services and caches of a run', () => {
       await c.connect();
       const su = await c.query('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
       expect(su.rows[0].rolsuper).toBe(false);
-      await expect(c.query("COPY (SELECT 1) TO PROGRAM 'true'")).rejects.toThrow(/must be superuser|permission denied/);
+      await expect(c.query("COPY (SELECT 1) TO PROGRAM 'true'")).rejects.toThrow(
+        /must be superuser|permission denied/,
+      );
       await c.end();
       const redis = new Redis(run.services.redis!.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await redis.connect();
