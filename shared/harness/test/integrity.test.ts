@@ -9,6 +9,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +20,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { grade } from '../src/grade.ts';
 import { REPO_ROOT } from '../src/graders.ts';
+import { evictCache } from '../src/install.ts';
 import { provision } from '../src/provision/index.ts';
 import { writeOutputs } from '../src/report/formats.ts';
 import type { GradeResult } from '../src/types.ts';
@@ -334,6 +336,23 @@ describe.skipIf(!root)('services and caches of a run', () => {
     } finally {
       await real.stop();
     }
+  });
+
+  test('when the install cache outgrows its cap, then the least recently used entries go, never the one in use', () => {
+    const cache = tempDir('bc-cache-cap-');
+    const entry = (n: number, ageS: number) => {
+      const dir = join(cache, n.toString(16).padStart(24, '0'));
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'blob'), Buffer.alloc(1024 * 1024));
+      writeFileSync(join(dir, '.complete'), '');
+      const t = new Date(Date.now() - ageS * 1000);
+      utimesSync(join(dir, '.complete'), t, t);
+      return dir;
+    };
+    const [oldest, old, recent, inUse] = [entry(1, 400), entry(2, 300), entry(3, 200), entry(4, 500)];
+    const evicted = evictCache(cache, inUse, 2.5 * 1024 * 1024);
+    expect(evicted).toEqual([oldest, old]);
+    expect(existsSync(recent) && existsSync(inUse)).toBe(true);
   });
 
   test('when the install cache directory was made by someone else, then it is refused, not used', () => {
