@@ -181,6 +181,30 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     reapDeadRuns();
   });
 
+  test("when the integrity attacker runs in Docker with Docker's services, then its database role, Redis user, files and the fault it is graded on hold as locally", async () => {
+    const r = await grade({
+      challenge: 'integrity',
+      submission: join(fixtures, 'integrity', 'attacker'),
+      graderDir: join(fixtures, 'grader-integrity'),
+      seed: 3,
+      services: 'docker',
+      sandbox: 'docker',
+    });
+    expect(r.sandbox.isolation).toBe('isolated');
+    const p = probe<{
+      files: Record<string, string>;
+      pg: Record<string, string>;
+      redis: Record<string, string>;
+    }>(r);
+    for (const [path, got] of Object.entries(p.files)) expect(got, path).toMatch(/^(ENOENT|EACCES|EPERM)$/);
+    expect(p.pg.superuser).toBe('ok: false');
+    expect(p.pg.copyProgram).toMatch(/^42501 /);
+    expect(p.pg.asPostgres).toMatch(/^28P01 /);
+    expect(p.pg.template1).toMatch(/^42501 /);
+    expect(p.redis.configGet).toMatch(/NOPERM/);
+    expect(r.tests.find((t) => t.id === 'redis-down')!.score).toBe(0);
+  });
+
   test('when the URL-shortener reference and a mutant are graded with one seed locally and in Docker, then they score the same, item for item', async () => {
     const graderDir = graderDirFor('url-shortener');
     const reference = join(graderDir, 'reference');

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { gradeBatch } from '../src/batch.ts';
 import { grade } from '../src/grade.ts';
 import { REPO_ROOT } from '../src/graders.ts';
 import { evictCache } from '../src/install.ts';
@@ -162,6 +163,50 @@ describe.skipIf(!root)('a hostile submission graded as root, locally', () => {
       expect(files['report.html']).not.toMatch(/<img|<h2>integrity: 100/);
       expect(files['report.md']).toContain('Isolation: isolated');
     }
+  });
+});
+
+describe.skipIf(!root)('hostile submissions graded side by side (batch)', () => {
+  test("when two attackers are graded at once, then neither sees the other's files or services, and each has its own database", async () => {
+    const dir = tempDir('bc-batch-in-');
+    const marks = {
+      one: `bc-mark-${randomBytes(6).toString('hex')}`,
+      two: `bc-mark-${randomBytes(6).toString('hex')}`,
+    };
+    for (const [name, mark] of Object.entries(marks)) {
+      cpSync(attacker, join(dir, name), { recursive: true });
+      writeFileSync(join(dir, name, 'mine.txt'), mark);
+    }
+    const out = tempDir('bc-batch-out-');
+    await gradeBatch({ challenge: 'integrity', dir, out, parallel: 2, seed: 4, graderDir });
+    for (const [name, other] of [
+      ['one', 'two'],
+      ['two', 'one'],
+    ] as const) {
+      const r = JSON.parse(readFileSync(join(out, name, 'results.json'), 'utf8')) as GradeResult;
+      const p = probeOf(r);
+      for (const [d, got] of Object.entries(p.dirs)) {
+        if (Array.isArray(got)) expect(got, d).toEqual([]);
+        else expect(got, d).toMatch(/^(ENOENT|EACCES|EPERM)$/);
+      }
+      for (const [port, got] of Object.entries(p.ports))
+        expect(got, port).toMatch(/^(ECONNREFUSED|ECONNRESET)$/);
+      expect(p.pg.markerAtStart).toBe('ok: false');
+      expect(JSON.stringify(r)).not.toContain(marks[other]);
+    }
+  }, 240_000);
+
+  test('when a batch would share one Redis of --services env, then it is refused unless one at a time', async () => {
+    await expect(
+      gradeBatch({
+        challenge: 'integrity',
+        dir: attacker,
+        out: tempDir('bc-o-'),
+        parallel: 2,
+        services: 'env',
+        graderDir,
+      }),
+    ).rejects.toThrow('--services env shares one Redis database between gradings: use --parallel 1');
   });
 });
 

@@ -8,7 +8,8 @@ import { RUN_LABEL } from '../supervisor/container.ts';
 import { isAlive } from '../supervisor/proc.ts';
 import type { ServiceName } from '../types.ts';
 import { waitFor } from '../util.ts';
-import { redisPing } from './local-redis.ts';
+import { createTenant, secret } from './local-postgres.ts';
+import { CANDIDATE_ACL, redisPing } from './local-redis.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
 export { RUN_LABEL };
@@ -113,18 +114,71 @@ export async function startDockerService(name: ServiceName, ctx: ProvisionContex
     await stop();
     throw new InfraError(`the ${name} container (${image}) never answered`);
   }
-  if (name === 'postgres') {
-    const admin = new pg.Client({ connectionString: `postgres://postgres@${host}:${port}/postgres` });
-    await admin.connect();
-    await admin.query('CREATE DATABASE app');
+  try {
+    const access = name === 'postgres' ? await lockPostgres(host, port) : await lockRedis(host, port);
+    return { host, port, ...access, description: `${name} in Docker (${image})`, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/**
+ * The image trusts every client (it knows no run's secrets): before any candidate code runs, the
+ * superuser gets a password of the run's, the run a role and database of its own, and the
+ * server's pg_hba.conf asks every TCP client for a password from then on.
+ */
+async function lockPostgres(host: string, port: number): Promise<{ url: string; adminUrl: string }> {
+  const admin = new pg.Client({ connectionString: `postgres://postgres@${host}:${port}/postgres` });
+  await admin.connect();
+  try {
+    const adminPassword = secret();
+    await admin.query(`ALTER ROLE postgres PASSWORD '${adminPassword}'`);
+    const tenant = await createTenant(admin, { role: 'app', database: 'app' });
+    const hba = (await admin.query<{ hba_file: string }>('SHOW hba_file')).rows[0]!.hba_file;
+    await admin.query(
+      `COPY (VALUES ('local all all trust'), ('host all all 0.0.0.0/0 scram-sha-256'), ('host all all ::/0 scram-sha-256')) TO ${pg.escapeLiteral(hba)}`,
+    );
+    await admin.query('SELECT pg_reload_conf()');
+    // The reload is asynchronous: wait until a client without a password is turned away.
+    const locked = await waitFor(
+      async () => {
+        const c = new pg.Client({ connectionString: `postgres://postgres@${host}:${port}/postgres` });
+        try {
+          await c.connect();
+          await c.end();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
+    if (!locked)
+      throw new InfraError('the postgres container still trusted clients without a password after a reload');
+    const at = (who: string, password: string) => `postgres://${who}:${password}@${host}:${port}/app`;
+    return { url: at(tenant.role, tenant.password), adminUrl: at('postgres', adminPassword) };
+  } finally {
     await admin.end();
   }
+}
+
+/** As lockPostgres: the default user gets the run's password, the run an ACL user without administration. */
+async function lockRedis(host: string, port: number): Promise<{ url: string; adminUrl: string }> {
+  const { Redis } = await import('ioredis');
+  const adminPassword = secret();
+  const password = secret();
+  const r = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await r.connect();
+  try {
+    await r.call('ACL', 'SETUSER', 'app', 'reset', ...CANDIDATE_ACL, `>${password}`);
+    await r.call('ACL', 'SETUSER', 'default', `>${adminPassword}`);
+  } finally {
+    r.disconnect();
+  }
   return {
-    host,
-    port,
-    url: name === 'postgres' ? `postgres://postgres@${host}:${port}/app` : `redis://${host}:${port}`,
-    description: `${name} in Docker (${image})`,
-    stop,
+    url: `redis://app:${password}@${host}:${port}`,
+    adminUrl: `redis://default:${adminPassword}@${host}:${port}`,
   };
 }
 
