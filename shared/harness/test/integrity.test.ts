@@ -203,6 +203,7 @@ describe.skipIf(!root)('hostile submissions graded side by side (batch)', () => 
         dir: attacker,
         out: tempDir('bc-o-'),
         parallel: 2,
+        seed: 1,
         services: 'env',
         graderDir,
       }),
