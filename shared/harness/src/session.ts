@@ -370,5 +370,5 @@ export function outcomeOfError(e: unknown): SessionOutcome {
 }
 
 export function writeSessionOutcome(file: string, o: SessionOutcome): void {
-  writeFileSync(file, JSON.stringify(o));
+  writeFileSync(file, JSON.stringify(o), { mode: 0o600 });
 }
