@@ -14,8 +14,9 @@ const saved = { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: process.env.R
 beforeAll(async () => {
   const ctx = { runDir: '/var/tmp', markerEnv: { BC_GRADE_RUN: `env-test-${process.pid}` } };
   [postgres, redis] = await Promise.all([startLocalPostgres(ctx), startLocalRedis(ctx)]);
-  process.env.DATABASE_URL = postgres.url;
-  process.env.REDIS_URL = redis.url;
+  // The administrator's URLs, as a team hands them over: the harness makes a role and user per run.
+  process.env.DATABASE_URL = postgres.adminUrl;
+  process.env.REDIS_URL = redis.adminUrl;
 });
 
 afterAll(async () => {
@@ -38,7 +39,7 @@ describe('services from DATABASE_URL and REDIS_URL', () => {
     expect(r.services.redis).toMatch(/REDIS_URL/);
     expect(r.sandbox.network).toBe('host');
     expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
-    const c = new pg.Client({ connectionString: postgres.url });
+    const c = new pg.Client({ connectionString: postgres.adminUrl });
     await c.connect();
     const dbs = await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'bc\\_%'");
     await c.end();

@@ -29,7 +29,13 @@ function connect(): Promise<{
       sock.on('error', (e: NodeJS.ErrnoException) => r(e.code ?? 'error'));
       sock.on('close', () => r('closed'));
     });
-    sock.connect(proxy.port, '127.0.0.1', () =>
+    // The run's Redis asks for a password: each connection authenticates first, as a client would.
+    const password = decodeURIComponent(new URL(redis.adminUrl!).password);
+    sock.connect(proxy.port, '127.0.0.1', () => sock.write(`AUTH default ${password}\r\n`));
+    sock.once('data', (d) =>
+      d.toString().startsWith('+OK') ? ready() : reject(new Error(`AUTH: ${d.toString().trim()}`)),
+    );
+    const ready = () =>
       resolve({
         sock,
         closed,
@@ -42,8 +48,7 @@ function connect(): Promise<{
             });
             sock.write('PING\r\n');
           }),
-      }),
-    );
+      });
     sock.once('error', reject);
   });
 }

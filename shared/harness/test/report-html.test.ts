@@ -64,6 +64,7 @@ describe('report.html', () => {
     expect(run).toContain('seed42');
     expect(run).toContain(`commit ${'a'.repeat(12)}`);
     expect(run).toContain('(uncommitted changes)');
+    expect(await page.textContent('#isolation')).toBe('Isolation: isolated');
     expect(run).toContain('bwrap, network loopback-only');
     // Self-contained: the page asked for nothing but itself.
     expect(requests).toEqual([file]);

@@ -129,7 +129,7 @@ export function sampleResult(): GradeResult {
     candidate: { verdicts: [], outputTail: 'listening on 41234\nGET /r/aB3 302 <b>' },
     harness: { version: '0.0.0', node: 'v20.20.0' },
     provenance: {
-      grader: { commit: 'a'.repeat(40), dirty: false, suiteSha256: 'b'.repeat(64) },
+      grader: { commit: 'a'.repeat(40), dirty: true, suiteSha256: 'b'.repeat(64) },
       submission: { commit: 'c'.repeat(40), dirty: null },
     },
   };
