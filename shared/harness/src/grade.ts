@@ -75,7 +75,11 @@ export function isolationGaps(plan: SandboxPlan, firewall: boolean): string[] {
   const gaps: string[] = [];
   if (plan.mode === 'none') gaps.push("no sandbox: the candidate sees this machine's files");
   if (plan.mode !== 'docker' && !plan.runAs)
-    gaps.push("not root: the candidate runs as the grading user, with that user's groups and network");
+    gaps.push(
+      isRoot()
+        ? 'no setpriv (util-linux): the candidate would run as root'
+        : "not root: the candidate runs as the grading user, with that user's groups and network",
+    );
   else if (plan.mode === 'bwrap' && !firewall)
     gaps.push('no firewall (iptables): the candidate reaches the harness, the real services and the network');
   return gaps;
