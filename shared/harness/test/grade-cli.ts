@@ -4,15 +4,24 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+const prCli = fileURLToPath(new URL('../src/pr/cli.ts', import.meta.url));
 /** The repository root: the grade CLI runs from there, as `pnpm grade` does. */
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
-const argv = (args: string[]) => ['--import', require.resolve('tsx'), cli, ...args];
+const argv = (args: string[], file = cli) => ['--import', require.resolve('tsx'), file, ...args];
 
 /** Run the grade CLI to its end: its exit code, stdout and stderr (trimmed). */
-export function runGradeCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, argv(args), { cwd: root, encoding: 'utf8', timeout: 180_000, env });
+export function runGradeCli(args: string[], env: NodeJS.ProcessEnv = process.env, file = cli) {
+  const r = spawnSync(process.execPath, argv(args, file), {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.trim() };
 }
+
+/** Run `pnpm pr …` to its end, as runGradeCli does the grade CLI. */
+export const runPrCli = (args: string[]) => runGradeCli(args, process.env, prCli);
 
 /** Start the grade CLI in the background, its output discarded. */
 export const startGradeCli = (...args: string[]): ChildProcess =>

@@ -26,6 +26,7 @@ import { provision } from '../src/provision/index.ts';
 import { writeOutputs } from '../src/report/formats.ts';
 import type { GradeResult } from '../src/types.ts';
 import { privateDir } from '../src/util.ts';
+import { runPrCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
 
 // The hostile suite of security-model.md: one submission per attack class of issue 17, graded
@@ -99,6 +100,10 @@ const probeOf = (r: GradeResult) => {
 /** Names in a listing that are not on the path to the submission's own work dir. */
 const foreign = (p: { cwd: string }, names: string[]): string[] =>
   names.filter((n) => !p.cwd.split('/').includes(n));
+
+/** A small submission of the env-echo kind, graded by the one-item instance-env grader. */
+const gradeEnvEcho = (submission: string) =>
+  grade({ challenge: 'instance-env', submission, graderDir: join(fixtures, 'grader-instance-env'), seed: 2 });
 
 const gradeAttacker = (submission = attacker) =>
   grade({ challenge: 'integrity', submission, graderDir, seed: 3 });
@@ -241,12 +246,7 @@ describe.skipIf(!root)('git metadata and links of a submission', () => {
     const sub = join(tempDir('bc-git-'), 'sub');
     cpSync(join(fixtures, 'env-echo'), sub, { recursive: true });
     const commit = plantGit(sub, hit);
-    const r = await grade({
-      challenge: 'instance-env',
-      submission: sub,
-      graderDir: join(fixtures, 'grader-instance-env'),
-      seed: 2,
-    });
+    const r = await gradeEnvEcho(sub);
     expect(r.status).toBe('graded');
     expect(r.provenance.submission).toEqual({ commit, dirty: null });
     expect(existsSync(hit)).toBe(false);
@@ -260,26 +260,8 @@ describe.skipIf(!root)('git metadata and links of a submission', () => {
     writeFileSync(join(head, '.backend-challenge.json'), '{"challenge":"instance-env"}\n');
     plantGit(head, hit);
     const out = tempDir('bc-pr-out-');
-    const pr = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        require.resolve('tsx'),
-        join(REPO_ROOT, 'shared/harness/src/pr/cli.ts'),
-        'grade',
-        '--base',
-        base,
-        '--head',
-        head,
-        '--out',
-        out,
-        '--seed',
-        '2',
-        '--quiet',
-      ],
-      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 },
-    );
-    expect(pr.status, pr.stderr).toBe(0);
+    const pr = runPrCli(['grade', '--base', base, '--head', head, '--out', out, '--seed', '2', '--quiet']);
+    expect(pr.code, pr.stderr).toBe(0);
     expect(existsSync(hit)).toBe(false);
     expect(readFileSync(join(out, 'comment.md'), 'utf8')).toContain('abababababab');
   }, 180_000);
@@ -288,12 +270,7 @@ describe.skipIf(!root)('git metadata and links of a submission', () => {
     const linked = join(tempDir('bc-link-'), 'sub');
     cpSync(join(fixtures, 'env-echo'), linked, { recursive: true });
     symlinkSync(secret, join(linked, 'leak.txt'));
-    const r = await grade({
-      challenge: 'instance-env',
-      submission: linked,
-      graderDir: join(fixtures, 'grader-instance-env'),
-      seed: 2,
-    });
+    const r = await gradeEnvEcho(linked);
     expect(r.status).toBe('error');
     expect(r.reason).toBe(
       'The submission\'s symlink "leak.txt" points outside the submission; links that leave it are refused.',
@@ -303,13 +280,7 @@ describe.skipIf(!root)('git metadata and links of a submission', () => {
     rmSync(join(linked, 'leak.txt'));
     rmSync(join(linked, 'package.json'));
     symlinkSync(secret, join(linked, 'package.json'));
-    await expect(
-      grade({
-        challenge: 'instance-env',
-        submission: linked,
-        graderDir: join(fixtures, 'grader-instance-env'),
-      }),
-    ).rejects.toThrow(/^no package\.json in .* \(or a link, not a file\)/);
+    await expect(gradeEnvEcho(linked)).rejects.toThrow(/^no package\.json in .* \(or a link, not a file\)/);
   });
 });
 
