@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   chownSync,
   cpSync,
   existsSync,
@@ -285,8 +286,13 @@ describe.skipIf(!root)('git metadata and links of a submission', () => {
 });
 
 describe.skipIf(!root)('grading as an ordinary user', () => {
-  test('when the harness is not root and no Docker sandbox is asked for, then it refuses in one line, unless --unsafe', () => {
-    const run = (...extra: string[]) =>
+  test('when the harness is not root and no Docker sandbox is asked for, then it refuses in one line; with --unsafe it grades and every report leads with what the candidate could reach', () => {
+    // What nobody may read and write: a graders folder, the reports, its own cache.
+    const shared = tempDir('bc-nobody-');
+    chmodSync(shared, 0o777);
+    symlinkSync(join(fixtures, 'grader-hostile'), join(shared, 'hostile'));
+    const out = join(shared, 'out');
+    const asNobody = (...args: string[]) =>
       spawnSync(
         'setpriv',
         [
@@ -297,26 +303,41 @@ describe.skipIf(!root)('grading as an ordinary user', () => {
           '--import',
           require.resolve('tsx'),
           join(REPO_ROOT, 'shared/harness/src/cli.ts'),
-          'url-shortener',
-          join(REPO_ROOT, 'graders', 'url-shortener', 'reference'),
-          '--services',
-          'local',
+          'hostile',
+          join(fixtures, 'hostile', 'net-probe'),
+          '--graders',
+          shared,
+          '--seed',
+          '1',
+          '--out',
+          out,
           '--quiet',
-          ...extra,
+          ...args,
         ],
         {
           cwd: '/tmp',
           encoding: 'utf8',
-          timeout: 60_000,
-          env: { PATH: process.env.PATH, HOME: '/tmp', GRADE_CACHE_DIR: '/tmp/bc-nobody-cache' },
+          timeout: 90_000,
+          env: { PATH: process.env.PATH, HOME: shared, GRADE_CACHE_DIR: join(shared, 'cache') },
         },
       );
-    const refused = run();
+    const refused = asNobody();
     expect(refused.status, refused.stderr).toBe(1);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);
     expect(refused.stderr).toMatch(
       /refusing to grade without isolation \(not root: .*\): run as root .* use --sandbox docker, or pass --unsafe/,
     );
+    expect(existsSync(out)).toBe(false);
+
+    const unsafe = asNobody('--unsafe');
+    expect(unsafe.status, unsafe.stderr).toBe(0);
+    const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as GradeResult;
+    expect(r.status).toBe('graded');
+    expect(r.sandbox.isolation).toMatch(/^UNSAFE: not root: the candidate runs as the grading user/);
+    expect(readFileSync(join(out, 'report.md'), 'utf8').split('\n')[2]).toMatch(
+      /^Isolation: \*\*UNSAFE: not root/,
+    );
+    expect(unsafe.stdout).toMatch(/! UNSAFE: not root/);
   });
 });
 
