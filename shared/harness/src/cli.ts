@@ -7,6 +7,7 @@ import { cliExitCode, UsageError } from './errors.ts';
 import { grade } from './grade.ts';
 import { writeOutputs } from './report/formats.ts';
 import { summaryTable } from './report/terminal.ts';
+import { plainText } from './untrusted.ts';
 
 const int = (v: string): number => {
   const n = Number(v);
@@ -87,14 +88,16 @@ function progress(total: number): (e: BatchEvent) => void {
     const width = 20;
     const filled = Math.round((width * e.done) / e.total);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${total}`;
-    const what =
+    // Names and reasons are the candidates' words: plain text on the terminal.
+    const what = plainText(
       e.kind === 'start'
         ? `grading ${e.name}`
         : e.kind === 'done'
           ? `${e.name}: ${e.result.score}/${e.result.max_score}${e.result.status === 'error' ? ` (not graded: ${e.result.reason})` : ` (${e.result.band})`}`
           : e.kind === 'resumed'
             ? `${e.name}: kept from an earlier run`
-            : `${e.name}: FAILED to grade: ${e.message}`;
+            : `${e.name}: FAILED to grade: ${e.message}`,
+    ).replace(/\n/g, ' ');
     const running = 'running' in e ? ` · ${e.running} running` : '';
     process.stderr.write(
       tty
