@@ -69,7 +69,7 @@ function harnessInfo() {
 
 /**
  * What the candidate could reach beyond its own files and the addresses its env names, in this
- * plan (security-model.md); empty when it is fully isolated.
+ * plan (docs/security.md); empty when it is fully isolated.
  */
 export function isolationGaps(plan: SandboxPlan, firewall: boolean): string[] {
   const gaps: string[] = [];

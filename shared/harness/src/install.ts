@@ -71,9 +71,10 @@ function treeBytes(dir: string): number {
 
 /**
  * Evict the least recently used complete entries until the cache fits its cap, never `keep` (the
- * entry a run is about to mount). An entry's .complete is touched on every reuse.
+ * entry a run is about to mount) and never one used within `idleMs` (another run may have it
+ * mounted right now). An entry's .complete is touched on every reuse.
  */
-export function evictCache(root: string, keep: string, cap = cacheCapBytes()): string[] {
+export function evictCache(root: string, keep: string, cap = cacheCapBytes(), idleMs = 3_600_000): string[] {
   const entries = readdirSync(root)
     .filter((n) => /^[0-9a-f]{24}$/.test(n))
     .map((n) => join(root, n))
@@ -84,7 +85,7 @@ export function evictCache(root: string, keep: string, cap = cacheCapBytes()): s
   const evicted: string[] = [];
   for (const e of entries) {
     if (total <= cap) break;
-    if (e.p === keep) continue;
+    if (e.p === keep || Date.now() - e.used < idleMs) continue;
     rmSync(e.p, { recursive: true, force: true });
     total -= e.bytes;
     evicted.push(e.p);

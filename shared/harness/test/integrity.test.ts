@@ -382,7 +382,7 @@ describe.skipIf(!root)('services and caches of a run', () => {
     }
   });
 
-  test('when the install cache outgrows its cap, then the least recently used entries go, never the one in use', () => {
+  test('when the install cache outgrows its cap, then the least recently used entries go, never the one in use nor one used within the idle time', () => {
     const cache = tempDir('bc-cache-cap-');
     const entry = (n: number, ageS: number) => {
       const dir = join(cache, n.toString(16).padStart(24, '0'));
@@ -394,9 +394,10 @@ describe.skipIf(!root)('services and caches of a run', () => {
       return dir;
     };
     const [oldest, old, recent, inUse] = [entry(1, 400), entry(2, 300), entry(3, 200), entry(4, 500)];
-    const evicted = evictCache(cache, inUse, 2.5 * 1024 * 1024);
-    expect(evicted).toEqual([oldest, old]);
-    expect(existsSync(recent) && existsSync(inUse)).toBe(true);
+    const justUsed = entry(5, 10);
+    const evicted = evictCache(cache, inUse, 2.5 * 1024 * 1024, 60_000);
+    expect(evicted).toEqual([oldest, old, recent]);
+    expect(existsSync(inUse) && existsSync(justUsed)).toBe(true);
   });
 
   test('when the install cache directory was made by someone else, then it is refused, not used', () => {
