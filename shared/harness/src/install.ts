@@ -15,7 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SubmissionError } from './errors.ts';
 import { isRegularFile, readManifest, readRegular } from './submission-files.ts';
-import { SANDBOX_GID, SANDBOX_UID } from './supervisor/sandbox.ts';
+import { installerCommand, SANDBOX_GID, SANDBOX_UID } from './supervisor/sandbox.ts';
 import { isRoot, privateDir, TailBuffer } from './util.ts';
 
 /** Environment variables that say how to reach the package registry from this machine. */
@@ -94,23 +94,25 @@ export function evictCache(root: string, keep: string, cap = cacheCapBytes(), id
 }
 
 function run(
-  cmd: string,
-  args: string[],
+  cmd: string[],
   opts: {
     cwd: string;
     env: Record<string, string>;
     timeoutMs: number;
-    asNobody: boolean;
+    /** What the installer may write (the tree, its cache) and read beyond the system (a CA file). */
+    rw: string[];
+    ro: string[];
     onChunk: (c: Buffer) => void;
   },
 ): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, {
+    const wrapped = installerCommand(cmd, opts.rw, opts.ro);
+    const child = spawn(wrapped.file, wrapped.args, {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...(opts.asNobody ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : {}),
+      ...(wrapped.uid !== undefined ? { uid: wrapped.uid, gid: wrapped.gid } : {}),
     });
     child.stdout?.on('data', opts.onChunk);
     child.stderr?.on('data', opts.onChunk);
@@ -125,7 +127,7 @@ function run(
       }
     }, opts.timeoutMs);
     child.on('error', (e) => {
-      opts.onChunk(Buffer.from(`[harness] ${cmd}: ${e.message}\n`));
+      opts.onChunk(Buffer.from(`[harness] ${cmd[0]}: ${e.message}\n`));
     });
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -133,6 +135,13 @@ function run(
     });
   });
 }
+
+/**
+ * Dependency specs that name this machine's files rather than a registry's packages: with them an
+ * install could copy the checkout, graders/ or another run into node_modules.
+ */
+const LOCAL_SPEC = /^\s*(?:file:|link:|portal:|git\+file:|\.{0,2}\/|~\/)/;
+const LOCAL_IN_LOCKFILE = /(?:^|["'\s:(@])(?:file:|link:|portal:|git\+file:)/m;
 
 function chownTree(dir: string, uid: number, gid: number): void {
   // coreutils' recursive chown: fast, and -h never follows a symlink out of the tree.
@@ -157,10 +166,25 @@ export async function installDependencies(
     return { manager: 'none', nodeModules: null, cached: false, ms: Date.now() - started, cleanup: () => {} };
 
   // Lockfiles are read as regular files only: a link to a root-only file is no lockfile.
+  const local = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).find(([, spec]) =>
+    LOCAL_SPEC.test(spec),
+  );
+  if (local) {
+    throw new SubmissionError(
+      'install',
+      `The dependency ${JSON.stringify(local[0].slice(0, 100))} is not from the registry (file:, link:, git+file: or a path): a submission's dependencies are packages of the npm registry.`,
+    );
+  }
   const lock = ['pnpm-lock.yaml', 'package-lock.json'].find((f) => isRegularFile(join(workDir, f)));
   const lockBytes = lock ? readRegular(join(workDir, lock), MAX_LOCKFILE) : null;
   if (lock && !lockBytes)
     throw new SubmissionError('install', `${lock} is larger than ${MAX_LOCKFILE / 1024 / 1024} MB.`);
+  if (lockBytes && LOCAL_IN_LOCKFILE.test(lockBytes.toString('utf8'))) {
+    throw new SubmissionError(
+      'install',
+      `${lock} resolves a dependency from this machine's files (file:, link: or git+file:): a submission's dependencies are packages of the npm registry.`,
+    );
+  }
   const manager = lock === 'pnpm-lock.yaml' ? 'pnpm' : 'npm';
   const manifest = JSON.stringify({ dependencies: pkg.dependencies, devDependencies: pkg.devDependencies });
   const key = createHash('sha256')
@@ -219,27 +243,32 @@ export async function installDependencies(
     log.push(c);
     opts.onOutput?.(c);
   };
+  const sandboxOpts = {
+    cwd: tmp,
+    env,
+    timeoutMs: opts.timeoutMs,
+    rw: [tmp, home],
+    ro: env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : [],
+    onChunk,
+  };
   let code: number | null;
   if (manager === 'pnpm') {
     code = await run(
-      'pnpm',
       [
+        'pnpm',
         'install',
         '--frozen-lockfile',
         '--ignore-scripts',
         '--config.confirmModulesPurge=false',
         `--store-dir=${join(home, '.pnpm-store')}`,
       ],
-      { cwd: tmp, env, timeoutMs: opts.timeoutMs, asNobody, onChunk },
+      sandboxOpts,
     );
   } else {
-    code = await run('npm', [lock ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund'], {
-      cwd: tmp,
-      env,
-      timeoutMs: opts.timeoutMs,
-      asNobody,
-      onChunk,
-    });
+    code = await run(
+      ['npm', lock ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund'],
+      sandboxOpts,
+    );
   }
   if (code !== 0) {
     rmSync(tmp, { recursive: true, force: true });

@@ -25,6 +25,7 @@ import { REPO_ROOT } from '../src/graders.ts';
 import { evictCache } from '../src/install.ts';
 import { provision } from '../src/provision/index.ts';
 import { writeOutputs } from '../src/report/formats.ts';
+import { installerCommand } from '../src/supervisor/sandbox.ts';
 import type { GradeResult } from '../src/types.ts';
 import { privateDir } from '../src/util.ts';
 import { runPrCli } from './grade-cli.ts';
@@ -380,6 +381,32 @@ describe.skipIf(!root)('services and caches of a run', () => {
     } finally {
       await real.stop();
     }
+  });
+
+  test("when a dependency names this machine's files (file:, git+file:, a path), then the install refuses it, and the installer could not have read them anyway", async () => {
+    for (const spec of [
+      'file:/work/main/graders/url-shortener',
+      `git+file://${REPO_ROOT}`,
+      '../../graders',
+    ]) {
+      const sub = join(tempDir('bc-dep-'), 'sub');
+      cpSync(join(fixtures, 'env-echo'), sub, { recursive: true });
+      writeFileSync(
+        join(sub, 'package.json'),
+        JSON.stringify({ name: 'x', scripts: { start: 'node server.mjs' }, dependencies: { leak: spec } }),
+      );
+      const r = await gradeEnvEcho(sub);
+      expect(r.status, spec).toBe('error');
+      expect(r.reason).toMatch(/^The dependency "leak" is not from the registry/);
+    }
+    // The installer's own sandbox: the system and its tree, none of the checkout.
+    const tree = tempDir('bc-installer-');
+    chmodSync(tree, 0o777);
+    const cmd = installerCommand(['cat', hiddenTest], [tree], []);
+    const r = spawnSync(cmd.file, cmd.args, { cwd: tree, encoding: 'utf8', uid: cmd.uid, gid: cmd.gid });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/No such file or directory/);
+    expect(r.stdout).toBe('');
   });
 
   test('when the install cache outgrows its cap, then the least recently used entries go, never the one in use nor one used within the idle time', () => {

@@ -102,6 +102,8 @@ export function systemBinds(): { src: string; dest: string }[] {
     'alternatives',
     'os-release',
     'mime.types',
+    // npm's and pnpm's machine-wide settings (registry, CA file), read by the installer.
+    'npmrc',
   ].map((f) => `/etc/${f}`);
   // Node installed elsewhere (nvm, /opt): its prefix, so `node` and npm's shims still run.
   const nodePrefix = dirname(dirname(realpathSync(process.execPath)));
@@ -109,7 +111,12 @@ export function systemBinds(): { src: string; dest: string }[] {
   return [...dirs, ...etc, ...extra].filter((p) => existsSync(p)).map((p) => ({ src: p, dest: p }));
 }
 
-function bwrapArgs(workDir: string, roBinds: { src: string; dest: string }[], probe = false): string[] {
+function bwrapArgs(
+  workDir: string,
+  roBinds: { src: string; dest: string }[],
+  probe = false,
+  moreRw: string[] = [],
+): string[] {
   const args: string[] = [];
   // /bin and /lib are symlinks into /usr on merged-/usr systems: recreate them as links.
   for (const b of systemBinds()) {
@@ -118,6 +125,7 @@ function bwrapArgs(workDir: string, roBinds: { src: string; dest: string }[], pr
   }
   args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
   if (!probe) args.push('--bind', workDir, workDir);
+  for (const d of moreRw) args.push('--bind', d, d);
   for (const b of roBinds) args.push('--ro-bind', b.src, b.dest);
   // The sandbox's own root (where bwrap made the mount points) is read-only too: a write beside the
   // work dir fails rather than landing somewhere that looks like the host.
@@ -166,4 +174,27 @@ export function wrapCommand(
   // The wrapper shell joins the cgroups itself before exec'ing, so no child can fork outside them.
   const join = (opts.cgroupProcs ?? []).map((f) => `echo $$ > '${f}'`).join(' && ');
   return { file: 'sh', args: ['-c', `${join ? `${join} && ` : ''}exec "$@"`, 'wrapper', ...inner] };
+}
+
+/**
+ * The installer's command line: `cmd` in a sandbox of its own that sees the system, `rw` (the
+ * tree being installed and the package manager's cache) and `ro` (a CA file), with the network
+ * (it fetches packages) but no other file of this machine, so no dependency spec can bring the
+ * checkout or graders/ into node_modules. As SANDBOX_UID when the harness is root; as is otherwise.
+ */
+export function installerCommand(
+  cmd: string[],
+  rw: string[],
+  ro: string[],
+): { file: string; args: string[]; uid?: number; gid?: number } {
+  const asNobody = isRoot() ? { uid: SANDBOX_UID, gid: SANDBOX_GID } : {};
+  if (!which('bwrap')) return { file: cmd[0]!, args: cmd.slice(1), ...asNobody };
+  const [first, ...rest] = rw;
+  const binds = ro.filter((p) => existsSync(p)).map((p) => ({ src: p, dest: p }));
+  // Inside, as every sandbox, uid 65534: files it writes belong to the real (outer) uid on the host.
+  return {
+    file: 'bwrap',
+    args: [...bwrapArgs(first!, binds, false, rest), ...cmd],
+    ...asNobody,
+  };
 }
