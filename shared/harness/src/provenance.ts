@@ -62,7 +62,8 @@ export function headCommit(dir: string): string | null {
 
 /**
  * The grader's checkout: its commit, and whether the grader dir has uncommitted changes. This is
- * trusted code, so git may run here, but only as this checkout's own (no `safe.directory=*`).
+ * trusted code, so git may run here, but only as this checkout's own (a safe.directory naming
+ * its own top, never a wildcard).
  */
 export function gitState(dir: string): { commit: string | null; dirty: boolean } {
   const commit = headCommit(dir);

@@ -24,6 +24,7 @@ import { grade } from '../src/grade.ts';
 import { REPO_ROOT } from '../src/graders.ts';
 import { evictCache } from '../src/install.ts';
 import { provision } from '../src/provision/index.ts';
+import { harnessTmpRoot } from '../src/provision/local-postgres.ts';
 import { writeOutputs } from '../src/report/formats.ts';
 import { installerCommand } from '../src/supervisor/sandbox.ts';
 import type { GradeResult } from '../src/types.ts';
@@ -407,6 +408,17 @@ describe.skipIf(!root)('services and caches of a run', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/No such file or directory/);
     expect(r.stdout).toBe('');
+  });
+
+  test('when the Postgres template every run copies is changed, then it is not copied but made anew', async () => {
+    const ctx = { runDir: tempDir('bc-tpl-'), markerEnv: { BC_GRADE_RUN: `tpl-${process.pid}` } };
+    await (await provision('local', ['postgres'], ctx)).stop();
+    const [template] = readdirSync(harnessTmpRoot()).filter((d) => /^pg-template-[\d.]+-\w+$/.test(d));
+    const planted = join(harnessTmpRoot(), template!, 'data', 'base', 'bc-planted');
+    writeFileSync(planted, 'x');
+    await (await provision('local', ['postgres'], ctx)).stop();
+    expect(existsSync(planted)).toBe(false);
+    expect(existsSync(join(harnessTmpRoot(), template!, 'data', 'PG_VERSION'))).toBe(true);
   });
 
   test('when the install cache outgrows its cap, then the least recently used entries go, never the one in use nor one used within the idle time', () => {

@@ -78,7 +78,8 @@ function treeDigest(dir: string): string {
  * A ready-made, never-started data directory per Postgres version and user: copying it (~50 ms)
  * is much cheaper than initdb (~0.7 s), and it is shared by every run on the machine. It lives in
  * the harness's private directory, owned by the harness user, mode 0700; its digest is recorded
- * when it is made and checked before every copy, so no run can change what the next one starts from.
+ * when it is made and checked before every copy, so no run can change what the next one starts
+ * from. Returns the data directory to copy.
  * Clients on TCP need a password; only the harness reaches the server's unix socket.
  */
 function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string {
@@ -86,32 +87,40 @@ function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string 
     /\d+(\.\d+)*/,
   )?.[0];
   const owner = user?.name ?? userInfo().username;
+  // One directory holds the data dir and its digest, renamed into place at once: a template is
+  // whole or absent, also when several runs make it at the same time.
   const dir = join(harnessTmpRoot(), `pg-template-${version}-${owner}`);
-  const digestFile = `${dir}.sha256`;
-  if (existsSync(join(dir, 'PG_VERSION')) && existsSync(digestFile)) {
-    const st = lstatSync(dir);
-    const own = process.getuid?.() ?? st.uid;
-    if (
-      st.isDirectory() &&
-      st.uid === own &&
-      (st.mode & 0o077) === 0 &&
-      treeDigest(dir) === readFileSync(digestFile, 'utf8')
-    ) {
-      return dir;
+  const data = join(dir, 'data');
+  const verified = (): boolean => {
+    try {
+      const st = lstatSync(data);
+      const own = process.getuid?.() ?? st.uid;
+      return (
+        st.isDirectory() &&
+        st.uid === own &&
+        (st.mode & 0o077) === 0 &&
+        treeDigest(data) === readFileSync(join(dir, 'sha256'), 'utf8')
+      );
+    } catch {
+      return false;
     }
-    // Changed since it was made: never copied again, made anew.
-    rmSync(dir, { recursive: true, force: true });
-  }
+  };
+  if (verified()) return data;
+  // Changed since it was made (or half made by a crashed run): never copied, made anew.
+  rmSync(dir, { recursive: true, force: true });
   const tmp = `${dir}.tmp-${process.pid}`;
+  const tmpData = join(tmp, 'data');
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  if (user) execFileSync('chown', [`${user.uid}:${user.gid}`, tmp]);
+  // initdb runs as the service user: it must reach its data dir through the one around it.
+  mkdirSync(tmp, { mode: 0o711 });
+  mkdirSync(tmpData, { mode: 0o700 });
+  if (user) execFileSync('chown', [`${user.uid}:${user.gid}`, tmpData]);
   try {
     execFileSync(
       join(bin, 'initdb'),
       [
         '-D',
-        tmp,
+        tmpData,
         '-U',
         'postgres',
         '--auth-local=trust',
@@ -123,21 +132,22 @@ function templateDir(bin: string, user: ReturnType<typeof serviceUser>): string 
       { ...asUser(user), stdio: 'pipe', cwd: '/' },
     );
   } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
     const err = e as { stderr?: Buffer };
     throw new InfraError(`initdb failed: ${err.stderr?.toString().trim().split('\n').pop() ?? String(e)}`);
   }
-  // The harness's, read-only to everyone else: a run copies it and chowns its copy.
-  if (user) execFileSync('chown', ['-R', `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, tmp]);
+  // The harness's, closed to everyone else: a run copies it and chowns its copy.
+  execFileSync('chown', ['-R', `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`, tmp]);
   execFileSync('chmod', ['-R', 'go-rwx', tmp]);
-  writeFileSync(`${tmp}.sha256`, treeDigest(tmp), { mode: 0o600 });
+  writeFileSync(join(tmp, 'sha256'), treeDigest(tmpData), { mode: 0o600 });
   try {
-    renameSync(`${tmp}.sha256`, digestFile);
     renameSync(tmp, dir);
   } catch {
-    // another run created it first
+    // another run put its own in place first
     rmSync(tmp, { recursive: true, force: true });
   }
-  return dir;
+  if (!verified()) throw new InfraError(`the Postgres template in ${dir} does not match its digest`);
+  return data;
 }
 
 /** Data dirs (on tmpfs: RAM) of runs whose process died without removing them. */
