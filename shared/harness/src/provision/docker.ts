@@ -8,8 +8,8 @@ import { RUN_LABEL } from '../supervisor/container.ts';
 import { isAlive } from '../supervisor/proc.ts';
 import type { ServiceName } from '../types.ts';
 import { waitFor } from '../util.ts';
-import { createTenant, secret } from './local-postgres.ts';
-import { CANDIDATE_ACL, redisPing } from './local-redis.ts';
+import { createTenant, pgConnects, secret } from './local-postgres.ts';
+import { addCandidateUser, redisPing } from './local-redis.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
 export { RUN_LABEL };
@@ -142,16 +142,7 @@ async function lockPostgres(host: string, port: number): Promise<{ url: string; 
     await admin.query('SELECT pg_reload_conf()');
     // The reload is asynchronous: wait until a client without a password is turned away.
     const locked = await waitFor(
-      async () => {
-        const c = new pg.Client({ connectionString: `postgres://postgres@${host}:${port}/postgres` });
-        try {
-          await c.connect();
-          await c.end();
-          return false;
-        } catch {
-          return true;
-        }
-      },
+      async () => !(await pgConnects(`postgres://postgres@${host}:${port}/postgres`)),
       { timeoutMs: 5_000, intervalMs: 50 },
     );
     if (!locked)
@@ -167,11 +158,11 @@ async function lockPostgres(host: string, port: number): Promise<{ url: string; 
 async function lockRedis(host: string, port: number): Promise<{ url: string; adminUrl: string }> {
   const { Redis } = await import('ioredis');
   const adminPassword = secret();
-  const password = secret();
   const r = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 1 });
   await r.connect();
+  let password: string;
   try {
-    await r.call('ACL', 'SETUSER', 'app', 'reset', ...CANDIDATE_ACL, `>${password}`);
+    password = await addCandidateUser(r, 'app');
     await r.call('ACL', 'SETUSER', 'default', `>${adminPassword}`);
   } finally {
     r.disconnect();

@@ -263,6 +263,22 @@ export async function startLocalPostgres(ctx: ProvisionContext): Promise<Running
   }
 }
 
+/** Whether a client with `config` can log in and end again (a URL or pg's client config). */
+export async function pgConnects(config: string | pg.ClientConfig, timeoutMs = 1000): Promise<boolean> {
+  const c = new pg.Client({
+    ...(typeof config === 'string' ? { connectionString: config } : config),
+    connectionTimeoutMillis: timeoutMs,
+  });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    await c.end().catch(() => {});
+    return false;
+  }
+}
+
 /** A password for one run's role: URL-safe, never reused. */
 export const secret = (): string => randomBytes(18).toString('base64url');
 

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import { InfraError } from '../errors.ts';
 import { freePort, TailBuffer, waitFor } from '../util.ts';
 import { harnessTmpRoot, secret, serviceUser } from './local-postgres.ts';
@@ -51,6 +52,13 @@ function redisBin(): string | null {
 
 /** The ACL of the run's own Redis user: every command on every key, none of the server's administration. */
 export const CANDIDATE_ACL = ['on', '~*', '&*', '+@all', '-@admin'];
+
+/** Give the run its Redis user `name` (CANDIDATE_ACL) through an administrator's client; returns its password. */
+export async function addCandidateUser(admin: Redis, name: string): Promise<string> {
+  const password = secret();
+  await admin.call('ACL', 'SETUSER', name, 'reset', ...CANDIDATE_ACL, `>${password}`);
+  return password;
+}
 
 /**
  * Start a throwaway Redis (no persistence) on a free port of this network namespace, as an

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { ServiceName } from '../types.ts';
-import { createTenant, findPostgresBin, secret, startLocalPostgres } from './local-postgres.ts';
-import { CANDIDATE_ACL, redisPing, startLocalRedis } from './local-redis.ts';
+import { createTenant, findPostgresBin, pgConnects, startLocalPostgres } from './local-postgres.ts';
+import { addCandidateUser, redisPing, startLocalRedis } from './local-redis.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
 /**
@@ -29,6 +29,14 @@ export interface ServiceProvider {
   candidateUrl(svc: RunningService, proxyPort: number, host?: string): string;
 }
 
+/** The run's own URL of a service, its host and port replaced by its fault proxy's. */
+function throughProxy(svc: RunningService, proxyPort: number, host = '127.0.0.1'): string {
+  const u = new URL(svc.url);
+  u.hostname = host;
+  u.port = String(proxyPort);
+  return u.toString();
+}
+
 const hasCommand = (bin: string): boolean => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
 
 const postgres: ServiceProvider = {
@@ -37,16 +45,7 @@ const postgres: ServiceProvider = {
   aptPackage: 'postgresql',
   localAvailable: () => findPostgresBin() !== null,
   startLocal: startLocalPostgres,
-  async envAnswers(url) {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-    try {
-      await c.connect();
-      await c.end();
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  envAnswers: (url) => pgConnects(url),
   async fromEnv(adminUrl) {
     // A database and a role of the run's own, dropped at the end: runs sharing one server never
     // see each other, and the candidate never gets the administrator's credentials.
@@ -79,12 +78,7 @@ const postgres: ServiceProvider = {
       },
     };
   },
-  candidateUrl(svc, proxyPort, host = '127.0.0.1') {
-    const u = new URL(svc.url);
-    u.hostname = host;
-    u.port = String(proxyPort);
-    return u.toString();
-  },
+  candidateUrl: throughProxy,
 };
 
 const redis: ServiceProvider = {
@@ -109,7 +103,6 @@ const redis: ServiceProvider = {
     // its own (never the administrator's), the logical database is flushed before and after, and
     // a batch in this mode grades one submission at a time (batch.ts).
     const user = `bc_${randomBytes(6).toString('hex')}`;
-    const password = secret();
     const admin = async <T>(fn: (r: Redis) => Promise<T>): Promise<T> => {
       const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await r.connect();
@@ -119,9 +112,9 @@ const redis: ServiceProvider = {
         r.disconnect();
       }
     };
-    await admin(async (r) => {
+    const password = await admin(async (r) => {
       await r.flushdb();
-      await r.call('ACL', 'SETUSER', user, 'reset', ...CANDIDATE_ACL, `>${password}`);
+      return addCandidateUser(r, user);
     });
     const u = new URL(url);
     u.username = user;
@@ -140,12 +133,7 @@ const redis: ServiceProvider = {
         }),
     };
   },
-  candidateUrl(svc, proxyPort, host = '127.0.0.1') {
-    const u = new URL(svc.url);
-    u.hostname = host;
-    u.port = String(proxyPort);
-    return u.toString();
-  },
+  candidateUrl: throughProxy,
 };
 
 /** Every service a grader may declare, by name. */
