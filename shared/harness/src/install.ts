@@ -248,7 +248,9 @@ export async function installDependencies(
     env,
     timeoutMs: opts.timeoutMs,
     rw: [tmp, home],
-    ro: env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : [],
+    // npm's and pnpm's machine-wide settings (registry, CA file, perhaps a token) are the
+    // installer's alone: never bound into a candidate's sandbox.
+    ro: ['/etc/npmrc', ...(env.NODE_EXTRA_CA_CERTS ? [env.NODE_EXTRA_CA_CERTS] : [])],
     onChunk,
   };
   let code: number | null;

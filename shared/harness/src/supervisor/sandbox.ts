@@ -102,8 +102,6 @@ export function systemBinds(): { src: string; dest: string }[] {
     'alternatives',
     'os-release',
     'mime.types',
-    // npm's and pnpm's machine-wide settings (registry, CA file), read by the installer.
-    'npmrc',
   ].map((f) => `/etc/${f}`);
   // Node installed elsewhere (nvm, /opt): its prefix, so `node` and npm's shims still run.
   const nodePrefix = dirname(dirname(realpathSync(process.execPath)));
