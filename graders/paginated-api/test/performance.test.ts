@@ -4,9 +4,11 @@ import {
   control,
   fail,
   grading,
+  latencyRatio,
   linearShare,
-  median,
   rubricTest,
+  showMs,
+  showRatio,
 } from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
@@ -66,13 +68,6 @@ function measured(c: Comparison | undefined): Comparison {
   return c!;
 }
 
-const latencyRatio = (c: Comparison, pick: 'p50' | 'p99'): number =>
-  median(
-    c.rounds.map((r) =>
-      r.baseline[pick] > 0 ? r.candidate[pick] / r.baseline[pick] : Number.POSITIVE_INFINITY,
-    ),
-  );
-
 for (const [slug, pick] of [
   ['deep-page-p50', 'p50'],
   ['deep-page-p99', 'p99'],
@@ -80,9 +75,9 @@ for (const [slug, pick] of [
   rubricTest(rubric, slug, async ({ item, award, measure, plotRounds }) => {
     const c = measured(deep);
     plotRounds(c.rounds);
-    const ratio = latencyRatio(c, pick);
+    const ratio = latencyRatio(c.rounds, pick);
     measure(
-      `${pick} of the page ${depth.toLocaleString('en')} rows deep${depth < DEPTH ? ' (as far as a 60 s walk got)' : ''} ${c.candidate[pick].toFixed(2)} ms vs the first page ${c.baseline[pick].toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+      `${pick} of the page ${depth.toLocaleString('en')} rows deep${depth < DEPTH ? ' (as far as a 60 s walk got)' : ''} ${showMs(c.candidate[pick])} vs the first page ${showMs(c.baseline[pick])} = ${showRatio(ratio)} (median of ${c.rounds.length} rounds)`,
     );
     award(
       item.points * linearShare(-ratio, -DEEP.full, -DEEP.zero),

@@ -1,4 +1,4 @@
-import { control, grading, linearShare, rubricTest } from '@bc/harness/kit';
+import { control, grading, linearShare, rubricTest, showMs, showRatio } from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { compareSagas } from './steps/load.ts';
@@ -61,7 +61,7 @@ rubricTest(rubric, 'saga-latency-p99', async ({ item, award, measure, plotRounds
   const c = measured();
   plotRounds(plotted(c));
   measure(
-    `p99 time to final ${c.candidate.p99.toFixed(0)} ms vs calibration ${c.baseline.p99.toFixed(0)} ms = ${c.p99Ratio.toFixed(2)}×`,
+    `p99 time to final ${showMs(c.candidate.p99)} vs calibration ${showMs(c.baseline.p99)} = ${showRatio(c.p99Ratio)}`,
   );
   award(
     item.points * linearShare(-c.p99Ratio, -P99.full, -P99.zero),

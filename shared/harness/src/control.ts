@@ -78,6 +78,11 @@ export class ControlServer {
     const { instances } = this.deps;
     if (req.method === 'GET' && what === 'instances') return instances.list();
     if (req.method === 'POST' && what === 'reset') return this.reset();
+    if (req.method === 'POST' && what === 'erroring') {
+      for (const [id, get] of Object.entries((body.instances ?? {}) as Record<string, unknown>))
+        instances.noteErroring(id, typeof get === 'string' && get.startsWith('/') ? get : null);
+      return { ok: true };
+    }
     if (req.method === 'POST' && what === 'instances' && name) {
       const signal = body.signal === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM';
       switch (action) {
@@ -129,7 +134,7 @@ export class ControlServer {
 
   /**
    * The known state every test file starts from: every fault lifted, stubs back to their default
-   * script, dead instances started again, hung ones asked again, and (after a fault) a short wait until the instances
+   * script, dead instances started again, hung ones asked again, stuck ones (only errors) restarted, and (after a fault) a short wait until the instances
    * have reconnected to the service, so one file's outage never costs the next file points.
    */
   async reset(): Promise<{ revived: string[]; instances: ReturnType<InstanceManager['list']> }> {
@@ -144,6 +149,7 @@ export class ControlServer {
       intervalMs: 50,
     });
     for (const p of proxies) p.settle();
+    revived.push(...(await this.deps.instances.restartStuck()));
     return { revived, instances: this.deps.instances.list() };
   }
 

@@ -19,6 +19,8 @@ const HUNG_AFTER = 3;
 const HEALTH_PROBE_MS = 2000;
 /** The health check before each test file, of an instance declared hung. */
 const RECHECK_PROBE_MS = 1000;
+/** How long an instance that ended a file answering only errors gets to answer otherwise. */
+const STUCK_PROBE_MS = 3000;
 
 /** One running copy of the candidate's service. */
 export interface Instance {
@@ -124,6 +126,8 @@ export class InstanceManager {
   private readonly hung = new Set<string>();
   /** Instances declared hung at some point of the run: one unanswered request suffices again. */
   private readonly hungBefore = new Set<string>();
+  /** Instances whose last answers in a file were all server errors → the last GET among them. */
+  private readonly erroring = new Map<string, string | null>();
 
   constructor(
     private readonly rt: CandidateRuntime,
@@ -134,6 +138,8 @@ export class InstanceManager {
       /** Env of one instance beyond the runtime's base env (the grader's `instanceEnv`). */
       envFor?: (id: string) => Record<string, string>;
       onOutput?: (id: string, chunk: Buffer) => void;
+      /** A GET path that answers below 500 when the service works (the grader's `probe`). */
+      probe?: string;
     },
   ) {}
 
@@ -289,6 +295,56 @@ export class InstanceManager {
       }
     }
     return revived;
+  }
+
+  /** A test file ended with `id` answering only server errors (`get`: the last GET among them). */
+  noteErroring(id: string, get: string | null): void {
+    if (this.instances.has(id)) this.erroring.set(id, get);
+  }
+
+  /**
+   * Before the next file, once faults are lifted: an instance that ended a file answering only
+   * server errors is asked again (the grader's probe, else the last GET it failed) for up to
+   * STUCK_PROBE_MS, and restarted like a dead one if it still answers nothing else. One bug (a
+   * pool that never reconnects) then costs the file that found it, not every later one.
+   */
+  async restartStuck(): Promise<string[]> {
+    const noted = [...this.erroring].filter(
+      ([id]) => !this.hung.has(id) && this.instances.get(id)?.proc.isAlive(),
+    );
+    this.erroring.clear();
+    const restarted: string[] = [];
+    await Promise.all(
+      noted.map(async ([id, get]) => {
+        const path = this.opts.probe ?? get;
+        if (!path) return;
+        const url = `${this.instances.get(id)!.url}${path}`;
+        const deadline = Date.now() + STUCK_PROBE_MS;
+        let last: string;
+        for (;;) {
+          const status = await fetch(url, { signal: AbortSignal.timeout(1000) })
+            .then(async (r) => {
+              await r.arrayBuffer().catch(() => {});
+              return r.status;
+            })
+            .catch(() => 0);
+          if (status > 0 && status < 500) return;
+          last = status ? String(status) : 'no answer';
+          if (Date.now() > deadline) break;
+          await sleep(200);
+        }
+        this.verdicts.push(
+          `Instance ${id} ended a group of tests answering only server errors and still did once every fault was lifted (GET ${path}: ${last}), so it was restarted before the next group.`,
+        );
+        try {
+          await this.restart(id);
+          restarted.push(id);
+        } catch (e) {
+          this.verdicts.push(`Instance ${id} could not be started again: ${(e as Error).message}`);
+        }
+      }),
+    );
+    return restarted;
   }
 
   /** Stop gracefully (SIGTERM, then SIGKILL after the grace) or at once with SIGKILL. */

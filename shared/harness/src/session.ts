@@ -201,6 +201,7 @@ async function startInstances(s: Session, rt: CandidateRuntime): Promise<Instanc
     healthTimeoutMs: s.timeouts.healthy,
     graceMs: s.timeouts.shutdownGrace,
     envFor: (id) => instanceEnvOf(s, id),
+    ...(s.def.probe ? { probe: s.def.probe } : {}),
   });
   s.cleanups.push(() => manager.stopAll());
   const ids = Array.from({ length: s.def.instances }, (_, i) => instanceId(i));

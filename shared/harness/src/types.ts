@@ -68,6 +68,12 @@ export interface GraderDefinition {
   instanceEnv?: (ctx: { id: string; index: number; seed: number }) => Record<string, string>;
   timeouts?: Partial<Timeouts>;
   limits?: Partial<Limits>;
+  /**
+   * A GET path (with its query) that answers below 500 whenever the service and its dependencies
+   * work: asked of an instance that ended a test file answering only server errors, which is
+   * restarted if it still does.
+   */
+  probe?: string;
   /** Calibration servers the grader may start: name → absolute path of a TypeScript entry. */
   baselines?: Record<string, string>;
   /** Test files, relative to the grader dir. */

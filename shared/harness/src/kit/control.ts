@@ -52,6 +52,13 @@ export const control = {
   stop: async (id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGKILL') => {
     await controlCall<{ ok: true }>('POST', `/instances/${id}/stop`, { signal });
   },
+  /**
+   * Instances whose last answers were all server errors, with the last GET among them (or null):
+   * checked before the next file, and restarted if they still answer nothing else.
+   */
+  noteErroring: async (instances: Record<string, string | null>) => {
+    await controlCall<{ ok: true }>('POST', '/erroring', { instances });
+  },
   /** Start a stopped instance again on its port. */
   start: async (id: string) => {
     const r = await controlCall<{ url: string }>('POST', `/instances/${id}/start`);

@@ -184,6 +184,15 @@ export class Api {
 /** Tell the session how an instance answered, so a hung one is detected once, for every file. */
 async function noteAnswer(id: string, ex: Exchange, timeoutMs: number): Promise<void> {
   const timedOut = ex.networkError?.startsWith('no answer within');
+  if (!ex.networkError) {
+    const e = instanceState.erroring.get(id);
+    if (ex.status < 500) instanceState.erroring.delete(id);
+    else
+      instanceState.erroring.set(id, {
+        streak: (e?.streak ?? 0) + 1,
+        get: ex.method === 'GET' ? ex.path : e?.get,
+      });
+  }
   if (!timedOut) {
     if (instanceState.silent.delete(id)) await controlCall('POST', `/instances/${id}/answered`);
     return;

@@ -28,10 +28,13 @@ export {
   type LoadRequest,
   type LoadResult,
   type LoadTarget,
+  latencyRatio,
   linearShare,
   measureLoad,
   median,
   quantile,
+  showMs,
+  showRatio,
 } from './load.ts';
 export { pool } from './pool.ts';
 export { eventually, seeded } from './random.ts';

@@ -31,9 +31,12 @@ export type LoadTarget = string | LoadRequest;
 
 const asRequest = (t: LoadTarget): LoadRequest => (typeof t === 'string' ? { url: t } : t);
 
-/** The q-quantile of sorted values (nearest rank). */
+/**
+ * The q-quantile of sorted values (nearest rank). Of nothing it is +Infinity: a round in which
+ * no request completed is the worst measurement, never the best.
+ */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return 0;
+  if (sorted.length === 0) return Number.POSITIVE_INFINITY;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
@@ -42,7 +45,9 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
  * linear in between (either direction: for latency ratios pass `full` < `zero`).
  */
 export function linearShare(x: number, full: number, zero: number): number {
-  return Math.max(0, Math.min(1, (x - zero) / (full - zero)));
+  const share = (x - zero) / (full - zero);
+  // ∞ / ∞ (nothing measured on either side) earns nothing.
+  return Number.isNaN(share) ? 0 : Math.max(0, Math.min(1, share));
 }
 
 /** Median of a non-empty list. */
@@ -118,6 +123,8 @@ async function measureLoadNow(
     times.push(ms);
   });
   const result = await finished;
+  // A request that never got an answer took longer than any that did.
+  for (let i = 0; i < result.timeouts; i++) times.push(Number.POSITIVE_INFINITY);
   const sorted = Float64Array.from(times).sort();
   const ok = Object.entries(result.statusCodeStats as Record<string, { count: number }>)
     .filter(([status]) => isExpected(Number(status), opts.expectStatus))
@@ -131,6 +138,30 @@ async function measureLoadNow(
     unexpected: result.requests.total - ok,
   };
 }
+
+/**
+ * Median over rounds of the candidate's latency over the baseline's in the same round; a round
+ * where the candidate completed nothing is +Infinity (the worst), as is one the baseline could
+ * not measure.
+ */
+export function latencyRatio(
+  rounds: readonly { candidate: { p50: number; p99: number }; baseline: { p50: number; p99: number } }[],
+  pick: 'p50' | 'p99',
+): number {
+  return median(
+    rounds.map((r) =>
+      r.baseline[pick] > 0 && Number.isFinite(r.baseline[pick])
+        ? r.candidate[pick] / r.baseline[pick]
+        : Number.POSITIVE_INFINITY,
+    ),
+  );
+}
+
+/** A latency for failure text and measures: "no request completed" when there is none. */
+export const showMs = (ms: number): string => (Number.isFinite(ms) ? `${ms.toFixed(2)} ms` : 'no answer');
+
+/** A ratio for measures: "∞" when the candidate completed nothing. */
+export const showRatio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '∞');
 
 /** A candidate measured against a baseline in the same run. */
 export interface Comparison {
@@ -195,9 +226,7 @@ async function compareNow(
     candidate: summary('candidate'),
     baseline: summary('baseline'),
     throughputRatio: median(rounds.map((r) => (r.baseline.rps > 0 ? r.candidate.rps / r.baseline.rps : 0))),
-    p99Ratio: median(
-      rounds.map((r) => (r.baseline.p99 > 0 ? r.candidate.p99 / r.baseline.p99 : Number.POSITIVE_INFINITY)),
-    ),
+    p99Ratio: latencyRatio(rounds, 'p99'),
     rounds,
     warmup,
   };

@@ -1,5 +1,5 @@
 import type { RubricItem } from '../types.ts';
-import { type Comparison, linearShare } from './load.ts';
+import { type Comparison, linearShare, showMs, showRatio } from './load.ts';
 import { rubricTest } from './rubric-test.ts';
 
 /** Where a ratio earns full marks and where it earns none, linear in between. */
@@ -36,7 +36,7 @@ export function ratioItems(
     plotRounds(c.rounds);
     const ratio = c.p99Ratio;
     measure(
-      `p99 ${c.candidate.p99.toFixed(2)} ms vs baseline ${c.baseline.p99.toFixed(2)} ms = ${ratio.toFixed(2)}× (median of ${c.rounds.length} rounds)`,
+      `p99 ${showMs(c.candidate.p99)} vs baseline ${showMs(c.baseline.p99)} = ${showRatio(ratio)} (median of ${c.rounds.length} rounds)`,
     );
     award(
       item.points * linearShare(-ratio, -p.full, -p.zero),

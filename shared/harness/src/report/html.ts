@@ -40,16 +40,24 @@ function roundsPlot(rounds: LoadRound[], pick: 'rps' | 'p99', unit: string, titl
   const h = 150;
   const top = 22;
   const bottom = 20;
-  const max = Math.max(...rounds.flatMap((r) => [r.candidate[pick], r.baseline[pick]]), 1e-9);
+  // A round with no completed request has no latency (Infinity, or null once in JSON): drawn
+  // full height, the worst, and said so.
+  const finiteOr = (v: number | null): number | null =>
+    typeof v === 'number' && Number.isFinite(v) ? v : null;
+  const max = Math.max(
+    ...rounds.flatMap((r) => [finiteOr(r.candidate[pick]) ?? 0, finiteOr(r.baseline[pick]) ?? 0]),
+    1e-9,
+  );
   const groupW = (w - 20) / rounds.length;
   const barW = Math.min(28, groupW / 2.5);
   const bars = rounds.flatMap((r, i) => {
     const x0 = 10 + i * groupW + groupW / 2 - barW;
     return (['baseline', 'candidate'] as const).map((side, j) => {
-      const v = r[side][pick];
-      const bh = ((h - top - bottom) * v) / max;
+      const v = finiteOr(r[side][pick]);
+      const bh = ((h - top - bottom) * (v ?? max)) / max;
+      const shown = v === null ? 'no request completed' : `${v.toFixed(pick === 'rps' ? 0 : 2)} ${unit}`;
       const x = x0 + j * barW;
-      return `<rect x="${x.toFixed(1)}" y="${(h - bottom - bh).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${bh.toFixed(1)}" class="${side}"><title>round ${i + 1}, ${side === 'candidate' ? 'submission' : 'baseline'}: ${v.toFixed(pick === 'rps' ? 0 : 2)} ${unit}</title></rect>`;
+      return `<rect x="${x.toFixed(1)}" y="${(h - bottom - bh).toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${bh.toFixed(1)}" class="${side}"><title>round ${i + 1}, ${side === 'candidate' ? 'submission' : 'baseline'}: ${shown}</title></rect>`;
     });
   });
   const labels = rounds.map(
