@@ -9,6 +9,19 @@ export default defineGrader({
   slug: 'jwt-auth',
   title: 'JWT authentication and authorization',
   rubric,
+  // README rules that state a number: the bound a boundary mutant misses just past it.
+  bounds: {
+    R2: 'email 3–254 characters, password 8 to 128 characters',
+    R5: 'an email locked after 5 failed logins within 60 s; Retry-After 1 to 60',
+    R7: 'a clock tolerance of at most 1 s',
+    R10: 'a refresh token lives REFRESH_TOKEN_TTL_SECONDS from its own issue (1 s tolerance)',
+    R12: 'bcrypt cost ≥ 10; scrypt ln ≥ 14 and r ≥ 8; argon2 m ≥ 19456 and t ≥ 2',
+    R13: '503 within 1 s while Redis is away; normal again within 2 s',
+    R15: {
+      exempt:
+        'a ratio scale scored linearly between its ends, with no edge to miss just past: string-secret loses points on it',
+    },
+  },
   services: ['postgres', 'redis'],
   instances: 3,
   // Lifetimes of seconds, so expiry is waited out; secrets and names differ per run so none can

@@ -27,12 +27,13 @@ export const rubric = defineRubric([
   },
   {
     slug: 'me-returns-account',
-    title: 'when GET /me carries a valid access token, then it answers that account on every instance',
+    title:
+      'when GET /me carries a valid access token (the Bearer scheme in any case), then it answers that account on every instance',
     points: 3,
     category: 'correctness',
     visibility: 'visible',
-    hint: 'GET /me → 200 {"id", "email", "role"} of the token\'s sub.',
-    rules: ['R8'],
+    hint: 'GET /me → 200 {"id", "email", "role"} of the token\'s sub; "bearer" and "BEARER" name the same scheme (RFC 9110: schemes are case-insensitive).',
+    rules: ['R7', 'R8'],
   },
   {
     slug: 'duplicate-email-409',
@@ -55,11 +56,12 @@ export const rubric = defineRubric([
   },
   {
     slug: 'refresh-token-expires',
-    title: 'when a refresh token is older than REFRESH_TOKEN_TTL_SECONDS, then refreshing with it is 401',
+    title:
+      'when a refresh token is older than REFRESH_TOKEN_TTL_SECONDS, then refreshing with it is 401, and a rotated one lives that long from its own issue',
     points: 3,
     category: 'correctness',
     visibility: 'hidden',
-    hint: 'Store an expiry with each refresh token (issued + REFRESH_TOKEN_TTL_SECONDS) and check it when spending.',
+    hint: "Store an expiry with each refresh token (issued + REFRESH_TOKEN_TTL_SECONDS) and check it when spending; a token from a refresh gets its own, not its parent's.",
     rules: ['R10'],
   },
   {
@@ -103,9 +105,18 @@ export const rubric = defineRubric([
     rules: ['R7'],
   },
   {
-    slug: 'alg-none-and-switch-refused',
-    title: 'when a token says alg "none" or another HMAC algorithm signed with the secret, then 401',
-    points: 4,
+    slug: 'alg-none-refused',
+    title: 'when a token says alg "none" (in any case, signed or not), then 401',
+    points: 2,
+    category: 'security',
+    visibility: 'hidden',
+    hint: 'Never skip verification because the header says "none"; pin the algorithm: jwt.verify(token, key, { algorithms: ["HS256"] }).',
+    rules: ['R7'],
+  },
+  {
+    slug: 'alg-switch-refused',
+    title: 'when a token is signed with the secret under another HMAC algorithm (HS384, HS512), then 401',
+    points: 2,
     category: 'security',
     visibility: 'hidden',
     hint: 'Pin the algorithm: jwt.verify(token, key, { algorithms: ["HS256"] }); never trust the header\'s alg.',
@@ -122,13 +133,30 @@ export const rubric = defineRubric([
     rules: ['R7'],
   },
   {
-    slug: 'claims-checked',
-    title:
-      'when a token signed with the secret has another iss, another aud, or an nbf in the future, then 401',
-    points: 3,
+    slug: 'iss-checked',
+    title: 'when a token signed with the secret has another iss, then 401',
+    points: 1,
     category: 'security',
     visibility: 'hidden',
-    hint: 'Pass issuer and audience to the verifier; nbf is checked by jsonwebtoken.',
+    hint: 'Pass the issuer to the verifier: jwt.verify(token, key, { issuer: JWT_ISSUER, … }).',
+    rules: ['R7'],
+  },
+  {
+    slug: 'aud-checked',
+    title: 'when a token signed with the secret has another aud or none, then 401',
+    points: 1,
+    category: 'security',
+    visibility: 'hidden',
+    hint: 'Pass the audience to the verifier: jwt.verify(token, key, { audience: JWT_AUDIENCE, … }).',
+    rules: ['R7'],
+  },
+  {
+    slug: 'nbf-checked',
+    title: 'when a token signed with the secret has an nbf a minute ahead, then 401',
+    points: 1,
+    category: 'security',
+    visibility: 'hidden',
+    hint: "Keep the verifier's nbf check (jsonwebtoken's ignoreNotBefore off); a hand-made verifier must compare nbf with now.",
     rules: ['R7'],
   },
   {
@@ -143,12 +171,13 @@ export const rubric = defineRubric([
   },
   {
     slug: 'role-from-server',
-    title: 'when a registration asks for role admin, then the account is a user and cannot list users',
+    title:
+      'when a registration asks for role admin, then the account is a user: in the answer, in its token and on GET /me',
     points: 3,
     category: 'security',
     visibility: 'hidden',
     hint: 'Never copy a role (or any field beyond email and password) from the request body.',
-    rules: ['R2', 'R9'],
+    rules: ['R2'],
   },
   {
     slug: 'password-storage',

@@ -98,7 +98,7 @@ export const rubric = defineRubric([
   {
     slug: 'odd-input-no-500',
     title:
-      'when sort, order, fields, category or limit look like SQL or are huge, then 400 or an empty page, never a 500 or a database error',
+      'when sort, order, fields, category or limit look like SQL or are huge, then never a 500 or a database error: a 400 with the error JSON, or an empty page for a category',
     points: 6,
     category: 'robustness',
     visibility: 'hidden',

@@ -10,6 +10,16 @@ export default defineGrader({
   slug: 'rate-limiter',
   title: 'Distributed rate limiter',
   rubric,
+  // README rules that state a number: the bound a boundary mutant misses just past it.
+  bounds: {
+    R4: 'never 2 × RATE_LIMIT in any rolling window',
+    R12: 'every answer within 1 s while Redis is away',
+    R13: 'on the shared Redis budget again within 2 s',
+    R16: {
+      exempt:
+        'a ratio scale scored linearly between its ends, with no edge to miss just past: window-counted-by-reading loses points on it',
+    },
+  },
   services: ['redis'],
   instances: 3,
   // Small limits so tests take seconds, varied per run so none can be hard-coded. The window stays

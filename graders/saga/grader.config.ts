@@ -8,6 +8,13 @@ export default defineGrader({
   slug: 'saga',
   title: 'Order saga across services',
   rubric,
+  // README rules that state a number: the bound a boundary mutant misses just past it.
+  bounds: {
+    R1: 'an Idempotency-Key of 1–255 characters',
+    R6: 'forward steps retried for at least 30 s (each call timed out after 2 s)',
+    R7: 'final within 5 s once a fault clears (2 s with healthy services)',
+    R9: "a dead instance's sagas finished by the other within 10 s",
+  },
   services: ['postgres', 'redis'],
   instances: 2,
   // The three downstream services are the grader's: stateful fakes (stock, charges, shipments,

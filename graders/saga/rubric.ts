@@ -28,7 +28,7 @@ export const rubric = defineRubric([
   {
     slug: 'idempotent-order',
     title:
-      'when one Idempotency-Key comes again with the same body, then the same order; with another body, 422',
+      'when one Idempotency-Key comes again with the same body, on either instance, then the same order and one saga',
     points: 3,
     category: 'correctness',
     visibility: 'hidden',
@@ -77,7 +77,7 @@ export const rubric = defineRubric([
   {
     slug: 'compensation-retried',
     title:
-      'when a refund and a release fail transiently, then they are retried until they succeed, once each',
+      'when a refund and a release fail transiently, then they are retried until they succeed, once each (whatever the order status says meanwhile)',
     points: 6,
     category: 'resilience',
     visibility: 'hidden',
@@ -86,11 +86,12 @@ export const rubric = defineRubric([
   },
   {
     slug: 'final-soon-after-fault-clears',
-    title: 'when payment is down for 6 s and comes back, then the order waited and is COMPLETED within 5 s',
+    title:
+      'when payment is down for 20 s, or for 27 s, then the order is still PENDING just before it comes back, and COMPLETED within 5 s after',
     points: 4,
     category: 'resilience',
     visibility: 'hidden',
-    hint: 'Cap the backoff (a second or two): a retry must come soon after the fault clears.',
+    hint: 'Retry a forward step for at least 30 s, and cap the backoff (a second or two): a retry must come soon after the fault clears.',
     rules: ['R7', 'R6'],
   },
   {

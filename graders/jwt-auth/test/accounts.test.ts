@@ -62,11 +62,23 @@ rubricTest(rubric, 'login-issues-tokens', async () => {
 
 rubricTest(rubric, 'me-returns-account', async () => {
   const a = await account(0, 'me');
-  for (const i of [0, 1]) {
-    const ex = await me(i, a.pair.accessToken);
+  // R7: the scheme is case-insensitive (RFC 9110), as clients send it.
+  for (const [i, scheme] of [
+    [0, 'Bearer'],
+    [1, 'Bearer'],
+    [0, 'bearer'],
+    [1, 'BEARER'],
+  ] as const) {
+    const ex = await api(i).get('/me', {
+      headers: { Authorization: `${scheme} ${a.pair.accessToken}` },
+      shownHeaders: { Authorization: `${scheme} <the account's access token>` },
+    });
     const b = ex.json as Record<string, unknown> | undefined;
     if (ex.status !== 200 || !b || String(b.id) !== a.id || !sameEmail(b.email, a.email) || b.role !== 'user')
-      fail(ex, `200 {"id": ${JSON.stringify(a.id)}, "email": "${a.email}", "role": "user"} (R8)`);
+      fail(
+        ex,
+        `200 {"id": ${JSON.stringify(a.id)}, "email": "${a.email}", "role": "user"} (R8), with the scheme written "${scheme}" (R7: in any case)`,
+      );
   }
 });
 
@@ -115,9 +127,14 @@ rubricTest(rubric, 'role-from-server', async () => {
   const r = await register(0, { email, password, role: 'admin' });
   if (r.status !== 201) fail(r, '201: a "role" in the body is ignored, not an error (R2)');
   if ((r.json as { role?: unknown }).role !== 'user') fail(r, '"role": "user" whatever the body asked (R2)');
-  const pair = expectPair(await login(0, email, password), 'a login of that account (R4)');
-  const list = await adminUsers(1, pair.accessToken, 'its access token');
-  expectStatus(list, [403], 'an account that asked for role admin at registration (R2, R9)');
+  const ex = await login(0, email, password);
+  const pair = expectPair(ex, 'a login of that account (R4)');
+  // Its role as the server holds it: whether /admin/users checks roles is admin-sees-users'.
+  if (claimsOf(pair.accessToken).role !== 'user')
+    fail(ex, 'an access token with "role": "user" for an account that asked for admin at registration (R2)');
+  const self = await me(1, pair.accessToken, 'its access token');
+  if ((self.json as { role?: unknown } | undefined)?.role !== 'user')
+    fail(self, '"role": "user" on GET /me for an account that asked for admin at registration (R2)');
 });
 
 rubricTest(rubric, 'register-race-one-account', async () => {

@@ -62,9 +62,16 @@ rubricTest(
     const t0 = Date.now();
     const spare = expectPair(await login(1, a.email, a.password), 'a second login (R4)');
     await sleep(Math.max(0, (s.refreshTtl - 2) * 1000 - (Date.now() - t0)));
-    expectPair(
+    const rotated = expectPair(
       await refresh(0, a.pair.refreshToken, `a refresh token issued ${s.refreshTtl - 2} s ago`),
       `a refresh with a token ${s.refreshTtl - 2} s old, inside REFRESH_TOKEN_TTL_SECONDS = ${s.refreshTtl} (R10)`,
+    );
+    // The token that refresh gave lives REFRESH_TOKEN_TTL_SECONDS from its own issue: past its
+    // parent's expiry (and the 1 s tolerance) it still works.
+    await sleep(Math.max(0, (s.refreshTtl + 1.5) * 1000 - (Date.now() - t0)));
+    expectPair(
+      await refresh(1, rotated.refreshToken, 'the refresh token a refresh issued 3.5 s ago'),
+      `a refresh with a token 3.5 s old whose parent was issued ${s.refreshTtl + 1.5} s ago: a rotated token lives REFRESH_TOKEN_TTL_SECONDS = ${s.refreshTtl} from its own issue, not its parent's (R10)`,
     );
     await sleep(Math.max(0, (s.refreshTtl + 2.5) * 1000 - (Date.now() - t0)));
     expectStatus(

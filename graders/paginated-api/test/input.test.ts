@@ -87,7 +87,9 @@ rubricTest(
       if (ex.status === 200) {
         const p = expectPage(ex, 100, what);
         if ('category' in query && p.data.length > 0) fail(ex, `an empty page for ${what}`);
-        if (!('category' in query)) fail(ex, `400 for ${what}`);
+        // Which limits are 400 is R3's, graded under correctness (limit-rules): here only that
+        // none breaks the service.
+        if (!('category' in query) && !('limit' in query)) fail(ex, `400 for ${what}`);
       } else if (ex.status === 400) expectErrorJson(ex, what);
       // A URL too long for the HTTP server itself may be refused before the app sees it.
       else if (!((query.category ?? '').length > 1000 && ex.status >= 400)) fail(ex, `400 for ${what}`);

@@ -1,4 +1,4 @@
-import { fail, rubricTest } from '@bc/harness/kit';
+import { control, fail, rubricTest } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { effectsOf, expectAccepted, expectFinal, goodOrder, listed, place, skuFor } from './steps/orders.ts';
 
@@ -45,6 +45,13 @@ const CASES = [
 ];
 
 rubricTest(rubric, 'compensates-in-reverse', async () => {
+  // Compensations that take a moment (well within R7's 2 s): CANCELLED must wait for them.
+  await control
+    .stub('payment')
+    .add([{ method: 'POST', path: '/charges/*', respond: { model: true, delayMs: 400 } }]);
+  await control
+    .stub('inventory')
+    .add([{ method: 'DELETE', path: '/reservations/*', respond: { model: true, delayMs: 400 } }]);
   const placed = [];
   for (const c of CASES)
     placed.push({ ...c, orderId: expectAccepted(await place(0, c.body, `perm-${c.want}`), c.what) });
@@ -54,7 +61,7 @@ rubricTest(rubric, 'compensates-in-reverse', async () => {
     if (listed(effects) !== c.want)
       fail(
         ex,
-        `exactly these effects, in this order, for ${c.what}: ${c.want} (R5: undo what succeeded, in reverse, once each)`,
+        `exactly these effects, in this order, by the time the status says CANCELLED, for ${c.what}: ${c.want} (R5: undo what succeeded, in reverse, once each; then CANCELLED)`,
         `The services saw: ${listed(effects)}.`,
       );
   }

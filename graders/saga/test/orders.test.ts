@@ -207,6 +207,7 @@ const MALFORMED: { what: string; body: unknown; key?: string; raw?: string }[] =
   { what: 'a fractional quantity', body: { ...goodOrder('bad'), quantity: 1.5 }, key: 'bad-4' },
   { what: 'amountCents as a string', body: { ...goodOrder('bad'), amountCents: '100' }, key: 'bad-5' },
   { what: 'no address', body: { ...goodOrder('bad'), address: undefined }, key: 'bad-6' },
+  { what: 'an Idempotency-Key of 256 characters', body: goodOrder('bad'), key: `bad-7-${'k'.repeat(250)}` },
 ];
 
 rubricTest(rubric, 'bad-input-400', async () => {
@@ -221,6 +222,11 @@ rubricTest(rubric, 'bad-input-400', async () => {
         : await api(0).post('/orders', m.body, { headers: m.key ? { 'Idempotency-Key': m.key } : {} });
     if (ex.status !== 400) fail(ex, `400 for an order with ${m.what} (R1)`);
   }
+  // The longest key R1 allows is a key like any other.
+  expectAccepted(
+    await place(1, goodOrder('edge-key'), `edge-${'k'.repeat(250)}`),
+    'an order with an Idempotency-Key of 255 characters (R1: 1–255)',
+  );
   const unknown = await api(1).get('/orders/00000000-0000-4000-8000-000000000000');
   if (unknown.status !== 404) fail(unknown, '404 for an order id that does not exist (R3)');
 });

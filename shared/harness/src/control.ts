@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { InstanceManager } from './instances.ts';
 import type { FaultMode, FaultProxy } from './proxy.ts';
-import type { HttpStub, StubScript } from './stub.ts';
+import type { HttpStub, StubRule, StubScript } from './stub.ts';
 import { freePort, TailBuffer, waitFor } from './util.ts';
 
 const require = createRequire(import.meta.url);
@@ -121,6 +121,10 @@ export class ControlServer {
       if (req.method === 'GET' && action === 'state') return { state: stub.state() };
       if (req.method === 'POST' && action === 'script') {
         stub.setScript(body as StubScript);
+        return { ok: true };
+      }
+      if (req.method === 'POST' && action === 'add') {
+        stub.addRules(((body as StubScript).rules ?? []) as StubRule[]);
         return { ok: true };
       }
       if (req.method === 'POST' && action === 'reset') {

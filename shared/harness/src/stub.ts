@@ -65,7 +65,11 @@ export type StubModelFactory = (ctx: { seed: number }) => StubModel;
 export interface StubRule {
   method?: string;
   path?: string;
+  /** Only calls whose JSON body holds every one of these fields with these values. */
+  body?: Record<string, unknown>;
   times?: number;
+  /** The rule lapses this long after it was scripted (an outage of a set length). */
+  forMs?: number;
   respond: StubResponse;
 }
 
@@ -78,9 +82,13 @@ export interface StubScript {
 const DEFAULT_FALLBACK: StubResponse = { status: 200, json: {} };
 const MODEL: StubResponse = { model: true };
 
-const matches = (rule: StubRule, method: string, path: string): boolean =>
+const matches = (rule: StubRule, method: string, path: string, json: unknown): boolean =>
   (!rule.method || rule.method.toUpperCase() === method) &&
-  (!rule.path || (rule.path.endsWith('*') ? path.startsWith(rule.path.slice(0, -1)) : rule.path === path));
+  (!rule.path || (rule.path.endsWith('*') ? path.startsWith(rule.path.slice(0, -1)) : rule.path === path)) &&
+  (!rule.body ||
+    (typeof json === 'object' &&
+      json !== null &&
+      Object.entries(rule.body).every(([k, v]) => (json as Record<string, unknown>)[k] === v)));
 
 /**
  * A grader-owned downstream service (a payment provider, an inventory API): started before the
@@ -89,7 +97,7 @@ const matches = (rule: StubRule, method: string, path: string): boolean =>
  */
 export class HttpStub {
   private server: Server;
-  private script: { rules: (StubRule & { used: number })[]; fallback: StubResponse };
+  private script: { rules: (StubRule & { used: number; until: number })[]; fallback: StubResponse };
   private calls: StubCall[] = [];
   private sockets = new Set<Socket>();
   private busy = new Set<Socket>();
@@ -119,10 +127,23 @@ export class HttpStub {
 
   /** Replace the script; calls recorded so far are kept. */
   setScript(script: StubScript): void {
-    this.script = {
-      rules: (script.rules ?? []).map((r) => ({ ...r, used: 0 })),
-      fallback: script.fallback ?? this.defaultFallback(),
-    };
+    this.script = { rules: [], fallback: script.fallback ?? this.defaultFallback() };
+    this.addRules(script.rules ?? []);
+  }
+
+  /**
+   * Rules added after the current ones, the rest of the script kept: tests that run at once each
+   * add their own, scoped to their own calls (`body`).
+   */
+  addRules(rules: StubRule[]): void {
+    const now = Date.now();
+    this.script.rules.push(
+      ...rules.map((r) => ({
+        ...r,
+        used: 0,
+        until: r.forMs === undefined ? Number.POSITIVE_INFINITY : now + r.forMs,
+      })),
+    );
   }
 
   /**
@@ -151,9 +172,10 @@ export class HttpStub {
     return [...this.calls];
   }
 
-  private pick(method: string, path: string): StubResponse {
+  private pick(method: string, path: string, json: unknown): StubResponse {
+    const now = Date.now();
     for (const rule of this.script.rules) {
-      if (!matches(rule, method, path)) continue;
+      if (now >= rule.until || !matches(rule, method, path, json)) continue;
       if (rule.times !== undefined && rule.used >= rule.times) continue;
       rule.used++;
       return rule.respond;
@@ -170,8 +192,8 @@ export class HttpStub {
     const body = Buffer.concat(chunks).toString('utf8');
     const u = new URL(req.url ?? '/', 'http://stub');
     const method = req.method ?? 'GET';
-    let respond = this.pick(method, u.pathname);
     const json = jsonOrUndefined(body);
+    let respond = this.pick(method, u.pathname, json);
     const headers = flatHeaders(req.headers);
     const query = Object.fromEntries(u.searchParams);
     const call: StubCall = {

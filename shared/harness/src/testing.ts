@@ -1,75 +1,28 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { exportChallenge } from './export.ts';
 import { type GradeOptions, grade } from './grade.ts';
 import { loadGrader, REPO_ROOT } from './graders.ts';
+import {
+  boundaryTable,
+  formatBoundaryTable,
+  listMutants,
+  lostItems,
+  type Mutant,
+  materializeMutant,
+  mutantMismatches,
+  mutantTable,
+  withMutantTable,
+} from './mutants.ts';
 import { categoryScores, runBand } from './report/score.ts';
 import { collectRegisteredTests, type RegisteredTest } from './runner/vitest.ts';
-import { CATEGORIES, type Category, type GradeResult, type GraderDefinition } from './types.ts';
+import { CATEGORIES, type GradeResult, type GraderDefinition } from './types.ts';
 
-/**
- * A rubric item a mutant must fail. `partial` ones (performance) may lose any share of their
- * points, none included, as long as some item in the list loses points.
- */
-export interface ExpectedFailure {
-  slug: string;
-  partial: boolean;
-}
-
-/** A known-buggy variant of a reference solution, stored as a patch with a header. */
-export interface Mutant {
-  name: string;
-  /** The category the bug belongs to. */
-  target: Category;
-  /** Exactly the rubric items it must lose points on. */
-  fails: ExpectedFailure[];
-  bug: string;
-  patchFile: string;
-}
-
-/**
- * Mutants in `dir`: `*.patch` files whose header says `Targets: <category>`, `Fails: slug, slug
- * (partial), …` and `Bug: …`.
- */
-export function listMutants(dir: string): Mutant[] {
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.patch'))
-    .sort()
-    .map((f) => {
-      const text = readFileSync(join(dir, f), 'utf8');
-      const target = text.match(/^Targets: (\S+)$/m)?.[1] as Category | undefined;
-      const fails = text.match(/^Fails: (.+)$/m)?.[1];
-      const bug = text.match(/^Bug: (.+)$/m)?.[1];
-      if (!target || !CATEGORIES.includes(target) || !bug || !fails)
-        throw new Error(`${f}: header needs "Targets: <category>", "Fails: <slug>, …" and "Bug: …"`);
-      return {
-        name: basename(f, '.patch'),
-        target,
-        fails: fails.split(',').map((s) => {
-          const m = s.trim().match(/^([a-z0-9-]+)( \(partial\))?$/);
-          if (!m) throw new Error(`${f}: "Fails:" entry "${s.trim()}" is not "slug" or "slug (partial)"`);
-          return { slug: m[1]!, partial: Boolean(m[2]) };
-        }),
-        bug,
-        patchFile: resolve(dir, f),
-      };
-    });
-}
-
-/** A fresh copy of `referenceDir` with the mutant's patch applied. */
-export function materializeMutant(referenceDir: string, mutant: Mutant): string {
-  const dir = join(mkdtempSync(join(tmpdir(), `bc-mutant-${mutant.name}-`)), 'submission');
-  cpSync(referenceDir, dir, {
-    recursive: true,
-    filter: (p) => !['node_modules', 'dist'].includes(basename(p)),
-  });
-  execFileSync('git', ['apply', '-p0', mutant.patchFile], { cwd: dir, stdio: 'pipe' });
-  return dir;
-}
+export * from './mutants.ts';
 
 /**
  * The parts of a result that a fixed seed must reproduce exactly: statuses, scores and every
@@ -83,36 +36,6 @@ export function stableView(r: GradeResult): unknown {
       .filter((t) => t.tags[0] !== 'performance')
       .map((t) => ({ id: t.id, status: t.status, score: t.score, output: t.output })),
   };
-}
-
-/** Items that lost points, as `slug` or `slug (partial)`, the way mutant headers name them. */
-export function lostItems(r: GradeResult): string[] {
-  return r.tests.filter((t) => t.score < t.max_score).map((t) => (t.score > 0 ? `${t.id} (partial)` : t.id));
-}
-
-/**
- * Where the result and the mutant's `Fails:` list disagree: an unlisted item that lost points, a
- * listed one that did not, a listed all-or-nothing one that kept some. Empty when they agree.
- */
-export function mutantMismatches(r: GradeResult, m: Mutant): string[] {
-  const expected = new Map(m.fails.map((f) => [f.slug, f]));
-  const out: string[] = [];
-  for (const t of r.tests) {
-    const e = expected.get(t.id);
-    const lost = t.score < t.max_score;
-    if (!e && lost)
-      out.push(`${t.id} lost ${t.max_score - t.score} point(s) but is not in Fails: ${t.output}`);
-    // A partial (performance) item may keep its points, as long as the mutant loses some somewhere.
-    if (e && !e.partial && !lost) out.push(`${t.id} is in Fails but kept its points`);
-    if (e && !e.partial && lost && t.score > 0)
-      out.push(`${t.id} kept ${t.score} point(s); list it as partial`);
-  }
-  for (const f of m.fails)
-    if (!r.tests.some((t) => t.id === f.slug) && !r.skipped.some((s) => s.id === f.slug))
-      out.push(`${f.slug} in Fails is not a rubric item`);
-  if (!r.tests.some((t) => expected.has(t.id) && t.score < t.max_score))
-    out.push('no item in Fails lost points');
-  return out;
 }
 
 /**
@@ -277,7 +200,7 @@ export class SelfGradings {
    */
   mutant(m: Mutant, referenceDir: string, seed: number): Promise<GradeResult> {
     const dir = materializeMutant(referenceDir, m);
-    const withLoad = m.fails.some((f) => this.load.includes(f.slug));
+    const withLoad = m.withLoad || m.fails.some((f) => this.load.includes(f.slug));
     return this.split(`mutant:${m.name}`, dir, seed, withLoad).finally(() =>
       rmSync(join(dir, '..'), { recursive: true, force: true }),
     );
@@ -469,6 +392,36 @@ export function validateGrader(exp: GraderExpectations): void {
           m.fails.map((f) => categoryOf(f.slug)),
           `${m.name} targets ${m.target}`,
         ).toContain(m.target);
+    });
+
+    test('when mutants/README.md is read, then its table is the one the patch headers make', () => {
+      const readme = readFileSync(join(mutantsDir, 'README.md'), 'utf8');
+      expect(withMutantTable(readme, mutantTable(mutants)), 'run pnpm mutant-tables').toBe(readme);
+    });
+
+    test('when the README states a number, then a boundary mutant misses it just past, in an item of that rule', () => {
+      const rows = boundaryTable(readFileSync(readmePath, 'utf8'), def, mutants);
+      console.log(formatBoundaryTable(exp.slug, rows));
+      expect(
+        rows.filter((r) => r.bound === undefined).map((r) => `${r.rule}: ${r.stated.join(', ')}`),
+        "README rules that state a number, missing from the grader's bounds",
+      ).toEqual([]);
+      expect(
+        rows.filter((r) => typeof r.bound === 'string' && r.mutants.length === 0).map((r) => r.rule),
+        'bounds no mutant misses (a mutant header "Boundary: R<n> — …")',
+      ).toEqual([]);
+      const ruleOf = (slug: string) => def.rubric.find((r) => r.slug === slug)?.rules ?? [];
+      expect(
+        mutants
+          .filter((m) => m.boundary)
+          .filter(
+            (m) =>
+              typeof def.bounds?.[m.boundary!.rule] !== 'string' ||
+              !m.fails.some((f) => ruleOf(f.slug).includes(m.boundary!.rule)),
+          )
+          .map((m) => `${m.name}: ${m.boundary!.rule}`),
+        'boundary mutants whose rule declares no bound, or whose Fails items grade another rule',
+      ).toEqual([]);
     });
 
     test.each(mutants.map((m) => [m.name, m.fails.map((f) => f.slug).join(', '), m] as const))(

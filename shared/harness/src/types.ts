@@ -69,6 +69,13 @@ export interface GraderDefinition {
   timeouts?: Partial<Timeouts>;
   limits?: Partial<Limits>;
   /**
+   * Every README rule that states a number (a timeout, a window, a size, a precision…), by id:
+   * the bound, as a boundary mutant must miss it just past; or, for a number no mutant could
+   * miss just past it (a ratio scale scored linearly), `{ exempt: why }`. The self-test finds the
+   * rules that state a number and fails on one left out, or on a bound no mutant names.
+   */
+  bounds?: Record<string, string | { exempt: string }>;
+  /**
    * A GET path (with its query) that answers below 500 whenever the service and its dependencies
    * work: asked of an instance that ended a test file answering only server errors, which is
    * restarted if it still does.

@@ -28,6 +28,24 @@ describe('HTTP stubs of downstream services', () => {
     ]);
   });
 
+  test('when rules are added scoped to a body and lapsing after a while, then only those calls meet them, only until then', async () => {
+    stub.setScript({ fallback: { status: 200, json: {} } });
+    stub.addRules([
+      { method: 'POST', path: '/charges', body: { amountCents: 7 }, forMs: 300, respond: { status: 503 } },
+    ]);
+    stub.addRules([
+      { method: 'POST', path: '/charges', body: { amountCents: 8 }, times: 1, respond: { status: 402 } },
+    ]);
+    const post = (amountCents: number) =>
+      fetch(`${stub.url}/charges`, {
+        method: 'POST',
+        body: JSON.stringify({ amountCents, orderId: 'o' }),
+      }).then((r) => r.status);
+    expect([await post(7), await post(8), await post(8), await post(9)]).toEqual([503, 402, 200, 200]);
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await post(7)).toBe(200);
+  });
+
   test('when reset, then the script and the calls are gone and hung requests are cut', async () => {
     stub.setScript({ fallback: { hang: true } });
     const hung = fetch(`${stub.url}/x`).then(

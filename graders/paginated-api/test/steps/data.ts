@@ -3,7 +3,11 @@ import pg from 'pg';
 /** Rows the grader seeds: at least 200,000, a few more depending on the seed. */
 export const rowCount = (seed: number): number => 200_000 + (seed % 997);
 
-/** A category of ~1,300 rows whose sort keys tie a lot: walks with small pages split the ties. */
+/**
+ * A category of ~1,300 rows whose sort keys tie a lot, at every precision: runs of equal keys,
+ * and timestamps 300 µs apart in one millisecond (a cursor that keeps milliseconds loses rows).
+ * Walks with small pages split the ties.
+ */
 export const TIES = 'ties';
 /** A category whose sort keys never tie: stability walks judge only what they mean to. */
 export const DISTINCT = 'distinct';
@@ -89,7 +93,7 @@ export async function seedProducts(url: string, seed: number): Promise<void> {
               ELSE ($4::text[])[1 + (h >> 8) % array_length($4::text[], 1)] END,
          CASE WHEN g % 150 = 0 THEN 100 * (1 + h % 6) WHEN g % 150 = 75 THEN g ELSE 100 * (1 + (h >> 4) % 400) END,
          timestamptz '2025-01-01 00:00:00+00'
-           + CASE WHEN g % 150 = 0 THEN (h % 9) * interval '1 hour'
+           + CASE WHEN g % 150 = 0 THEN (h % 9) * interval '1 hour' + ((h >> 12) % 3) * interval '300 microseconds'
                   WHEN g % 150 = 75 THEN g * interval '1 second'
                   ELSE ((h >> 3) % 20000) * interval '1 minute' + ((h >> 16) % 4) * interval '250 microseconds' END,
          timestamptz '2025-06-01 00:00:00+00' + (h % 100000) * interval '1 second',

@@ -105,19 +105,47 @@ export async function walk(
   query: Record<string, string | number>,
   limit: number,
   what: string,
-  opts: { instance?: (k: number) => number; between?: (k: number) => Promise<void>; maxPages?: number } = {},
+  opts: {
+    instance?: (k: number) => number;
+    /** Runs after page k (its ids given) and before the next. */
+    between?: (k: number, page: number[]) => Promise<void>;
+    maxPages?: number;
+  } = {},
 ): Promise<number[]> {
+  let previous: Exchange | undefined;
+  const seen = new Set<number>();
   const ids: number[] = [];
   let cursor: string | null = null;
   for (let k = 0; ; k++) {
     if (k > (opts.maxPages ?? 5000)) throw new Error(`more than ${opts.maxPages ?? 5000} pages for ${what}`);
     const ex = await list(opts.instance?.(k) ?? 0, { ...query, limit, ...(cursor ? { cursor } : {}) });
     const p = expectPage(ex, limit, `page ${k + 1} of ${what}`);
-    for (const item of p.data) ids.push(item.id as number);
+    for (const item of p.data) {
+      const id = item.id as number;
+      // Rows inserted mid-walk may legitimately come again; otherwise a repeat is a lost place.
+      if (!opts.between && seen.has(id))
+        fail(
+          ex,
+          `every row once, walking ${what}: id ${id} came again on page ${k + 1}, after an earlier page`,
+        );
+      seen.add(id);
+      ids.push(id);
+    }
     if (p.page.hasMore && p.data.length === 0) fail(ex, `items on a page that says more follow (${what})`);
+    // Nothing changed since the page before said more rows follow: they must be here (R4). With
+    // rows deleted between pages, an empty page may be right.
+    if (k > 0 && p.data.length === 0 && !opts.between)
+      fail(
+        previous!,
+        `page.hasMore false on page ${k} of ${what}: no rows follow it (page ${k + 1} was empty), even when the rows fill its last page exactly`,
+      );
     if (!p.page.hasMore) return ids;
     cursor = p.page.nextCursor;
-    await opts.between?.(k);
+    previous = ex;
+    await opts.between?.(
+      k,
+      p.data.map((d) => d.id as number),
+    );
   }
 }
 

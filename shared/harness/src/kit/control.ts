@@ -1,6 +1,6 @@
 import { CONTROL_TOKEN_HEADER } from '../control.ts';
 import type { FaultMode } from '../proxy.ts';
-import type { StubCall, StubScript } from '../stub.ts';
+import type { StubCall, StubRule, StubScript } from '../stub.ts';
 import { grading } from './rubric-test.ts';
 import { instanceState } from './state.ts';
 
@@ -22,6 +22,8 @@ export interface StubHandle {
   url: string;
   /** Replace the script (rules tried in order; `fallback` when none matches). */
   script(script: StubScript): Promise<void>;
+  /** Rules after the current ones, the rest kept: for tests that run at once, each scoped by `body`. */
+  add(rules: StubRule[]): Promise<void>;
   /** Every call received since the last reset, in order. */
   calls(): Promise<StubCall[]>;
   /** Default script, no recorded calls, hung requests cut. */
@@ -79,6 +81,9 @@ export const control = {
       url,
       script: async (script) => {
         await controlCall('POST', `/stubs/${name}/script`, script);
+      },
+      add: async (rules) => {
+        await controlCall('POST', `/stubs/${name}/add`, { rules });
       },
       calls: () => controlCall<StubCall[]>('GET', `/stubs/${name}/calls`),
       state: async <T>() => (await controlCall<{ state: T }>('GET', `/stubs/${name}/state`)).state,

@@ -296,7 +296,14 @@ export async function createTenant(
   await admin.query(
     `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${password}'`,
   );
-  await admin.query(`CREATE DATABASE ${database} OWNER ${role}`);
+  // A user's database sorts text the way people do (ICU's en-US), not byte-wise as the template
+  // cluster's C locale would: a submission that forgets a COLLATE its README asks for must sort
+  // wrongly here as it would in production. Servers without ICU (before 15) keep their default.
+  await admin
+    .query(
+      `CREATE DATABASE ${database} OWNER ${role} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C' LOCALE_PROVIDER icu ICU_LOCALE 'en-US'`,
+    )
+    .catch(() => admin.query(`CREATE DATABASE ${database} OWNER ${role}`));
   // Every other database is closed to it (and to any role it could make, which it cannot).
   const others = await admin.query<{ datname: string }>(
     'SELECT datname FROM pg_database WHERE datallowconn AND datname <> $1',
