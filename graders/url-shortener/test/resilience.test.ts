@@ -54,6 +54,13 @@ rubricTest(
       fail(created, '201 with a "code" while Redis is down');
     expectRedirectTo(await api(0).get(`/${code}`), body.url, ' (created while Redis was down)');
 
+    // A hang from a healthy state: Redis back (R13's 2 s and its margin), the links served again,
+    // then the open connections stop answering, so a request waits on a command sent to it.
+    await control.fault('redis', { mode: 'up' });
+    await sleep(BACK_ON_REDIS_MS);
+    for (const i of [0, 1])
+      for (const l of links)
+        expectRedirectTo(await api(i).get(`/${l.code}`), l.url, ' (Redis back, before the hang)');
     await control.fault('redis', { mode: 'blackhole' });
     await redirectsSurvive(links, 'Redis accepts connections but never answers', `hung${r.word(8)}`);
   },

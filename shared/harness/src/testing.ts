@@ -200,10 +200,12 @@ export class SelfGradings {
    */
   mutant(m: Mutant, referenceDir: string, seed: number): Promise<GradeResult> {
     const dir = materializeMutant(referenceDir, m);
-    const withLoad = m.withLoad || m.fails.some((f) => this.load.includes(f.slug));
-    return this.split(`mutant:${m.name}`, dir, seed, withLoad).finally(() =>
-      rmSync(join(dir, '..'), { recursive: true, force: true }),
-    );
+    const withLoad = m.fails.some((f) => this.load.includes(f.slug));
+    // `Load: yes` asks what the load files see after the bug: one grading, every file in order.
+    const graded = m.withLoad
+      ? this.full(`mutant:${m.name}`, dir, seed)
+      : this.split(`mutant:${m.name}`, dir, seed, withLoad);
+    return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
   }
 
   /** Where the time went: each grading's wall time, alone or shared. */
