@@ -198,14 +198,46 @@ export class SelfGradings {
    * item. Its load runs alone too: on a busy machine a performance bug whose cost grows with the
    * load (a window read in full) can hide behind the contention and keep its points.
    */
-  mutant(m: Mutant, referenceDir: string, seed: number): Promise<GradeResult> {
+  mutant(
+    m: Mutant,
+    referenceDir: string,
+    seed: number,
+    scope: 'files' | 'all' = 'files',
+  ): Promise<GradeResult> {
     const dir = materializeMutant(referenceDir, m);
     const withLoad = m.fails.some((f) => this.load.includes(f.slug));
+    const label = `mutant:${m.name}`;
     // `Load: yes` asks what the load files see after the bug: one grading, every file in order.
     const graded = m.withLoad
-      ? this.full(`mutant:${m.name}`, dir, seed)
-      : this.split(`mutant:${m.name}`, dir, seed, withLoad);
+      ? this.full(label, dir, seed)
+      : scope === 'all'
+        ? this.split(label, dir, seed, withLoad)
+        : this.scoped(label, dir, seed, this.itemsOfFiles(m.fails.map((f) => f.slug)));
     return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+  }
+
+  /** Every item of the test files that hold any of `slugs`. */
+  itemsOfFiles(slugs: string[]): string[] {
+    const files = new Set(this.registered.filter((t) => t.slug && slugs.includes(t.slug)).map((t) => t.file));
+    return this.registered.filter((t) => t.slug && files.has(t.file)).map((t) => t.slug!);
+  }
+
+  /**
+   * Only `items`: their quick ones in the pool, their load ones alone, one combined result (the
+   * rest of the rubric skipped).
+   */
+  private scoped(label: string, submission: string, seed: number, items: string[]): Promise<GradeResult> {
+    const quick = items.filter((s) => this.quick.includes(s));
+    const load = items.filter((s) => this.load.includes(s));
+    const parts = [
+      ...(quick.length
+        ? [this.run(load.length ? `${label} (quick)` : label, false, { submission, seed, only: quick })]
+        : []),
+      ...(load.length
+        ? [this.run(quick.length ? `${label} (load)` : label, true, { submission, seed, only: load })]
+        : []),
+    ];
+    return Promise.all(parts).then((r) => (r.length === 1 ? r[0]! : combineResults(this.def, r)));
   }
 
   /** Where the time went: each grading's wall time, alone or shared. */
@@ -287,7 +319,11 @@ export function validateGrader(exp: GraderExpectations): void {
     keep('hanging', g.shared('hanging submission', HANGING_SUBMISSION, 3));
     keep('reference', g.split('reference', referenceDir, 1234, true));
     keep('alternative', g.split('alternative', alternativeDir, 99, true));
-    for (const m of mutants) keep(`mutant:${m.name}`, g.mutant(m, referenceDir, 77));
+    // A mutant is graded on the files of the items it names (whether it fails exactly those is
+    // decided there); a boundary mutant on every file, to show its bug costs no other category.
+    // pnpm validate grades every mutant on every file.
+    for (const m of mutants)
+      keep(`mutant:${m.name}`, g.mutant(m, referenceDir, 77, m.boundary ? 'all' : 'files'));
     keep('reference-again', g.split('reference-again', referenceDir, 1234, false));
     // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
     keep('starter', g.shared('starter', starterDir, 5));
