@@ -24,7 +24,8 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
   for (let i = 0; i < seeds; i++) {
     const seed = 5000 + i;
     refRuns.push(g.full(`reference seed ${seed}`, reference, seed));
-    for (const m of mutants) mutantRuns.push({ name: m.name, seed, run: g.mutant(m, reference, seed, 'all') });
+    for (const m of mutants)
+      mutantRuns.push({ name: m.name, seed, run: g.mutant(m, reference, seed, 'all') });
   }
 
   const refs = await Promise.all(refRuns);

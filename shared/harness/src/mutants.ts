@@ -75,15 +75,25 @@ const TABLE_END = '<!-- mutants:end -->';
 /** The table of `mutants/README.md`, made from the patch headers (they are the source). */
 export function mutantTable(mutants: Mutant[]): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
-  const rows = mutants.map(
-    (m) =>
-      `| ${m.name} | ${m.target} | ${m.fails.map((f) => f.slug + (f.partial ? ' (partial)' : '')).join(', ')} | ${m.boundary ? `${m.boundary.rule}: ${cell(m.boundary.how)}` : ''} | ${cell(m.bug)} |`,
-  );
+  const rows = [
+    ['mutant', 'targets', 'fails', 'boundary', 'bug'],
+    ...mutants.map((m) => [
+      m.name,
+      m.target,
+      m.fails.map((f) => f.slug + (f.partial ? ' (partial)' : '')).join(', '),
+      m.boundary ? `${m.boundary.rule}: ${cell(m.boundary.how)}` : '',
+      cell(m.bug),
+    ]),
+  ];
+  // Padded as the formatter (Biome) writes Markdown tables, so the file stays as generated.
+  const widths = rows[0]!.map((_, i) => Math.max(3, ...rows.map((r) => [...r[i]!].length)));
+  const line = (r: string[]) =>
+    `| ${r.map((c, i) => c + ' '.repeat(widths[i]! - [...c].length)).join(' | ')} |`;
   return [
     TABLE_START,
-    '| mutant | targets | fails | boundary | bug |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows,
+    line(rows[0]!),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...rows.slice(1).map(line),
     TABLE_END,
   ].join('\n');
 }
