@@ -53,7 +53,9 @@ rubricTest(
   rubric,
   'dead-instance-work-taken-over',
   async () => {
-    const [a] = grading().instances;
+    const [a, b] = grading().instances;
+    // Instance a alone takes the orders (b is down meanwhile), so it is a's work that is cut off.
+    await control.stop(b!.id, 'SIGTERM');
     await control
       .stub('shipping')
       .script({ rules: [{ method: 'POST', path: '/shipments', respond: { hang: true } }] });
@@ -62,6 +64,7 @@ rubricTest(
       ids.push(expectAccepted(await place(0, goodOrder(`dead-${k}`), `dead-${k}`), 'a valid order'));
     if ((await callsTo('shipping', 'POST', '/shipments', 5_000)) === 0)
       throw new Error('no shipment was attempted within 5 s: nothing in flight (see happy-path)');
+    await control.start(b!.id);
     await control.stop(a!.id, 'SIGKILL');
     await control.stub('shipping').script({});
     for (const id of ids) {

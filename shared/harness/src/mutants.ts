@@ -207,3 +207,32 @@ export function formatBoundaryTable(slug: string, rows: BoundRow[]): string {
   });
   return `${slug}: boundary mutants, one per rule that states a number\n${lines.join('\n')}`;
 }
+
+/**
+ * The text a candidate reads of a grading, as golden files keep it: each item that lost points,
+ * in rubric order, with its failure message. What varies from run to run with one seed (numbers,
+ * ids, tokens, instants) is masked, so the file pins the wording, not the measurements.
+ */
+export function goldenText(r: GradeResult): string {
+  const parts = r.tests
+    .filter((t) => t.score < t.max_score && t.tags[0] !== 'performance')
+    .map((t) => `## ${t.id}\n${maskVarying(t.output)}\n`);
+  return parts.length ? parts.join('\n') : '(no item lost points)\n';
+}
+
+/** Numbers, UUIDs, tokens and instants replaced by placeholders (see goldenText). */
+export function maskVarying(text: string): string {
+  return (
+    text
+      .replace(/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?/g, '<instant>')
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>')
+      .replace(/[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(\.[A-Za-z0-9_-]*)?/g, '<token>')
+      .replace(/\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{16,}\b/g, '<token>')
+      // Rule ids and HTTP statuses stay: they are the message. Other numbers (counts, sizes,
+      // durations, seeded values) may differ between runs of one seed.
+      .replace(/\bR\d+\b|(?<![\d.])[1-5]\d\d(?![\d.])|\d+(?:\.\d+)?/g, (m) =>
+        /^(R\d+|[1-5]\d\d)$/.test(m) ? m : '#',
+      )
+      .replace(/[ \t]+$/gm, '')
+  );
+}

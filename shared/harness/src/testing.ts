@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { loadGrader, REPO_ROOT } from './graders.ts';
 import {
   boundaryTable,
   formatBoundaryTable,
+  goldenText,
   listMutants,
   lostItems,
   type Mutant,
@@ -402,6 +403,7 @@ export function validateGrader(exp: GraderExpectations): void {
           .every((t) => /^Expected: |^Not run|^Set-up/m.test(t.output)),
       ).toBe(true);
       expect(stableView(await result('starter-again'))).toEqual(stableView(first));
+      expectGolden(join(graderDir, 'selftest', 'starter.golden.txt'), goldenText(first));
     });
 
     test('when a submission stops answering after start-up, then its whole grading ends within 30 s plus 15 s per instance', async () => {
@@ -471,9 +473,29 @@ export function validateGrader(exp: GraderExpectations): void {
           mutantMismatches(r, mutant),
           `${mutant.bug}; lost: ${lostItems(r).join(', ') || 'nothing'}`,
         ).toEqual([]);
+        expectGolden(mutant.patchFile.replace(/\.patch$/, '.golden.txt'), goldenText(r));
       },
     );
   });
+}
+
+/**
+ * The text a candidate reads must match the golden file beside the submission (numbers and ids
+ * masked); `BC_RECORD_GOLDEN=1` writes it instead. A changed message fails with a diff.
+ */
+function expectGolden(path: string, text: string): void {
+  if (process.env.BC_RECORD_GOLDEN === '1') {
+    writeFileSync(path, text);
+    return;
+  }
+  if (!existsSync(path))
+    throw new Error(
+      `${path} is missing: record it with BC_RECORD_GOLDEN=1 (then read it: it is what a candidate sees)`,
+    );
+  expect(
+    text,
+    `the failure text a candidate reads differs from ${path} (BC_RECORD_GOLDEN=1 records it)`,
+  ).toBe(readFileSync(path, 'utf8'));
 }
 
 /** Run `cmd` in `cwd` with plain npm's environment; a failure names the command and its output. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { grade } from '../src/grade.ts';
+import { REPO_ROOT } from '../src/graders.ts';
 import { pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
 import { netnsAvailable, planSandbox } from '../src/supervisor/sandbox.ts';
 import type { GradeResult } from '../src/types.ts';
@@ -126,6 +127,24 @@ describe('a hanging submission is graded in a minute', () => {
     expect(r.score).toBe(0);
     expect(Date.now() - started).toBeLessThan(60_000);
   });
+});
+
+describe('a submission that answers only some requests is graded in a minute', () => {
+  test('when every other request goes unanswered (never three in a row), then the answer budget ends it: 30 s plus 15 s per instance', async () => {
+    const r = await grade({
+      challenge: 'url-shortener',
+      submission: join(fixtures, 'hostile', 'half-hangs'),
+      graderDir: join(REPO_ROOT, 'graders', 'url-shortener'),
+      seed: 3,
+    });
+    expect(r.status, r.reason).toBe('graded');
+    expect(r.candidate.verdicts.join('\n')).toMatch(
+      /Instance [ab] stopped answering: requests to it went unanswered for \d+ s in all \(not in a row/,
+    );
+    expect(r.tests.some((t) => /stopped answering earlier in this run/.test(t.output))).toBe(true);
+    expect(r.score).toBe(0);
+    expect(r.execution_time).toBeLessThan(30 + 15 * 2);
+  }, 90_000);
 });
 
 describe('broken submissions get a verdict and a score', () => {
