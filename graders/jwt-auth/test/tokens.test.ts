@@ -48,44 +48,53 @@ async function expectRefused(cases: { what: string; token: string }[], rule: str
   }
 }
 
-rubricTest(rubric, 'alg-none-refused', async () => {
-  const u = ready();
-  const s = settings();
-  const claims = claimsFor(u.id, 'user');
-  await expectGenuineAccepted(forge(HS256, claims, s.secret));
-  await expectRefused(
-    [
-      { what: 'unsigned with "alg": "none"', token: forge({ alg: 'none', typ: 'JWT' }, claims, null) },
-      { what: 'unsigned with "alg": "None"', token: forge({ alg: 'None', typ: 'JWT' }, claims, null) },
-      { what: 'unsigned with "alg": "NONE"', token: forge({ alg: 'NONE' }, claims, null) },
-      {
-        what: '"alg": "none" keeping a valid HS256 signature',
-        token: `${forge({ alg: 'none', typ: 'JWT' }, claims, null)}${forge(HS256, claims, s.secret).split('.')[2]}`,
-      },
-    ],
-    'R7: only HS256, never none',
-  );
+/**
+ * An item of tokens signed (or not) by the grader that must each be refused, once a token made
+ * the same way with R6's claims is accepted.
+ */
+function refusedTokens(
+  slug: string,
+  rule: string,
+  cases: (c: { id: string; secret: string; issuer: string; audience: string; now: number }) => {
+    what: string;
+    token: string;
+  }[],
+): void {
+  rubricTest(rubric, slug, async () => {
+    const u = ready();
+    const s = settings();
+    await expectGenuineAccepted(forge(HS256, claimsFor(u.id, 'user'), s.secret));
+    const now = Math.floor(Date.now() / 1000);
+    await expectRefused(
+      cases({ id: u.id, secret: s.secret, issuer: s.issuer, audience: s.audience, now }),
+      rule,
+    );
+  });
+}
+
+refusedTokens('alg-none-refused', 'R7: only HS256, never none', ({ id, secret }) => {
+  const claims = claimsFor(id, 'user');
+  return [
+    { what: 'unsigned with "alg": "none"', token: forge({ alg: 'none', typ: 'JWT' }, claims, null) },
+    { what: 'unsigned with "alg": "None"', token: forge({ alg: 'None', typ: 'JWT' }, claims, null) },
+    { what: 'unsigned with "alg": "NONE"', token: forge({ alg: 'NONE' }, claims, null) },
+    {
+      what: '"alg": "none" keeping a valid HS256 signature',
+      token: `${forge({ alg: 'none', typ: 'JWT' }, claims, null)}${forge(HS256, claims, secret).split('.')[2]}`,
+    },
+  ];
 });
 
-rubricTest(rubric, 'alg-switch-refused', async () => {
-  const u = ready();
-  const s = settings();
-  const claims = claimsFor(u.id, 'user');
-  await expectGenuineAccepted(forge(HS256, claims, s.secret));
-  await expectRefused(
-    [
-      {
-        what: 'signed with the secret but "alg": "HS384"',
-        token: forge({ alg: 'HS384', typ: 'JWT' }, claims, s.secret),
-      },
-      {
-        what: 'signed with the secret but "alg": "HS512"',
-        token: forge({ alg: 'HS512', typ: 'JWT' }, claims, s.secret),
-      },
-    ],
-    'R7: only HS256',
-  );
-});
+refusedTokens('alg-switch-refused', 'R7: only HS256', ({ id, secret }) => [
+  {
+    what: 'signed with the secret but "alg": "HS384"',
+    token: forge({ alg: 'HS384', typ: 'JWT' }, claimsFor(id, 'user'), secret),
+  },
+  {
+    what: 'signed with the secret but "alg": "HS512"',
+    token: forge({ alg: 'HS512', typ: 'JWT' }, claimsFor(id, 'user'), secret),
+  },
+]);
 
 rubricTest(rubric, 'signature-checked', async () => {
   const u = ready();
@@ -122,55 +131,30 @@ rubricTest(rubric, 'signature-checked', async () => {
   );
 });
 
-rubricTest(rubric, 'iss-checked', async () => {
-  const u = ready();
-  const s = settings();
-  await expectGenuineAccepted(forge(HS256, claimsFor(u.id, 'user'), s.secret));
-  await expectRefused(
-    [
-      {
-        what: 'signed with the secret, another "iss"',
-        token: forge(HS256, claimsFor(u.id, 'user', { iss: `${s.issuer}.evil.test` }), s.secret),
-      },
-    ],
-    'R7: iss is JWT_ISSUER',
-  );
-});
+refusedTokens('iss-checked', 'R7: iss is JWT_ISSUER', ({ id, secret, issuer }) => [
+  {
+    what: 'signed with the secret, another "iss"',
+    token: forge(HS256, claimsFor(id, 'user', { iss: `${issuer}.evil.test` }), secret),
+  },
+]);
 
-rubricTest(rubric, 'aud-checked', async () => {
-  const u = ready();
-  const s = settings();
-  await expectGenuineAccepted(forge(HS256, claimsFor(u.id, 'user'), s.secret));
-  await expectRefused(
-    [
-      {
-        what: 'signed with the secret, another "aud"',
-        token: forge(HS256, claimsFor(u.id, 'user', { aud: `${s.audience}-other` }), s.secret),
-      },
-      {
-        what: 'signed with the secret, no "aud"',
-        token: forge(HS256, claimsFor(u.id, 'user', { aud: undefined }), s.secret),
-      },
-    ],
-    'R7: aud is JWT_AUDIENCE',
-  );
-});
+refusedTokens('aud-checked', 'R7: aud is JWT_AUDIENCE', ({ id, secret, audience }) => [
+  {
+    what: 'signed with the secret, another "aud"',
+    token: forge(HS256, claimsFor(id, 'user', { aud: `${audience}-other` }), secret),
+  },
+  {
+    what: 'signed with the secret, no "aud"',
+    token: forge(HS256, claimsFor(id, 'user', { aud: undefined }), secret),
+  },
+]);
 
-rubricTest(rubric, 'nbf-checked', async () => {
-  const u = ready();
-  const s = settings();
-  const now = Math.floor(Date.now() / 1000);
-  await expectGenuineAccepted(forge(HS256, claimsFor(u.id, 'user'), s.secret));
-  await expectRefused(
-    [
-      {
-        what: 'signed with the secret, "nbf" a minute ahead',
-        token: forge(HS256, claimsFor(u.id, 'user', { nbf: now + 60 }), s.secret),
-      },
-    ],
-    'R7: nbf not in the future',
-  );
-});
+refusedTokens('nbf-checked', 'R7: nbf not in the future', ({ id, secret, now }) => [
+  {
+    what: 'signed with the secret, "nbf" a minute ahead',
+    token: forge(HS256, claimsFor(id, 'user', { nbf: now + 60 }), secret),
+  },
+]);
 
 rubricTest(rubric, 'bearer-header-only', async () => {
   const u = ready();

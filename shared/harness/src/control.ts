@@ -138,8 +138,9 @@ export class ControlServer {
 
   /**
    * The known state every test file starts from: every fault lifted, stubs back to their default
-   * script, dead instances started again, hung ones asked again, stuck ones (only errors) restarted, and (after a fault) a short wait until the instances
-   * have reconnected to the service, so one file's outage never costs the next file points.
+   * script, dead instances started again, hung ones asked again, (after a fault) a short wait
+   * until the instances have reconnected to the service, and stuck ones (answering only errors)
+   * restarted, so one file's outage or bug never costs the next file points.
    */
   async reset(): Promise<{ revived: string[]; instances: ReturnType<InstanceManager['list']> }> {
     const proxies = Object.values(this.deps.proxies);

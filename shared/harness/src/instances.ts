@@ -321,14 +321,20 @@ export class InstanceManager {
     const revived: string[] = [];
     for (const [id, inst] of this.instances) {
       if (this.hung.has(id) || inst.proc.isAlive()) continue;
-      try {
-        await this.start(id);
-        revived.push(id);
-      } catch (e) {
-        this.verdicts.push(`Instance ${id} could not be started again: ${(e as Error).message}`);
-      }
+      if (await this.bringBack(id, () => this.start(id))) revived.push(id);
     }
     return revived;
+  }
+
+  /** Start `id` again (`how`); one that cannot be is a verdict, not the harness's error. */
+  private async bringBack(id: string, how: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await how();
+      return true;
+    } catch (e) {
+      this.verdicts.push(`Instance ${id} could not be started again: ${(e as Error).message}`);
+      return false;
+    }
   }
 
   /** A test file ended with `id` answering only server errors (`get`: the last GET among them). */
@@ -370,12 +376,7 @@ export class InstanceManager {
         this.verdicts.push(
           `Instance ${id} ended a group of tests answering only server errors and still did once every fault was lifted (GET ${path}: ${last}), so it was restarted before the next group.`,
         );
-        try {
-          await this.restart(id);
-          restarted.push(id);
-        } catch (e) {
-          this.verdicts.push(`Instance ${id} could not be started again: ${(e as Error).message}`);
-        }
+        if (await this.bringBack(id, () => this.restart(id))) restarted.push(id);
       }),
     );
     return restarted;

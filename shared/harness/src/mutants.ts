@@ -210,13 +210,19 @@ export function formatBoundaryTable(slug: string, rows: BoundRow[]): string {
 
 /**
  * The text a candidate reads of a grading, as golden files keep it: each item that lost points,
- * in rubric order, with its failure message. What varies from run to run with one seed (numbers,
- * ids, tokens, instants) is masked, so the file pins the wording, not the measurements.
+ * in rubric order, with the grader's own words of its failure: the first line (what was
+ * expected, or why it could not run) and the README rules it names. What the service sent back
+ * is left out (it holds codes the service drew at random), and what varies from run to run with
+ * one seed (numbers, ids, tokens, instants) is masked: the file pins the wording.
  */
 export function goldenText(r: GradeResult): string {
   const parts = r.tests
     .filter((t) => t.score < t.max_score && t.tags[0] !== 'performance')
-    .map((t) => `## ${t.id}\n${maskVarying(t.output)}\n`);
+    .map((t) => {
+      const lines = maskVarying(t.output).split('\n');
+      const rules = lines.find((l, i) => i > 0 && /^README rules?:/.test(l));
+      return `## ${t.id}\n${lines[0]}\n${rules ? `${rules}\n` : ''}`;
+    });
   return parts.length ? parts.join('\n') : '(no item lost points)\n';
 }
 

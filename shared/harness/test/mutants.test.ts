@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { maskVarying, mutantTable, readmeRules, statedNumbers, withMutantTable } from '../src/mutants.ts';
+import {
+  goldenText,
+  maskVarying,
+  mutantTable,
+  readmeRules,
+  statedNumbers,
+  withMutantTable,
+} from '../src/mutants.ts';
+import type { GradeResult } from '../src/types.ts';
 
 describe('README rules that state a number', () => {
   const readme = [
@@ -42,6 +50,26 @@ describe('golden failure text', () => {
         'Sent:     GET /r/<token> after # ms, # of # got 429',
       ].join('\n'),
     );
+  });
+});
+
+describe('golden files', () => {
+  test('when items lost points, then each keeps its first line and its rules, not what the service sent back', () => {
+    const r = {
+      tests: [
+        { id: 'ok', score: 3, max_score: 3, tags: ['correctness'], output: '' },
+        {
+          id: 'stats',
+          score: 0,
+          max_score: 4,
+          tags: ['correctness'],
+          output:
+            'Expected: clicks = 5 after 3 redirects\nSent:     GET /api/v1/urls/xFcDdrl/stats\nGot:      200\n          {"code":"xFcDdrl"}\nREADME rule: R10',
+        },
+        { id: 'perf', score: 1, max_score: 5, tags: ['performance'], output: 'Expected: more' },
+      ],
+    } as unknown as GradeResult;
+    expect(goldenText(r)).toBe('## stats\nExpected: clicks = # after # redirects\nREADME rule: R10\n');
   });
 });
 
