@@ -39,6 +39,8 @@ rubricTest(rubric, 'redirect-loop-rejected', async () => {
     `${base.protocol}//${host}./${code}`,
   ];
   for (const url of loops) {
-    expectStatus(await api(0).post('/api/v1/urls', { url }), '4xx', `target ${url} is this service itself`);
+    // The code is the service's own (drawn at random): the message names it by what it is.
+    const shown = url.replaceAll(code, '<the code of a link it made>');
+    expectStatus(await api(0).post('/api/v1/urls', { url }), '4xx', `target ${shown} is this service itself`);
   }
 });
