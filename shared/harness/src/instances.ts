@@ -11,7 +11,7 @@ import {
   type Supervised,
   supervise,
 } from './supervisor/supervise.ts';
-import type { Limits } from './types.ts';
+import { type Limits, REQUEST_TIMEOUT_MS } from './types.ts';
 import { freePort, sleep, TailBuffer } from './util.ts';
 
 /** Requests in a row without an answer before the harness checks whether an instance hangs. */
@@ -26,8 +26,6 @@ const RECHECK_PROBE_MS = 1000;
  * graded within a minute.
  */
 const ANSWER_BUDGET_MS = 15_000;
-/** The operational rule of every README: a request unanswered within 5 s fails. */
-const OPERATIONAL_TIMEOUT_MS = 5_000;
 /** How long an instance that ended a file answering only errors gets to answer otherwise. */
 const STUCK_PROBE_MS = 3000;
 
@@ -249,7 +247,7 @@ export class InstanceManager {
     if (this.hung.has(id)) return true;
     // Only requests the README's 5 s rule covers: a shorter bound a grader sets (an answer
     // within 1 s while Redis hangs) measures slowness, not silence.
-    const waited = (this.waited.get(id) ?? 0) + (timeoutMs >= OPERATIONAL_TIMEOUT_MS ? timeoutMs : 0);
+    const waited = (this.waited.get(id) ?? 0) + (timeoutMs >= REQUEST_TIMEOUT_MS ? timeoutMs : 0);
     this.waited.set(id, waited);
     const n = (this.silent.get(id) ?? 0) + 1;
     this.silent.set(id, n);

@@ -1,6 +1,9 @@
 import type { Provenance } from './provenance.ts';
 
 /** Rubric categories, in the order reports list them. */
+/** The operational rule every challenge README states: a request unanswered within 5 s fails. */
+export const REQUEST_TIMEOUT_MS = 5_000;
+
 export const CATEGORIES = [
   'correctness',
   'robustness',

@@ -1,4 +1,5 @@
 import { Agent, request as httpRequest } from 'node:http';
+import { REQUEST_TIMEOUT_MS } from '../types.ts';
 import { flatHeaders, jsonOrUndefined } from '../util.ts';
 import { controlCall } from './control.ts';
 import { grading } from './rubric-test.ts';
@@ -48,8 +49,6 @@ export interface RequestOptions {
   localAddress?: string;
 }
 
-/** The operational rule every challenge README states: no answer within 5 s fails. */
-const DEFAULT_TIMEOUT_MS = 5_000;
 const excerpt = (s: string, n = 400): string => (s.length > n ? `${s.slice(0, n)}… (${s.length} bytes)` : s);
 const SHOWN_HEADERS = [
   'content-type',
@@ -151,7 +150,7 @@ export class Api {
         networkError: `instance ${id} stopped answering earlier in this run`,
       };
     }
-    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = opts.timeoutMs ?? REQUEST_TIMEOUT_MS;
     const res = await send(
       this.baseUrl,
       base.method,
