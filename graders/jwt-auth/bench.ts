@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
 import { hasTaskset, loadOnCore1, prepareCopy, startOnCore0, waitUp } from '@bc/harness/bench';
 import { compareToBaseline, median, quantile } from '@bc/harness/kit/load';
+import { listMutants, materializeMutant } from '@bc/harness/mutants';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
 import { startLocalRedis } from '@bc/harness/provision/redis';
-import { listMutants, materializeMutant } from '@bc/harness/testing';
 import { table } from '@bc/harness/util';
 
 const require = createRequire(import.meta.url);

@@ -1,13 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
-import { hasTaskset, loadOnCore1, onCore0 } from '@bc/harness/bench';
-import { installDependencies } from '@bc/harness/install';
+import { hasTaskset, loadOnCore1, onCore0, prepareCopy } from '@bc/harness/bench';
 import { compareToBaseline, median } from '@bc/harness/kit/load';
+import { listMutants, materializeMutant } from '@bc/harness/mutants';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
-import { listMutants, materializeMutant } from '@bc/harness/testing';
 import { table, waitFor } from '@bc/harness/util';
 import { rowCount, seedProducts } from './test/steps/data.ts';
 
@@ -57,18 +56,12 @@ export default async function benchPages(opts: { rounds: number; seconds: number
     const offsetDir = materializeMutant(join(graderDir, 'reference'), offset);
     copies.push(join(offsetDir, '..'));
     const referenceDir = join(ctx.runDir, 'reference');
-    cpSync(join(graderDir, 'reference'), referenceDir, {
-      recursive: true,
-      filter: (p) => !p.endsWith('node_modules') && !p.endsWith('dist'),
-    });
     const rows: (string | number)[][] = [];
     for (const [label, dir, port] of [
       ['reference (keyset)', referenceDir, 18451],
       ['OFFSET variant', offsetDir, 18452],
     ] as const) {
-      const deps = await installDependencies(dir, { timeoutMs: 300_000 });
-      symlinkSync(deps.nodeModules!, join(dir, 'node_modules'));
-      execFileSync(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: dir });
+      await prepareCopy(dir === referenceDir ? join(graderDir, 'reference') : dir, dir);
       const [c, a] = onCore0(process.execPath, ['dist/server.js']);
       const child = spawn(c, a, {
         cwd: dir,

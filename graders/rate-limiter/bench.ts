@@ -1,11 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
-import { hasTaskset, loadOnCore1, onCore0, waitUp } from '@bc/harness/bench';
-import { installDependencies } from '@bc/harness/install';
+import { hasTaskset, loadOnCore1, onCore0, prepareCopy, waitUp } from '@bc/harness/bench';
 import { compareToBaseline, median } from '@bc/harness/kit/load';
 import { startLocalRedis } from '@bc/harness/provision/redis';
 import { table } from '@bc/harness/util';
@@ -50,14 +49,10 @@ export default async function benchLimiter(opts: { rounds: number; seconds: numb
   const redis = await startLocalRedis(ctx);
   const children: ChildProcess[] = [];
   try {
-    const work = join(ctx.runDir, 'reference');
-    cpSync(join(REPO_ROOT, 'graders', challenge, 'reference'), work, {
-      recursive: true,
-      filter: (p) => !p.endsWith('node_modules') && !p.endsWith('dist'),
-    });
-    const deps = await installDependencies(work, { timeoutMs: 300_000 });
-    symlinkSync(deps.nodeModules!, join(work, 'node_modules'));
-    execFileSync(join(work, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], { cwd: work });
+    const work = await prepareCopy(
+      join(REPO_ROOT, 'graders', challenge, 'reference'),
+      join(ctx.runDir, 'reference'),
+    );
     const env = {
       ...process.env,
       ...ctx.markerEnv,

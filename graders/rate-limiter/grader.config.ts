@@ -10,6 +10,14 @@ export default defineGrader({
   slug: 'rate-limiter',
   title: 'Distributed rate limiter',
   rubric,
+  // A failure quotes the limiter's headers (README R8, R9) beside the status.
+  shownHeaders: [
+    'x-ratelimit-limit',
+    'x-ratelimit-remaining',
+    'x-ratelimit-reset',
+    'ratelimit',
+    'ratelimit-policy',
+  ],
   // README rules that state a number: the bound a boundary mutant misses just past it.
   bounds: {
     R4: 'never 2 × RATE_LIMIT in any rolling window',

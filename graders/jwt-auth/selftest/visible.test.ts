@@ -1,4 +1,3 @@
 import { validateVisibleTests } from '@bc/harness/testing';
-import { graderDir } from './paths.ts';
 
-validateVisibleTests({ slug: 'jwt-auth', graderDir, tests: 4 });
+validateVisibleTests({ slug: 'jwt-auth', tests: 4 });

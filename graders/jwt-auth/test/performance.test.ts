@@ -1,4 +1,11 @@
-import { type Comparison, compareToBaseline, control, grading, ratioItems } from '@bc/harness/kit';
+import {
+  type Comparison,
+  compareToBaseline,
+  control,
+  expectLoadAnswered,
+  grading,
+  ratioItems,
+} from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { account, me } from './steps/auth.ts';
@@ -34,14 +41,7 @@ beforeAll(async () => {
 
 function measured(): Comparison {
   if (setupError) throw setupError;
-  const c = comparison!;
-  const wrong = c.candidate.unexpected + c.candidate.errors;
-  if (wrong > c.candidate.requests * 0.01) {
-    throw new Error(
-      `Expected: 200 for every GET /me under load (one valid token, R8)\nGot:      ${wrong} of ${c.candidate.requests} responses were errors or not 200`,
-    );
-  }
-  return c;
+  return expectLoadAnswered(comparison!, '200 for every GET /me (one valid token, R8)', 'not 200');
 }
 
 ratioItems(

@@ -1,4 +1,3 @@
 import { validateVisibleTests } from '@bc/harness/testing';
-import { graderDir } from './paths.ts';
 
-validateVisibleTests({ slug: 'paginated-api', graderDir, tests: 4 });
+validateVisibleTests({ slug: 'paginated-api', tests: 4 });

@@ -1,15 +1,9 @@
-import { api, type Exchange, fail, rubricTest, seeded } from '@bc/harness/kit';
+import { api, type Exchange, expectErrorJson, fail, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { DISTINCT, TIES } from './steps/data.ts';
 import { expectPage, LIST, list } from './steps/products.ts';
 
 const DB_TEXT = /syntax error|relation "|column "|pg_|postgres|SQLSTATE|invalid input syntax|ORDER BY/i;
-
-function expectErrorJson(ex: Exchange, what: string): void {
-  const b = ex.json as { error?: { code?: unknown; message?: unknown } } | undefined;
-  if (typeof b?.error?.code !== 'string' || typeof b.error.message !== 'string')
-    fail(ex, `the error JSON {"error": {"code", "message"}} for ${what}`);
-}
 
 /** Flip one character in the middle of a string, keeping it the same length and alphabet. */
 function altered(s: string): string {

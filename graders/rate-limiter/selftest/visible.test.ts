@@ -1,4 +1,3 @@
 import { validateVisibleTests } from '@bc/harness/testing';
-import { graderDir } from './paths.ts';
 
-validateVisibleTests({ slug: 'rate-limiter', graderDir, tests: 4 });
+validateVisibleTests({ slug: 'rate-limiter', tests: 4 });

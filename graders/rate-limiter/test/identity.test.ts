@@ -1,4 +1,4 @@
-import { api, type Exchange, fail, rubricTest, seeded } from '@bc/harness/kit';
+import { api, type Exchange, expectErrorJson, fail, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import {
   addressOf,
@@ -15,16 +15,6 @@ const BEHIND_PROXY = 2;
 
 const documentation = (r: ReturnType<typeof seeded>): string =>
   `${r.pick(['192.0.2', '198.51.100', '203.0.113'])}.${r.int(1, 254)}`;
-
-function expectErrorJson(ex: Exchange, what: string): void {
-  const b = ex.json as { error?: { code?: unknown; message?: unknown } } | undefined;
-  const shaped =
-    (ex.headers['content-type'] ?? '').startsWith('application/json') &&
-    typeof b?.error?.code === 'string' &&
-    typeof b.error.message === 'string';
-  if (!shaped)
-    fail(ex, `the error JSON {"error": {"code", "message"}} with content-type application/json on ${what}`);
-}
 
 rubricTest(
   rubric,

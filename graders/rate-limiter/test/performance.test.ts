@@ -1,4 +1,11 @@
-import { type Comparison, compareToBaseline, control, grading, ratioItems } from '@bc/harness/kit';
+import {
+  type Comparison,
+  compareToBaseline,
+  control,
+  expectLoadAnswered,
+  grading,
+  ratioItems,
+} from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { expectAllowed, hit, keysOf, path } from './steps/limits.ts';
@@ -39,14 +46,11 @@ beforeAll(async () => {
 
 function measured(): Comparison {
   if (setupError) throw setupError;
-  const c = comparison!;
-  const wrong = c.candidate.unexpected + c.candidate.errors;
-  if (wrong > c.candidate.requests * 0.01) {
-    throw new Error(
-      `Expected: 200 for every allowed request under load (limits far above the load)\nGot:      ${wrong} of ${c.candidate.requests} responses were errors or not 200`,
-    );
-  }
-  return c;
+  return expectLoadAnswered(
+    comparison!,
+    '200 for every allowed request (limits far above the load)',
+    'not 200',
+  );
 }
 
 ratioItems(

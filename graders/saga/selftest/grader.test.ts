@@ -1,6 +1,6 @@
 import { validateGrader } from '@bc/harness/testing';
-import { graderDir } from './paths.ts';
 
-// The standard self-validation: rubric ⇄ tests ⇄ README rules, reference 100 and reproducible,
-// starter low with reproducible failures, alternative 100, every mutant fails exactly its items.
-validateGrader({ slug: 'saga', graderDir });
+// The suite's share of the self-validation (rubric ⇄ tests ⇄ README rules and bounds, reference
+// and alternative 100, starter low, every mutant caught in its recorded words); `pnpm validate
+// saga --seeds 5` does the rest after a change to this grader.
+validateGrader({ slug: 'saga' });

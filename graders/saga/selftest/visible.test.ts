@@ -1,4 +1,3 @@
 import { validateVisibleTests } from '@bc/harness/testing';
-import { graderDir } from './paths.ts';
 
-validateVisibleTests({ slug: 'saga', graderDir, tests: 4 });
+validateVisibleTests({ slug: 'saga', tests: 4 });

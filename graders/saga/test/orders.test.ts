@@ -1,4 +1,4 @@
-import { api, control, type Exchange, fail, pool, rubricTest } from '@bc/harness/kit';
+import { api, control, type Exchange, expectErrorJson, fail, pool, rubricTest } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import {
   effectsOf,
@@ -244,12 +244,6 @@ rubricTest(rubric, 'error-json', async () => {
   // other answer (an error, or none at all) must be the error JSON.
   for (const [what, ex] of checks) {
     if (ex.status >= 200 && ex.status < 400) continue;
-    const e = (ex.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    if (
-      !(ex.headers['content-type'] ?? '').includes('application/json') ||
-      typeof e?.code !== 'string' ||
-      typeof e?.message !== 'string'
-    )
-      fail(ex, `the error JSON {"error": {"code", "message"}} for ${what} (R11)`);
+    expectErrorJson(ex, `${what}, R11`);
   }
 });

@@ -1,4 +1,12 @@
-import { control, grading, linearShare, rubricTest, showMs, showRatio } from '@bc/harness/kit';
+import {
+  control,
+  grading,
+  LOAD_ERROR_SHARE,
+  linearShare,
+  rubricTest,
+  showMs,
+  showRatio,
+} from '@bc/harness/kit';
 import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { compareSagas } from './steps/load.ts';
@@ -31,7 +39,7 @@ function measured() {
   if (setupError) throw setupError;
   const c = comparison!;
   const total = c.rounds.reduce((s, r) => s + r.candidate.completed + r.candidate.failed, 0);
-  if (c.failed > total * 0.01)
+  if (c.failed > total * LOAD_ERROR_SHARE)
     throw new Error(
       `Expected: every order COMPLETED within 5 s under load, with healthy services (R7)\nGot:      ${c.failed} of ${total} orders were refused, failed or still pending`,
     );

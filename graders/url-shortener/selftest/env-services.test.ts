@@ -1,9 +1,11 @@
 import { grade } from '@bc/harness';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
 import { startLocalRedis } from '@bc/harness/provision/redis';
+import { graderLayout } from '@bc/harness/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { alternativeDir, graderDir } from './paths.ts';
+
+const { alternativeDir, graderDir } = graderLayout('url-shortener');
 
 // Servers of our own, handed over as if they were a team's: the test must not lean on whatever
 // the machine happens to run.

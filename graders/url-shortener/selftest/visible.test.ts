@@ -1,5 +1,4 @@
 import { validateVisibleTests } from '@bc/harness/testing';
-import { graderDir } from './paths.ts';
 
 // Through a take-home export: the exported repository installs, builds and runs its own tests.
-validateVisibleTests({ slug: 'url-shortener', graderDir, tests: 4, viaExport: true });
+validateVisibleTests({ slug: 'url-shortener', tests: 4, viaExport: true });

@@ -3,6 +3,7 @@ import {
   type Comparison,
   compareToBaseline,
   control,
+  expectLoadAnswered,
   fail,
   grading,
   pool,
@@ -61,14 +62,7 @@ beforeAll(async () => {
 
 function measured(): Comparison {
   if (setupError) throw setupError;
-  const c = comparison!;
-  const wrong = c.candidate.unexpected + c.candidate.errors;
-  if (wrong > c.candidate.requests * 0.01) {
-    throw new Error(
-      `Expected: a redirect (3xx) for every cached redirect under load\nGot:      ${wrong} of ${c.candidate.requests} responses were errors or not redirects`,
-    );
-  }
-  return c;
+  return expectLoadAnswered(comparison!, 'a redirect (3xx) for every cached redirect', 'not redirects');
 }
 
 ratioItems(

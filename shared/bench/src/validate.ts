@@ -1,23 +1,41 @@
-import { join } from 'node:path';
-import { type GradeResult, graderDirFor } from '@bc/harness';
+import { isDeepStrictEqual } from 'node:util';
+import { type GradeResult, graderDirFor, REPO_ROOT } from '@bc/harness';
 import { median } from '@bc/harness/kit/load';
-import { listMutants, lostItems, mutantMismatches, SelfGradings } from '@bc/harness/testing';
+import { listMutants, lostItems, mutantMismatches } from '@bc/harness/mutants';
+import { graderLayout, SelfGradings, stableView } from '@bc/harness/selftest';
 import { table } from '@bc/harness/util';
 import { Command } from 'commander';
 
+/** A submission healthy at start-up that never answers again (the harness's hostile fixture). */
+const HANGING_SUBMISSION = `${REPO_ROOT}/shared/harness/test/fixtures/hostile/hangs-after-healthy`;
 /**
- * `pnpm validate <challenge> --seeds N`: grade the reference and every mutant over N seeds and
- * print the flake rate (a reference run below 100 outside performance, a mutant whose lost items
- * differ from its Fails: header) and how far the reference's performance points stray from their
- * median (goal: 0 flakes, within ±0.5).
+ * Its whole grading, install included (a minute, not fifteen): each instance takes three
+ * unanswered requests of 5 s to be declared hung, so the budget grows by that much per instance.
+ */
+const hangingBudgetS = (instances: number): number => 30 + 15 * instances;
+
+/**
+ * `pnpm validate <challenge> --seeds N`: the self-validation the suite leaves out, after each
+ * change to a grader. It grades the reference and every mutant on every item over N seeds, and
+ * prints the flakes: a reference run below 100 outside performance, a mutant whose lost items
+ * differ from its Fails: header, a seed that does not reproduce (the reference and the starter
+ * graded twice with one seed), a hanging submission not ended within its budget; and how far the
+ * reference's performance points stray from their median (goal: 0 flakes, within ±0.5).
  */
 async function validate(challenge: string, seeds: number, parallel: number): Promise<number> {
-  const graderDir = graderDirFor(challenge);
-  const g = await SelfGradings.create(graderDir, parallel);
+  graderDirFor(challenge);
+  const layout = graderLayout(challenge);
+  const g = await SelfGradings.create(layout.graderDir, parallel);
   const def = g.def;
-  const mutants = listMutants(join(graderDir, 'mutants'));
-  const reference = join(graderDir, 'reference');
+  const mutants = listMutants(layout.mutantsDir);
+  const reference = layout.referenceDir;
   const started = Date.now();
+  const hanging = g.shared('hanging submission', HANGING_SUBMISSION, 3);
+  const starters = [
+    g.shared('starter', layout.starterDir, 5),
+    g.shared('starter-again', layout.starterDir, 5),
+  ];
+  const referenceAgain = g.split('reference-again', reference, 5000, false);
 
   const refRuns: Promise<GradeResult>[] = [];
   const mutantRuns: { name: string; seed: number; run: Promise<GradeResult> }[] = [];
@@ -67,19 +85,57 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
     ]);
   }
   process.stdout.write(`\n${table(['mutant', 'exact', 'lost instead (when not exact)'], mrows)}\n\n`);
-  process.stdout.write(`${g.timingTable()}\n\n`);
-  const total = refs.length + mutantRuns.length;
+
+  // One seed, two runs: the second reference run grades only the quick items, so compare those.
+  const again = await referenceAgain;
+  const graded = new Set(again.tests.map((t) => t.id));
+  const checks: [string, boolean, string][] = [
+    [
+      'reference, seed 5000 twice',
+      isDeepStrictEqual(
+        stableView(again),
+        stableView({ ...refs[0]!, tests: refs[0]!.tests.filter((t) => graded.has(t.id)) }),
+      ),
+      'a non-performance item differs',
+    ],
+  ];
+  const [starter, starterAgain] = await Promise.all(starters);
+  checks.push([
+    'starter, seed 5 twice',
+    isDeepStrictEqual(stableView(starter!), stableView(starterAgain!)),
+    'its failure text differs',
+  ]);
+  const h = await hanging;
+  const budget = hangingBudgetS(def.instances);
+  checks.push([
+    `hanging submission ended within ${budget} s`,
+    h.status === 'graded' &&
+      h.score === 0 &&
+      /stopped answering: 3 requests in a row/.test(h.candidate.verdicts.join('\n')) &&
+      h.execution_time < budget,
+    `${h.status}, ${h.execution_time.toFixed(0)} s, verdicts: ${h.candidate.verdicts.join(' | ') || 'none'}`,
+  ]);
+  const otherFlakes = checks.filter(([, ok]) => !ok).length;
   process.stdout.write(
-    `${flakes + mutantFlakes} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, mutants ${mutantFlakes}/${mutantRuns.length}); ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    `${table(
+      ['check', 'holds'],
+      checks.map(([what, ok, why]) => [what, ok ? 'yes' : `no: ${why}`]),
+    )}\n\n`,
   );
-  return flakes + mutantFlakes;
+  process.stdout.write(`${g.timingTable()}\n\n`);
+  const total = refs.length + mutantRuns.length + 4;
+  const all = flakes + mutantFlakes + otherFlakes;
+  process.stdout.write(
+    `${all} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, mutants ${mutantFlakes}/${mutantRuns.length}, reproducibility and hanging ${otherFlakes}/3); ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+  return all;
 }
 
 const program = new Command()
   .name('validate')
   .argument('<challenge>')
   .option('--seeds <n>', 'seeds per submission', '5')
-  .option('--parallel <n>', 'gradings without load tests at once', '4')
+  .option('--parallel <n>', 'gradings without load tests at once', '3')
   .action(async (challenge: string, o: { seeds: string; parallel: string }) => {
     process.exitCode = (await validate(challenge, Number(o.seeds), Number(o.parallel))) > 0 ? 1 : 0;
   });

@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { type BatchEvent, batchSubmissions, gradeBatch, leaderboardRows, writeLeaderboard } from './batch.ts';
+import { type BatchEvent, batchSubmissions, gradeBatch } from './batch.ts';
 import { cliExitCode, UsageError } from './errors.ts';
 import { grade } from './grade.ts';
 import { writeOutputs } from './report/formats.ts';
+import { leaderboardRows, writeLeaderboard } from './report/leaderboard.ts';
 import { summaryTable } from './report/terminal.ts';
 import { plainText } from './untrusted.ts';
 

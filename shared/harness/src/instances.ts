@@ -15,7 +15,7 @@ import { type Limits, REQUEST_TIMEOUT_MS } from './types.ts';
 import { freePort, sleep, TailBuffer } from './util.ts';
 
 /** Requests in a row without an answer before the harness checks whether an instance hangs. */
-const HUNG_AFTER = 3;
+export const HUNG_AFTER = 3;
 const HEALTH_PROBE_MS = 2000;
 /** The health check before each test file, of an instance declared hung. */
 const RECHECK_PROBE_MS = 1000;
@@ -25,7 +25,7 @@ const RECHECK_PROBE_MS = 1000;
  * a full hang (three requests of 5 s), so a service that answers only some requests is still
  * graded within a minute.
  */
-const ANSWER_BUDGET_MS = 15_000;
+export const ANSWER_BUDGET_MS = 15_000;
 /** How long an instance that ended a file answering only errors gets to answer otherwise. */
 const STUCK_PROBE_MS = 3000;
 

@@ -236,6 +236,7 @@ async function runHiddenSuite(
     instances: manager.list().map(({ id, url }) => ({ id, url, env: instanceEnvOf(s, id) })),
     env: wired.env,
     only: s.req.only,
+    shownHeaders: (s.def.shownHeaders ?? []).map((h) => h.toLowerCase()),
     stubs: Object.fromEntries(Object.entries(wired.stubs).map(([n, st]) => [n, st.url])),
     ...(wired.network ? { clientBridge: wired.network.bridge } : {}),
   };

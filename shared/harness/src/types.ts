@@ -84,6 +84,11 @@ export interface GraderDefinition {
    * restarted if it still does.
    */
   probe?: string;
+  /**
+   * Response headers of this challenge's contract that a failure quotes beside the status (the
+   * kit always quotes content-type, location, cache-control, retry-after and allow).
+   */
+  shownHeaders?: string[];
   /** Calibration servers the grader may start: name → absolute path of a TypeScript entry. */
   baselines?: Record<string, string>;
   /** Test files, relative to the grader dir. */
@@ -129,6 +134,8 @@ export interface GradingContext {
   only: string[] | null;
   /** Stub name → its URL (the harness side reads calls through `control.stub`). */
   stubs: Record<string, string>;
+  /** The grader's `shownHeaders`, lower-cased. */
+  shownHeaders?: string[];
   /**
    * With --sandbox docker, the bridge interface of the run's network, where the kit's client
    * addresses go (`clientAddress`); absent when instances are reached on loopback.

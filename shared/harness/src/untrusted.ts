@@ -24,6 +24,12 @@ export function plainDeep<T>(value: T): T {
   return value;
 }
 
-/** `s` as HTML text or attribute value: the one HTML escaper of the reports. */
-export const escapeHtml = (s: string): string =>
-  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+/**
+ * `s` as HTML or XML text or attribute value: the one escaper of every report (HTML, JUnit XML,
+ * the HTML markdown allows). Control characters, which XML 1.0 forbids, go with plainText.
+ */
+export const escapeMarkup = (s: string): string =>
+  plainText(s).replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );

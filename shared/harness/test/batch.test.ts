@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { leaderboardCsv, leaderboardRows } from '../src/batch.ts';
 import { REPO_ROOT } from '../src/graders.ts';
 import { acquireShared, releaseShared, withExclusive } from '../src/load-lock.ts';
+import { leaderboardCsv, leaderboardRows } from '../src/report/leaderboard.ts';
 import { tempDir } from './temp-dir.ts';
 
 const require = createRequire(import.meta.url);

@@ -9,7 +9,7 @@ import { graderDirFor } from '../src/graders.ts';
 import { dockerUnavailable, RUN_LABEL } from '../src/provision/docker.ts';
 import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.ts';
 import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
-import { listMutants, materializeMutant, mutantMismatches, stableView } from '../src/testing.ts';
+import { listMutants, materializeMutant, mutantMismatches } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
 import { startGradeCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
@@ -205,14 +205,11 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     expect(r.tests.find((t) => t.id === 'redis-down')!.score).toBe(0);
   });
 
-  test('when the URL-shortener reference and a mutant are graded with one seed locally and in Docker, then they score the same, item for item', async () => {
+  test('when the URL-shortener reference is graded in Docker, then it scores 100; a mutant graded locally and in Docker loses the same items', async () => {
     const graderDir = graderDirFor('url-shortener');
     const reference = join(graderDir, 'reference');
-    const both = async (submission: string, only?: string[]) => {
-      const at = Date.now();
-      const local = await grade({ challenge: 'url-shortener', submission, seed: 21, only });
-      const localMs = Date.now() - at;
-      const inDocker = await grade({
+    const inDockerGrade = (submission: string, only?: string[]) =>
+      grade({
         challenge: 'url-shortener',
         submission,
         seed: 21,
@@ -220,21 +217,26 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
         services: 'docker',
         sandbox: 'docker',
       });
+    const both = async (submission: string, only?: string[]) => {
+      const at = Date.now();
+      const local = await grade({ challenge: 'url-shortener', submission, seed: 21, only });
+      const localMs = Date.now() - at;
+      const inDocker = await inDockerGrade(submission, only);
       return { local, inDocker, localMs, dockerMs: Date.now() - at - localMs };
     };
-    const ref = await both(reference);
-    expect(ref.inDocker.sandbox.mode).toBe('docker');
-    expect(ref.inDocker.services.postgres).toMatch(/in Docker/);
+    // Locally, the reference's 100 is the URL shortener's self-test's to prove: once is enough.
+    const at = Date.now();
+    const ref = await inDockerGrade(reference);
+    expect(ref.sandbox.mode).toBe('docker');
+    expect(ref.services.postgres).toMatch(/in Docker/);
     const lost = (r: GradeResult) =>
       r.tests
         .filter((t) => t.score < t.max_score)
         .map((t) => `${t.id}: ${t.output} ${t.measured?.join(' ') ?? ''}`)
         .join('\n');
-    expect(ref.inDocker.score, lost(ref.inDocker)).toBe(100);
-    expect(ref.local.score).toBe(100);
-    expect(stableView(ref.inDocker)).toEqual(stableView(ref.local));
+    expect(ref.score, lost(ref)).toBe(100);
     process.stdout.write(
-      `docker: url-shortener reference, seed 21: local ${(ref.localMs / 1000).toFixed(1)} s, Docker (services and sandbox) ${(ref.dockerMs / 1000).toFixed(1)} s\n`,
+      `docker: url-shortener reference, seed 21, in Docker (services and sandbox): ${((Date.now() - at) / 1000).toFixed(1)} s\n`,
     );
 
     // Restarts, SIGTERM and Redis cut through the proxy: the resilience items, for a mutant that fails some.
@@ -243,6 +245,9 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     try {
       const m = await both(dir, ['resilience']);
       expect(mutantMismatches(m.inDocker, mutant)).toEqual([]);
+      process.stdout.write(
+        `docker: mutant ${mutant.name}, resilience items: local ${(m.localMs / 1000).toFixed(1)} s, Docker ${(m.dockerMs / 1000).toFixed(1)} s\n`,
+      );
       // Item by item; not word for word: the failures quote short codes the service drew at random.
       const scores = (r: GradeResult) => r.tests.map((t) => [t.id, t.status, t.score]);
       expect(scores(m.inDocker)).toEqual(scores(m.local));

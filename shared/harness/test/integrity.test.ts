@@ -172,7 +172,7 @@ describe.skipIf(!root)('a hostile submission graded as root, locally', () => {
       expect(files['report.md']).toContain('## integrity: 100 / 100');
       const markup = outsideFences(files['report.md']!);
       expect(markup.filter((l) => l.startsWith('## '))).toEqual([markup.find((l) => l.startsWith('## '))]);
-      expect(markup.join('\n')).not.toContain('100 / 100 (100%)');
+      expect(markup.join('\n')).not.toContain('100 / 100 (100 %)');
       expect(markup.join('\n')).not.toContain('example.invalid');
       expect(files['report.html']).not.toMatch(/<img|<h2>integrity: 100/);
       expect(files['report.md']).toContain('Isolation: isolated');

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type LeaderboardRow, leaderboardHtml } from '../src/batch.ts';
 import { REPO_ROOT } from '../src/graders.ts';
 import { writeOutputs } from '../src/report/formats.ts';
+import { type LeaderboardRow, leaderboardHtml } from '../src/report/leaderboard.ts';
 import { sampleResult } from './sample-result.ts';
 
 /** Debian's Chromium, which `scripts/setup.sh --test` installs; CHROMIUM_PATH points elsewhere. */

@@ -175,7 +175,7 @@ describe('report formats', () => {
 
   test('when written as Markdown, then the table lists categories and each lost item is explained', () => {
     const md = toMarkdown(sample());
-    expect(md).toContain('| correctness | 5 / 5 (100%) |');
+    expect(md).toContain('| correctness | 5 / 5 (100 %) |');
     expect(md).toContain('✗ <b>B &lt;survives&gt;');
     expect(md).toContain('Hint: do B');
     expect(md).not.toContain('✗ <b>A works');

@@ -55,10 +55,8 @@ export interface Pair {
   expiresIn: number;
 }
 
-/** Fail unless `ex` has one of `statuses`. */
-export function expectStatus(ex: Exchange, statuses: number[], what: string): void {
-  if (!statuses.includes(ex.status)) fail(ex, `${statuses.join(' or ')} for ${what}`);
-}
+// The kit's status and error-JSON checks, at the strictness every challenge shares (R14).
+export { expectErrorJson, expectStatus } from '@bc/harness/kit';
 
 /** Fail unless `ex` is a 200 with R4's pair; returns it. */
 export function expectPair(ex: Exchange, what: string): Pair {
@@ -176,12 +174,4 @@ export async function sql<T extends pg.QueryResultRow>(text: string, params: unk
   } finally {
     await client.end();
   }
-}
-
-/** Fail unless `ex` has the error JSON of R14. */
-export function expectErrorJson(ex: Exchange, what: string): void {
-  const ct = ex.headers['content-type'] ?? '';
-  const e = (ex.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (!ct.includes('application/json') || typeof e?.code !== 'string' || typeof e?.message !== 'string')
-    fail(ex, `the error JSON {"error": {"code", "message"}} (application/json) for ${what}`);
 }

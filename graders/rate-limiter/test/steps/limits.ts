@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { api, clientAddress, type Exchange, fail, grading } from '@bc/harness/kit';
+import { api, clientAddress, type Exchange, expectStatus, fail, grading } from '@bc/harness/kit';
 import { rubric } from '../../rubric.ts';
 import { KEYS_PER_ITEM } from './keys.ts';
 
@@ -76,10 +76,7 @@ export async function sequence(n: number, instance: (k: number) => number, route
 
 export const allowedOf = (xs: Exchange[]): number => xs.filter((x) => x.status === 200).length;
 
-/** Fail unless `ex` has one of `statuses`, saying which request it was. */
-export function expectStatus(ex: Exchange, statuses: number[], what: string): void {
-  if (!statuses.includes(ex.status)) fail(ex, `${statuses.join(' or ')} for ${what}`);
-}
+export { expectStatus };
 
 /** Fail unless every exchange was answered 200 or 429: a limiter's only answers here. */
 export function expectDecisions(xs: Exchange[], what: string): void {

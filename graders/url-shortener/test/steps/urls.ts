@@ -102,23 +102,8 @@ export function expectRedirectTo(ex: Exchange, url: string, context = ''): void 
     fail(ex, `a redirect (3xx) with Location: ${url}${context}`);
 }
 
-/** Assert a status from `allowed` (the error body's shape is graded by the robustness items). */
-export function expectStatus(ex: Exchange, allowed: number[] | '4xx', why: string): void {
-  const ok = allowed === '4xx' ? ex.status >= 400 && ex.status < 500 : allowed.includes(ex.status);
-  if (!ok) fail(ex, `${allowed === '4xx' ? 'a 4xx status' : allowed.join(' or ')} (${why})`);
-}
-
-/** Assert a status from `allowed` and the error JSON {"error": {"code", "message"}} (R16). */
-export function expectError(ex: Exchange, allowed: number[], why: string): void {
-  const what = `${allowed.join(' or ')} with JSON {"error": {"code": string, "message": string}} (${why})`;
-  if (!allowed.includes(ex.status)) fail(ex, what);
-  if (!String(ex.headers['content-type'] ?? '').includes('application/json'))
-    fail(ex, `${what}; content-type must be application/json`);
-  const err = (ex.json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  if (!err || typeof err.code !== 'string' || !err.code || typeof err.message !== 'string' || !err.message) {
-    fail(ex, `${what}; the body does not have that shape`);
-  }
-}
+// The kit's status and error-JSON checks (R16), at the strictness every challenge shares.
+export { expectError, expectStatus } from '@bc/harness/kit';
 
 /** Stats of `code`: a 200 with numeric clicks, or the item fails. */
 export async function stats(

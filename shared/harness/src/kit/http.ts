@@ -50,18 +50,17 @@ export interface RequestOptions {
 }
 
 const excerpt = (s: string, n = 400): string => (s.length > n ? `${s.slice(0, n)}… (${s.length} bytes)` : s);
-const SHOWN_HEADERS = [
-  'content-type',
-  'location',
-  'cache-control',
-  'retry-after',
-  'allow',
-  'x-ratelimit-limit',
-  'x-ratelimit-remaining',
-  'x-ratelimit-reset',
-  'ratelimit',
-  'ratelimit-policy',
-];
+/** Headers of HTTP itself that every failure quotes; a grader adds its contract's own. */
+const SHOWN_HEADERS = ['content-type', 'location', 'cache-control', 'retry-after', 'allow'];
+
+/** The kit's headers, then the grader's (`shownHeaders`); outside a grading, the kit's alone. */
+function shownHeaders(): string[] {
+  try {
+    return [...SHOWN_HEADERS, ...(grading().shownHeaders ?? [])];
+  } catch {
+    return SHOWN_HEADERS;
+  }
+}
 
 /**
  * Human rendering of an exchange: request line, body sent, status, key headers, body excerpt.
@@ -78,7 +77,7 @@ export function describeExchange(ex: Exchange): string {
     return lines.join('\n');
   }
   lines.push(`Got:      ${ex.status}`);
-  for (const h of SHOWN_HEADERS)
+  for (const h of shownHeaders())
     if (ex.headers[h] !== undefined) lines.push(`          ${h}: ${ex.headers[h]}`);
   lines.push(`          ${ex.text ? excerpt(ex.text) : '(empty body)'}`);
   return lines.join('\n');

@@ -12,6 +12,14 @@ export { clientAddress } from './clients.ts';
 export { control, type InstanceStatus, type StubHandle } from './control.ts';
 export { defineGrader, defineRubric } from './define.ts';
 export {
+  expectError,
+  expectErrorJson,
+  expectLoadAnswered,
+  expectStatus,
+  isErrorJson,
+  LOAD_ERROR_SHARE,
+} from './expect.ts';
+export {
   Api,
   api,
   ContractError,

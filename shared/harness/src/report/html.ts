@@ -1,7 +1,6 @@
 import type { CategoryScore, GradeResult, LoadRound, TestResult } from '../types.ts';
-import { escapeHtml as esc } from '../untrusted.ts';
-
-const pct = (s: number, m: number): number => (m ? Math.round((100 * s) / m) : 0);
+import { escapeMarkup as esc } from '../untrusted.ts';
+import { percent } from './score.ts';
 
 const BAND_TEXT: Record<GradeResult['band'], string> = {
   none: 'no band: no category reached 80 %',
@@ -27,7 +26,7 @@ function categoryChart(cats: CategoryScore[]): string {
       `<rect x="${barX}" y="${y + 4}" width="${barW}" height="18" class="track"/>`,
       `<rect x="${barX}" y="${y + 4}" width="${(barW * share).toFixed(1)}" height="18" fill="${colour}"/>`,
       `<line x1="${barX + barW * 0.8}" x2="${barX + barW * 0.8}" y1="${y + 2}" y2="${y + 24}" class="pass"/>`,
-      `<text x="${barX + barW + 8}" y="${y + 17}" class="val">${c.score} / ${c.max_score} (${pct(c.score, c.max_score)} %)</text>`,
+      `<text x="${barX + barW + 8}" y="${y + 17}" class="val">${c.score} / ${c.max_score} (${percent(c.score, c.max_score)})</text>`,
       '</g>',
     ].join('');
   });
@@ -188,7 +187,7 @@ export function toHtml(r: GradeResult): string {
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body>
 <header><h1>${esc(r.challenge)}</h1>
-<p><span class="score" id="score">${r.score} / ${r.max_score}</span> (${pct(r.score, r.max_score)} %) <span class="band" id="band">band: ${BAND_TEXT[r.band]}</span></p>
+<p><span class="score" id="score">${r.score} / ${r.max_score}</span> (${percent(r.score, r.max_score)}) <span class="band" id="band">band: ${BAND_TEXT[r.band]}</span></p>
 <p class="isolation" id="isolation">Isolation: ${r.sandbox.isolation === 'isolated' ? 'isolated' : `<b class="unsafe">${esc(r.sandbox.isolation)}</b>`}</p>
 <p class="summary">${esc(r.output)}</p>${error}</header>
 <section id="categories"><h2>Points per category</h2>${categoryChart(r.categories)}<p class="legend">The dashed line is 80 %, where a category counts towards a band.</p></section>

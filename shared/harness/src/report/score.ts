@@ -117,3 +117,7 @@ export function summaryText(r: Omit<GradeResult, 'output'>): string {
   if (r.candidate.verdicts.length) parts.push(r.candidate.verdicts.join(' '));
   return parts.join(' ');
 }
+
+/** `score` of `max` as a whole percentage for reports ("80 %"); "–" when nothing was graded. */
+export const percent = (score: number, max: number): string =>
+  max ? `${Math.round((100 * score) / max)} %` : '–';

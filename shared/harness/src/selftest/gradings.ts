@@ -1,0 +1,154 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GradeOptions, grade } from '../grade.ts';
+import { loadGrader } from '../graders.ts';
+import { type Mutant, materializeMutant } from '../mutants.ts';
+import { collectRegisteredTests, type RegisteredTest } from '../runner/vitest.ts';
+import type { GradeResult, GraderDefinition } from '../types.ts';
+import { combineResults, itemsWithoutLoad } from './results.ts';
+import { GradingScheduler } from './scheduler.ts';
+
+/**
+ * How much of the rubric a mutant is graded on: `items`, only those its header names (each must
+ * lose points: the suite's check); `all`, every item (nothing else may lose any: `pnpm validate`).
+ */
+export type MutantScope = 'items' | 'all';
+
+/**
+ * The gradings of one grader's self-validation (and of `pnpm validate`), scheduled to fit the
+ * suite's budget: a submission's quick items run in the shared pool, its load items alone, and the
+ * two results are combined into one.
+ */
+export class SelfGradings {
+  readonly scheduler: GradingScheduler;
+
+  private constructor(
+    readonly def: GraderDefinition,
+    readonly graderDir: string,
+    /** Every test the hidden suite registers. */
+    readonly registered: RegisteredTest[],
+    /** Items gradable without load tests, and the rest. */
+    readonly quick: string[],
+    readonly load: string[],
+    width: number,
+  ) {
+    this.scheduler = new GradingScheduler(width);
+  }
+
+  static async create(graderDir: string, width: number): Promise<SelfGradings> {
+    const def = await loadGrader(graderDir);
+    const registered = await collectRegisteredTests(graderDir, def.testInclude ?? ['test/**/*.test.ts']);
+    const quick = itemsWithoutLoad(def, registered);
+    const load = def.rubric.map((r) => r.slug).filter((slug) => !quick.includes(slug));
+    return new SelfGradings(def, graderDir, registered, quick, load, width);
+  }
+
+  private run(
+    label: string,
+    exclusive: boolean,
+    o: Omit<GradeOptions, 'challenge' | 'graderDir'>,
+  ): Promise<GradeResult> {
+    const { slug } = this.def;
+    const run = this.scheduler.run(
+      exclusive,
+      () => grade({ challenge: slug, graderDir: this.graderDir, ...o }),
+      label,
+    );
+    run.then(
+      (r) => this.phases.set(label, r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}`).join(' · ')),
+      () => {},
+    );
+    return run;
+  }
+
+  /** Each grading's phases, by label. */
+  private readonly phases = new Map<string, string>();
+
+  /** One run of every item, alone: the grading a user sees. */
+  full(label: string, submission: string, seed: number): Promise<GradeResult> {
+    return this.run(label, true, { submission, seed });
+  }
+
+  /** One run of every item in the shared pool, for submissions that never get as far as a load test. */
+  shared(label: string, submission: string, seed: number): Promise<GradeResult> {
+    return this.run(label, false, { submission, seed });
+  }
+
+  /**
+   * The quick items in the pool and, `withLoad`, the load items (alone unless `loadShared`): one
+   * combined result.
+   */
+  split(
+    label: string,
+    submission: string,
+    seed: number,
+    withLoad: boolean,
+    loadShared = false,
+  ): Promise<GradeResult> {
+    const only = (items: string[]) => (this.load.length ? { only: items } : {});
+    const quick = this.run(withLoad ? `${label} (quick)` : label, false, {
+      submission,
+      seed,
+      ...only(this.quick),
+    });
+    if (!withLoad || this.load.length === 0) return quick;
+    const load = this.run(`${label} (load)`, !loadShared, { submission, seed, only: this.load });
+    return Promise.all([quick, load]).then((parts) => combineResults(this.def, parts));
+  }
+
+  /**
+   * A mutant applied to a copy of the reference. Its load items run alone: on a busy machine a
+   * performance bug whose cost grows with the load (a window read in full) can hide behind the
+   * contention and keep its points.
+   */
+  mutant(m: Mutant, referenceDir: string, seed: number, scope: MutantScope): Promise<GradeResult> {
+    const dir = materializeMutant(referenceDir, m);
+    const label = `mutant:${m.name}`;
+    // `Load: yes` asks what the load files see after the bug: one grading, every file in order.
+    const graded = m.withLoad
+      ? this.full(label, dir, seed)
+      : scope === 'all'
+        ? this.split(
+            label,
+            dir,
+            seed,
+            m.fails.some((f) => this.load.includes(f.slug)),
+          )
+        : this.scoped(
+            label,
+            dir,
+            seed,
+            m.fails.map((f) => f.slug),
+          );
+    return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+  }
+
+  /**
+   * Only `items`: their quick ones in the pool, their load ones alone, one combined result (the
+   * rest of the rubric skipped).
+   */
+  private scoped(label: string, submission: string, seed: number, items: string[]): Promise<GradeResult> {
+    const quick = items.filter((s) => this.quick.includes(s));
+    const load = items.filter((s) => this.load.includes(s));
+    const parts = [
+      ...(quick.length
+        ? [this.run(load.length ? `${label} (quick)` : label, false, { submission, seed, only: quick })]
+        : []),
+      ...(load.length
+        ? [this.run(quick.length ? `${label} (load)` : label, true, { submission, seed, only: load })]
+        : []),
+    ];
+    return Promise.all(parts).then((r) => (r.length === 1 ? r[0]! : combineResults(this.def, r)));
+  }
+
+  /** Where the time went: each grading's wall time, alone or shared. */
+  timingTable(): string {
+    const t = this.scheduler.timings;
+    const alone = t.filter((x) => x.exclusive).reduce((s, x) => s + x.ms, 0);
+    const rows = t.map(
+      (x) =>
+        `  ${(x.ms / 1000).toFixed(1).padStart(6)} s  ${x.exclusive ? 'alone ' : 'shared'}  ${x.label.padEnd(44)} ${this.phases.get(x.label) ?? ''}`,
+    );
+    return `${this.def.slug}: ${t.length} gradings (${(alone / 1000).toFixed(0)} s of them alone, the rest ${this.scheduler.width} at a time)\n${rows.join('\n')}`;
+  }
+}

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { REPO_ROOT } from '../graders.ts';
+
+/** Where a challenge's self-validation finds its parts: declared here once for every grader. */
+export interface GraderLayout {
+  slug: string;
+  graderDir: string;
+  referenceDir: string;
+  /** A correct implementation unlike the reference: it must score 100 too. */
+  alternativeDir: string;
+  /** The candidate's starting point, with the README that states the contract. */
+  starterDir: string;
+  readme: string;
+  mutantsDir: string;
+  /** The one-item grader that runs the starter's visible tests. */
+  visibleGraderDir: string;
+  starterGolden: string;
+}
+
+/** The standard layout of challenge `slug`: `graders/<slug>/…` and `challenges/<slug>`. */
+export function graderLayout(slug: string): GraderLayout {
+  const graderDir = join(REPO_ROOT, 'graders', slug);
+  const starterDir = join(REPO_ROOT, 'challenges', slug);
+  return {
+    slug,
+    graderDir,
+    referenceDir: join(graderDir, 'reference'),
+    alternativeDir: join(graderDir, 'fixtures', 'alternative'),
+    starterDir,
+    readme: join(starterDir, 'README.md'),
+    mutantsDir: join(graderDir, 'mutants'),
+    visibleGraderDir: join(graderDir, 'selftest', 'visible-grader'),
+    starterGolden: join(graderDir, 'selftest', 'starter.golden.txt'),
+  };
+}

@@ -1,0 +1,221 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  boundaryTable,
+  formatBoundaryTable,
+  goldenText,
+  listMutants,
+  lostItems,
+  mutantMismatches,
+  mutantTable,
+  withMutantTable,
+} from '../mutants.ts';
+import { CATEGORIES, type GradeResult, type GraderDefinition } from '../types.ts';
+import { SelfGradings } from './gradings.ts';
+import { graderLayout } from './layout.ts';
+
+/** What a grader's self-validation expects beyond the standard layout (see layout.ts). */
+export interface GraderExpectations {
+  slug: string;
+  /** The starter must score at most this (default 15). */
+  maxStarterScore?: number;
+  /** At least this many mutants (default 8), and one per graded category. */
+  minMutants?: number;
+  /** Gradings without load tests run this many at once (default 3: they mostly wait). */
+  parallel?: number;
+}
+
+const readmeRuleIds = (readme: string): string[] => [
+  ...new Set([...readme.matchAll(/\((R\d+)\)/g)].map((m) => m[1]!)),
+];
+
+/**
+ * The standard self-validation of a grader, registered as Vitest tests (the suite's share; `pnpm
+ * validate` does the rest, see docs/writing-a-grader.md): the rubric and the tests that register
+ * match one to one; README rules, rubric items, stated bounds and boundary mutants cover each
+ * other; the reference and the alternative score 100; the starter scores low; every item a
+ * mutant's header names loses points, with the failure text recorded beside the mutant.
+ */
+export function validateGrader(exp: GraderExpectations): void {
+  const layout = graderLayout(exp.slug);
+  const { graderDir, referenceDir, alternativeDir, starterDir, mutantsDir } = layout;
+  const readmePath = layout.readme;
+  const mutants = listMutants(mutantsDir);
+  let g: SelfGradings;
+  let def: GraderDefinition;
+  const results = new Map<string, Promise<GradeResult>>();
+  const keep = (key: string, p: Promise<GradeResult>): void => {
+    // Awaited by its test; a rejection must not go unhandled before then.
+    p.catch(() => {});
+    results.set(key, p);
+  };
+  const result = (key: string): Promise<GradeResult> => results.get(key)!;
+
+  beforeAll(async () => {
+    // Three at a time on two cores: at four, a slower machine starved the timing-sensitive items
+    // (2 s windows) and the pool's load enough that mutants lost, or kept, points they should not.
+    g = await SelfGradings.create(graderDir, exp.parallel ?? 3);
+    def = g.def;
+    // Queued longest first (the pool's tail is shortest that way).
+    keep('reference', g.split('reference', referenceDir, 1234, true));
+    keep('alternative', g.split('alternative', alternativeDir, 99, true));
+    // Each mutant on the items it names: that each catches its bug (and says so in the recorded
+    // words) is what a change to the kit or a grader most often breaks. That nothing else loses
+    // points, that a seed reproduces, and that a hanging submission ends fast are graded by
+    // `pnpm validate`, every item of every mutant over several seeds, after each grader change.
+    for (const m of mutants) keep(`mutant:${m.name}`, g.mutant(m, referenceDir, 77, 'items'));
+    // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
+    keep('starter', g.shared('starter', starterDir, 5));
+  }, 60_000);
+
+  // The budget is about 2 minutes of suite time per challenge: show where it goes.
+  afterAll(() => console.log(g.timingTable()));
+
+  describe(`${exp.slug}: rubric`, () => {
+    test('when the hidden suite is collected, then its tests and the rubric match one to one', () => {
+      const slugs = g.registered.map((t) => t.slug ?? `(no slug) ${t.title}`);
+      expect(new Set(slugs).size, 'a slug registered twice').toBe(slugs.length);
+      expect([...slugs].sort()).toEqual(def.rubric.map((r) => r.slug).sort());
+      for (const t of g.registered) {
+        const item = def.rubric.find((r) => r.slug === t.slug)!;
+        expect({ title: t.title, points: t.points }).toEqual({ title: item.title, points: item.points });
+      }
+    });
+
+    test('when points are added up, then they make 100 and every category is graded', () => {
+      expect(def.rubric.reduce((s, r) => s + r.points, 0)).toBe(100);
+      expect(new Set(def.rubric.map((r) => r.category)).size).toBe(CATEGORIES.length);
+    });
+
+    test('when the README is read, then its scoring table states the rubric points per category', () => {
+      const readme = readFileSync(readmePath, 'utf8');
+      for (const c of CATEGORIES) {
+        const points = def.rubric.filter((r) => r.category === c).reduce((s, r) => s + r.points, 0);
+        expect(readme, `README scoring row for ${c}`).toMatch(
+          new RegExp(`\\|\\s*${c}\\s*\\|\\s*${points}\\s*\\|`),
+        );
+      }
+    });
+
+    test('when README rules and rubric items are compared, then every rule is graded and every item grades a rule', () => {
+      const ids = readmeRuleIds(readFileSync(readmePath, 'utf8'));
+      expect(ids.length, 'the README numbers its rules (R1), (R2)…').toBeGreaterThan(0);
+      const ungradedItems = def.rubric.filter((r) => !r.rules?.length).map((r) => r.slug);
+      expect(ungradedItems, 'rubric items that name no README rule').toEqual([]);
+      const unknown = def.rubric.flatMap((r) =>
+        (r.rules ?? []).filter((id) => !ids.includes(id)).map((id) => `${r.slug}: ${id}`),
+      );
+      expect(unknown, 'rules named by the rubric but absent from the README').toEqual([]);
+      const graded = new Set(def.rubric.flatMap((r) => r.rules ?? []));
+      expect(
+        ids.filter((id) => !graded.has(id)),
+        'README rules no rubric item grades',
+      ).toEqual([]);
+    });
+  });
+
+  describe(`${exp.slug}: submissions`, () => {
+    test('when the reference is graded, then it scores 100', async () => {
+      const first = await result('reference');
+      expect(first.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
+      expect(first.status).toBe('graded');
+      expect(first.score).toBe(100);
+      expect(first.band).toBe('senior');
+      expect(first.candidate.verdicts).toEqual([]);
+    });
+
+    test('when the untouched starter is graded, then it scores low, and says what it says in starter.golden.txt', async () => {
+      const first = await result('starter');
+      expect(first.status).toBe('graded');
+      expect(first.score).toBeLessThanOrEqual(exp.maxStarterScore ?? 15);
+      expect(
+        first.tests
+          .filter((t) => t.status === 'failed')
+          .every((t) => /^Expected: |^Not run|^Set-up/m.test(t.output)),
+      ).toBe(true);
+      expectGolden(layout.starterGolden, goldenText(first));
+    });
+
+    test('when a correct implementation unlike the reference is graded, then it also scores 100', async () => {
+      const r = await result('alternative');
+      expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
+      expect(r.score).toBe(100);
+    });
+  });
+
+  describe(`${exp.slug}: mutants`, () => {
+    test('when mutants are listed, then there are enough, one for every category at least', () => {
+      expect(mutants.length).toBeGreaterThanOrEqual(exp.minMutants ?? 8);
+      const categoryOf = (slug: string) => def.rubric.find((r) => r.slug === slug)?.category;
+      const covered = new Set(mutants.flatMap((m) => m.fails.map((f) => categoryOf(f.slug))));
+      expect(CATEGORIES.filter((c) => !covered.has(c))).toEqual([]);
+      for (const m of mutants)
+        expect(
+          m.fails.map((f) => categoryOf(f.slug)),
+          `${m.name} targets ${m.target}`,
+        ).toContain(m.target);
+    });
+
+    test('when mutants/README.md is read, then its table is the one the patch headers make', () => {
+      const readme = readFileSync(`${mutantsDir}/README.md`, 'utf8');
+      expect(withMutantTable(readme, mutantTable(mutants)), 'run pnpm mutant-tables').toBe(readme);
+    });
+
+    test('when the README states a number, then a boundary mutant misses it just past, in an item of that rule', () => {
+      const rows = boundaryTable(readFileSync(readmePath, 'utf8'), def, mutants);
+      console.log(formatBoundaryTable(exp.slug, rows));
+      expect(
+        rows.filter((r) => r.bound === undefined).map((r) => `${r.rule}: ${r.stated.join(', ')}`),
+        "README rules that state a number, missing from the grader's bounds",
+      ).toEqual([]);
+      expect(
+        rows.filter((r) => typeof r.bound === 'string' && r.mutants.length === 0).map((r) => r.rule),
+        'bounds no mutant misses (a mutant header "Boundary: R<n> — …")',
+      ).toEqual([]);
+      const ruleOf = (slug: string) => def.rubric.find((r) => r.slug === slug)?.rules ?? [];
+      expect(
+        mutants
+          .filter((m) => m.boundary)
+          .filter(
+            (m) =>
+              typeof def.bounds?.[m.boundary!.rule] !== 'string' ||
+              !m.fails.some((f) => ruleOf(f.slug).includes(m.boundary!.rule)),
+          )
+          .map((m) => `${m.name}: ${m.boundary!.rule}`),
+        'boundary mutants whose rule declares no bound, or whose Fails items grade another rule',
+      ).toEqual([]);
+    });
+
+    test.each(mutants.map((m) => [m.name, m.fails.map((f) => f.slug).join(', '), m] as const))(
+      'when mutant %s is graded on the items it names, then %s lose points, in the recorded words',
+      async (_name, _fails, mutant) => {
+        const r = await result(`mutant:${mutant.name}`);
+        expect(r.status, r.reason).toBe('graded');
+        expect(
+          mutantMismatches(r, mutant),
+          `${mutant.bug}; lost: ${lostItems(r).join(', ') || 'nothing'}`,
+        ).toEqual([]);
+        expectGolden(mutant.patchFile.replace(/\.patch$/, '.golden.txt'), goldenText(r));
+      },
+    );
+  });
+}
+
+/**
+ * The text a candidate reads must match the golden file beside the submission (numbers and ids
+ * masked); `BC_RECORD_GOLDEN=1` writes it instead. A changed message fails with a diff.
+ */
+function expectGolden(path: string, text: string): void {
+  if (process.env.BC_RECORD_GOLDEN === '1') {
+    writeFileSync(path, text);
+    return;
+  }
+  if (!existsSync(path))
+    throw new Error(
+      `${path} is missing: record it with BC_RECORD_GOLDEN=1 (then read it: it is what a candidate sees)`,
+    );
+  expect(
+    text,
+    `the failure text a candidate reads differs from ${path} (BC_RECORD_GOLDEN=1 records it)`,
+  ).toBe(readFileSync(path, 'utf8'));
+}
