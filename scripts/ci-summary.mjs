@@ -1,5 +1,7 @@
 // Adds up the Vitest JSON reports of every package into one closing line for CI logs, after the
-// wall time of each package's tests (the suite's budget is 20 minutes in all).
+// wall time of each package's tests and of all of them (packages run side by side: the harness's
+// beside the graders'). The budget is on the wall time CI waits: 12 minutes for today's five
+// challenges.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -7,6 +9,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const times = [];
+let first = Number.POSITIVE_INFINITY;
+let last = 0;
 for (const group of ['shared', 'graders', 'challenges']) {
   if (!existsSync(group)) continue;
   for (const pkg of readdirSync(group)) {
@@ -18,10 +22,14 @@ for (const group of ['shared', 'graders', 'challenges']) {
     skipped += r.numPendingTests + r.numTodoTests;
     const end = Math.max(r.startTime, ...r.testResults.map((t) => t.endTime ?? 0));
     times.push([`${group}/${pkg}`, (end - r.startTime) / 1000]);
+    first = Math.min(first, r.startTime);
+    last = Math.max(last, end);
   }
 }
 const total = times.reduce((s, [, t]) => s + t, 0);
 for (const [pkg, t] of times) console.log(`time: ${pkg.padEnd(28)} ${t.toFixed(0).padStart(5)} s`);
-console.log(`time: ${'all test packages'.padEnd(28)} ${total.toFixed(0).padStart(5)} s (budget 1200 s)`);
+console.log(`time: ${'packages, added up'.padEnd(28)} ${total.toFixed(0).padStart(5)} s`);
+const wall = times.length ? (last - first) / 1000 : 0;
+console.log(`time: ${'all tests, wall clock'.padEnd(28)} ${wall.toFixed(0).padStart(5)} s (budget 720 s)`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -56,7 +56,10 @@ export interface GradeOptions {
   /** Grade only these categories and rubric slugs (`--only`); the report lists what was skipped. */
   only?: string[];
   timeoutOverrides?: Partial<Timeouts>;
-  /** The batch's load lock directory: gradings run side by side, load measured alone. */
+  /**
+   * A load lock directory shared by gradings on one machine (a batch's, or `GRADE_LOAD_LOCK`'s):
+   * they run side by side, and each load measurement waits until it is alone.
+   */
   loadLock?: string;
   /** Grade even where the candidate cannot be fully isolated (the report says what it could reach). */
   unsafe?: boolean;
@@ -379,6 +382,8 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     if (plan.runAs) spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
     chmodSync(workDir, 0o700);
 
+    // Gradings that share a machine (a test suite running packages side by side) name one lock.
+    const loadLock = opts.loadLock ?? (process.env.GRADE_LOAD_LOCK || undefined);
     const req: SessionRequest = {
       graderDir,
       workDir,
@@ -395,7 +400,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       only,
       timeoutOverrides: opts.timeoutOverrides,
       firewall,
-      ...(opts.loadLock ? { loadLock: opts.loadLock } : {}),
+      ...(loadLock ? { loadLock } : {}),
     };
     const { outcome, code, errTail } = await runSessionProcess(
       req,

@@ -4,8 +4,10 @@ import type { Comparison } from './load.ts';
 /** Fail unless `ex` has one of `allowed` (or any 4xx); `why` says which request, or which rule. */
 export function expectStatus(ex: Exchange, allowed: readonly number[] | '4xx', why: string): void {
   const ok = allowed === '4xx' ? ex.status >= 400 && ex.status < 500 : allowed.includes(ex.status);
-  if (!ok) fail(ex, `${allowed === '4xx' ? 'a 4xx status' : allowed.join(' or ')} (${why})`);
+  if (!ok) fail(ex, `${allowed === '4xx' ? 'a 4xx status' : allowed.join(' or ')} — ${why}`);
 }
+
+const ERROR_JSON = 'the error JSON {"error": {"code", "message"}}';
 
 /** Whether `ex` carries the error JSON every challenge's README states (see expectErrorJson). */
 export function isErrorJson(ex: Exchange): boolean {
@@ -26,13 +28,12 @@ export function isErrorJson(ex: Exchange): boolean {
  * non-empty strings.
  */
 export function expectErrorJson(ex: Exchange, why: string): void {
-  if (!isErrorJson(ex))
-    fail(ex, `the error JSON {"error": {"code", "message"}} with content-type application/json (${why})`);
+  if (!isErrorJson(ex)) fail(ex, `${ERROR_JSON} with content-type application/json — ${why}`);
 }
 
 /** Fail unless `ex` has one of `allowed` and the error JSON. */
 export function expectError(ex: Exchange, allowed: readonly number[], why: string): void {
-  expectStatus(ex, allowed, why);
+  if (!allowed.includes(ex.status)) fail(ex, `${allowed.join(' or ')} with ${ERROR_JSON} — ${why}`);
   expectErrorJson(ex, why);
 }
 

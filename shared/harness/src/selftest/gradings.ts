@@ -2,9 +2,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GradeOptions, grade } from '../grade.ts';
 import { loadGrader } from '../graders.ts';
-import { type Mutant, materializeMutant } from '../mutants.ts';
+import { type Mutant, materializeMutant, mutantMismatches } from '../mutants.ts';
 import { collectRegisteredTests, type RegisteredTest } from '../runner/vitest.ts';
 import type { GradeResult, GraderDefinition } from '../types.ts';
+import { buildReference, materializeBuiltMutant } from './prebuilt.ts';
 import { combineResults, itemsWithoutLoad } from './results.ts';
 import { GradingScheduler } from './scheduler.ts';
 
@@ -101,9 +102,10 @@ export class SelfGradings {
    * performance bug whose cost grows with the load (a window read in full) can hide behind the
    * contention and keep its points.
    */
-  mutant(m: Mutant, referenceDir: string, seed: number, scope: MutantScope): Promise<GradeResult> {
-    const dir = materializeMutant(referenceDir, m);
+  async mutant(m: Mutant, referenceDir: string, seed: number, scope: MutantScope): Promise<GradeResult> {
+    const dir = await this.materialize(referenceDir, m);
     const label = `mutant:${m.name}`;
+    const named = m.fails.map((f) => f.slug);
     // `Load: yes` asks what the load files see after the bug: one grading, every file in order.
     const graded = m.withLoad
       ? this.full(label, dir, seed)
@@ -114,13 +116,41 @@ export class SelfGradings {
             seed,
             m.fails.some((f) => this.load.includes(f.slug)),
           )
-        : this.scoped(
-            label,
-            dir,
-            seed,
-            m.fails.map((f) => f.slug),
-          );
+        : this.scoped(label, dir, seed, named).then((r) => {
+            // An item that catches the bug only after the items before it in its file: graded
+            // again as a candidate's grading runs it, and named in the closing table.
+            if (!mutantMismatches(r, m).some((x) => x.includes('kept its points'))) return r;
+            this.coupled.push(m.name);
+            return this.scoped(`${label} (files)`, dir, seed, this.itemsOfFiles(named));
+          });
     return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+  }
+
+  private builtReference?: Promise<string | null>;
+
+  /**
+   * The mutant's submission: from the reference built once when its patch only changes sources
+   * (see prebuilt.ts), else a copy of the reference that its grading builds.
+   */
+  private async materialize(referenceDir: string, m: Mutant): Promise<string> {
+    this.builtReference ??= buildReference(referenceDir).then(
+      (dir) => {
+        process.once('exit', () => rmSync(join(dir, '..'), { recursive: true, force: true }));
+        return dir;
+      },
+      () => null,
+    );
+    const built = await this.builtReference;
+    return (built && materializeBuiltMutant(built, m)) ?? materializeMutant(referenceDir, m);
+  }
+
+  /** Mutants some of whose items caught the bug only with the rest of their file before them. */
+  readonly coupled: string[] = [];
+
+  /** Every item of the test files that hold any of `slugs`. */
+  itemsOfFiles(slugs: string[]): string[] {
+    const files = new Set(this.registered.filter((t) => t.slug && slugs.includes(t.slug)).map((t) => t.file));
+    return this.registered.filter((t) => t.slug && files.has(t.file)).map((t) => t.slug!);
   }
 
   /**
@@ -149,6 +179,9 @@ export class SelfGradings {
       (x) =>
         `  ${(x.ms / 1000).toFixed(1).padStart(6)} s  ${x.exclusive ? 'alone ' : 'shared'}  ${x.label.padEnd(44)} ${this.phases.get(x.label) ?? ''}`,
     );
-    return `${this.def.slug}: ${t.length} gradings (${(alone / 1000).toFixed(0)} s of them alone, the rest ${this.scheduler.width} at a time)\n${rows.join('\n')}`;
+    const coupled = this.coupled.length
+      ? `\n  graded again on their files (an item they name caught the bug only after the items before it): ${this.coupled.join(', ')}`
+      : '';
+    return `${this.def.slug}: ${t.length} gradings (${(alone / 1000).toFixed(0)} s of them alone, the rest ${this.scheduler.width} at a time)\n${rows.join('\n')}${coupled}`;
   }
 }

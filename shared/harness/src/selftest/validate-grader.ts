@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   boundaryTable,
@@ -6,11 +6,13 @@ import {
   goldenText,
   listMutants,
   lostItems,
+  type Mutant,
   mutantMismatches,
   mutantTable,
   withMutantTable,
 } from '../mutants.ts';
 import { CATEGORIES, type GradeResult, type GraderDefinition } from '../types.ts';
+import { expectGolden } from './golden.ts';
 import { SelfGradings } from './gradings.ts';
 import { graderLayout } from './layout.ts';
 
@@ -56,16 +58,19 @@ export function validateGrader(exp: GraderExpectations): void {
     // (2 s windows) and the pool's load enough that mutants lost, or kept, points they should not.
     g = await SelfGradings.create(graderDir, exp.parallel ?? 3);
     def = g.def;
-    // Queued longest first (the pool's tail is shortest that way).
+    // Queued longest first (the pool's tail is shortest that way): whole suites, then mutants
+    // whose items wait out outages and restarts.
     keep('reference', g.split('reference', referenceDir, 1234, true));
     keep('alternative', g.split('alternative', alternativeDir, 99, true));
+    // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
+    keep('starter', g.shared('starter', starterDir, 5));
     // Each mutant on the items it names: that each catches its bug (and says so in the recorded
     // words) is what a change to the kit or a grader most often breaks. That nothing else loses
     // points, that a seed reproduces, and that a hanging submission ends fast are graded by
     // `pnpm validate`, every item of every mutant over several seeds, after each grader change.
-    for (const m of mutants) keep(`mutant:${m.name}`, g.mutant(m, referenceDir, 77, 'items'));
-    // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
-    keep('starter', g.shared('starter', starterDir, 5));
+    const waits = (m: Mutant) => (m.target === 'resilience' ? 0 : m.target === 'concurrency' ? 1 : 2);
+    for (const m of [...mutants].sort((a, b) => waits(a) - waits(b)))
+      keep(`mutant:${m.name}`, g.mutant(m, referenceDir, 77, 'items'));
   }, 60_000);
 
   // The budget is about 2 minutes of suite time per challenge: show where it goes.
@@ -199,23 +204,4 @@ export function validateGrader(exp: GraderExpectations): void {
       },
     );
   });
-}
-
-/**
- * The text a candidate reads must match the golden file beside the submission (numbers and ids
- * masked); `BC_RECORD_GOLDEN=1` writes it instead. A changed message fails with a diff.
- */
-function expectGolden(path: string, text: string): void {
-  if (process.env.BC_RECORD_GOLDEN === '1') {
-    writeFileSync(path, text);
-    return;
-  }
-  if (!existsSync(path))
-    throw new Error(
-      `${path} is missing: record it with BC_RECORD_GOLDEN=1 (then read it: it is what a candidate sees)`,
-    );
-  expect(
-    text,
-    `the failure text a candidate reads differs from ${path} (BC_RECORD_GOLDEN=1 records it)`,
-  ).toBe(readFileSync(path, 'utf8'));
 }
