@@ -8,7 +8,7 @@ import { grade, reapDeadRuns } from '../src/grade.ts';
 import { graderDirFor } from '../src/graders.ts';
 import { dockerUnavailable, RUN_LABEL } from '../src/provision/docker.ts';
 import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.ts';
-import { killPids, pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+import { killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
 import { listMutants, materializeMutant, mutantMismatches } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
 import { startGradeCli } from './grade-cli.ts';
@@ -49,7 +49,7 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     // Whatever a submission did, no container, network or process of a run outlives it.
     expect(labelled('ps')).toEqual([]);
     expect(labelled('network')).toEqual([]);
-    expect(pidsWithEnvMarker('BC_GRADE_RUN=')).toEqual([]);
+    expect(pidsOfRunsOwnedBy(process.pid)).toEqual([]);
   });
 
   test("when a run's network is created, then it is internal (no route out) and removing it leaves nothing", async () => {
@@ -170,7 +170,8 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
   test('when both grading processes are killed outright, then the next run removes their containers and network', async () => {
     const child = startCli();
     await instancesUp();
-    const session = pidsWithCmdline('session-main.ts');
+    // This grading's session only: other gradings may share the machine.
+    const session = pidsOfRunsOwnedBy(child.pid!, 'session-main.ts');
     child.kill('SIGKILL');
     killPids(session, 'SIGKILL');
     await sleep(300);

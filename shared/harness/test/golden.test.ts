@@ -1,10 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { expectGolden, graderLayout } from '../src/testing.ts';
 import { tempDir } from './temp-dir.ts';
 
 describe('golden candidate-facing text', () => {
+  // Compared, never recorded, whatever the suite around this file was asked to do.
+  const recording = process.env.BC_RECORD_GOLDEN;
+  beforeAll(() => {
+    delete process.env.BC_RECORD_GOLDEN;
+  });
+  afterAll(() => {
+    if (recording !== undefined) process.env.BC_RECORD_GOLDEN = recording;
+  });
+
   test('when a failure message is changed on purpose, then the comparison fails with a diff naming the changed line', () => {
     // The URL shortener's starter, as recorded: what a candidate reads today.
     const recorded = readFileSync(graderLayout('url-shortener').starterGolden, 'utf8');

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { grade } from '../src/grade.ts';
 import { REPO_ROOT } from '../src/graders.ts';
-import { pidsWithCmdline, pidsWithEnvMarker } from '../src/supervisor/proc.ts';
+import { pidsOfRunsOwnedBy, pidsWithCmdline } from '../src/supervisor/proc.ts';
 import { netnsAvailable, planSandbox } from '../src/supervisor/sandbox.ts';
 import type { GradeResult } from '../src/types.ts';
 
@@ -32,8 +32,8 @@ const probe = (r: GradeResult): Record<string, unknown> => {
 };
 
 afterEach(() => {
-  // Whatever a fixture did, nothing any grading run started may outlive it.
-  expect(pidsWithEnvMarker('BC_GRADE_RUN=')).toEqual([]);
+  // Whatever a fixture did, nothing its grading started may outlive it (this process owns them).
+  expect(pidsOfRunsOwnedBy(process.pid)).toEqual([]);
   expect(pidsWithCmdline('bc-hostile-daemon-escape')).toEqual([]);
 });
 

@@ -82,6 +82,30 @@ export const pidsWithEnvMarker = (marker: string): number[] => pidsWhose('enviro
 /** Pids whose command line contains `needle`. */
 export const pidsWithCmdline = (needle: string): number[] => pidsWhose('cmdline', needle);
 
+/**
+ * Pids of the grading runs `ownerPid` started (their marker `BC_GRADE_RUN=<id>-<owner>` names it),
+ * those whose command line contains `cmdline` if given: a check of what one grading left behind
+ * that other gradings on the machine cannot disturb.
+ */
+export function pidsOfRunsOwnedBy(ownerPid: number, cmdline?: string): number[] {
+  const needle = Buffer.from('BC_GRADE_RUN=');
+  const out: number[] = [];
+  for (const [pid, env] of procFiles('environ')) {
+    const at = env.indexOf(needle);
+    if (at < 0) continue;
+    const end = env.indexOf(0, at);
+    const value = env.subarray(at + needle.length, end < 0 ? undefined : end).toString();
+    if (Number(value.split('-').pop()) !== ownerPid) continue;
+    try {
+      if (cmdline && !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(cmdline)) continue;
+    } catch {
+      continue;
+    }
+    out.push(pid);
+  }
+  return out;
+}
+
 export function killPids(pids: Iterable<number>, signal: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
