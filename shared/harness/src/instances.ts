@@ -133,8 +133,10 @@ export class InstanceManager {
   private readonly hung = new Set<string>();
   /** Instances declared hung at some point of the run: one unanswered request suffices again. */
   private readonly hungBefore = new Set<string>();
-  /** Waiting on unanswered requests per instance, over the whole grading (ms). */
+  /** Waiting on unanswered requests per instance, over the whole grading (ms of wall time). */
   private readonly waited = new Map<string, number>();
+  /** The end of the last unanswered wait counted, per instance: overlapping waits count once. */
+  private readonly waitedUntil = new Map<string, number>();
   /** Instances that used up the answer budget: hung until the grading ends, restarts included. */
   private readonly exhausted = new Set<string>();
   /** Instances whose last answers in a file were all server errors → the last GET among them. */
@@ -246,9 +248,15 @@ export class InstanceManager {
     if (this.exhausted.has(id)) this.hung.add(id);
     if (this.hung.has(id)) return true;
     // Only requests the README's 5 s rule covers: a shorter bound a grader sets (an answer
-    // within 1 s while Redis hangs) measures slowness, not silence.
-    const waited = (this.waited.get(id) ?? 0) + (timeoutMs >= REQUEST_TIMEOUT_MS ? timeoutMs : 0);
+    // within 1 s while Redis hangs) measures slowness, not silence. Time, not requests: a burst
+    // of concurrent requests left waiting over the same 5 s costs those 5 s once.
+    const now = Date.now();
+    const from = Math.max(now - timeoutMs, this.waitedUntil.get(id) ?? 0);
+    const waited =
+      (this.waited.get(id) ?? 0) + (timeoutMs >= REQUEST_TIMEOUT_MS ? Math.max(0, now - from) : 0);
     this.waited.set(id, waited);
+    if (timeoutMs >= REQUEST_TIMEOUT_MS)
+      this.waitedUntil.set(id, Math.max(now, this.waitedUntil.get(id) ?? 0));
     const n = (this.silent.get(id) ?? 0) + 1;
     this.silent.set(id, n);
     if (n < (this.hungBefore.has(id) ? 1 : HUNG_AFTER)) return this.spend(id, waited);
