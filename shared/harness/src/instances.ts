@@ -250,13 +250,14 @@ export class InstanceManager {
     // Only requests the README's 5 s rule covers: a shorter bound a grader sets (an answer
     // within 1 s while Redis hangs) measures slowness, not silence. Time, not requests: a burst
     // of concurrent requests left waiting over the same 5 s costs those 5 s once.
-    const now = Date.now();
-    const from = Math.max(now - timeoutMs, this.waitedUntil.get(id) ?? 0);
-    const waited =
-      (this.waited.get(id) ?? 0) + (timeoutMs >= REQUEST_TIMEOUT_MS ? Math.max(0, now - from) : 0);
-    this.waited.set(id, waited);
-    if (timeoutMs >= REQUEST_TIMEOUT_MS)
-      this.waitedUntil.set(id, Math.max(now, this.waitedUntil.get(id) ?? 0));
+    if (timeoutMs >= REQUEST_TIMEOUT_MS) {
+      const now = Date.now();
+      const until = this.waitedUntil.get(id) ?? 0;
+      const from = Math.max(now - timeoutMs, until);
+      this.waited.set(id, (this.waited.get(id) ?? 0) + Math.max(0, now - from));
+      this.waitedUntil.set(id, Math.max(now, until));
+    }
+    const waited = this.waited.get(id) ?? 0;
     const n = (this.silent.get(id) ?? 0) + 1;
     this.silent.set(id, n);
     if (n < (this.hungBefore.has(id) ? 1 : HUNG_AFTER)) return this.spend(id, waited);

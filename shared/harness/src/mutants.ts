@@ -107,12 +107,13 @@ export function withMutantTable(readme: string, table: string): string | null {
 }
 
 /** A fresh copy of `referenceDir` with the mutant's patch applied. */
-export function materializeMutant(referenceDir: string, mutant: Mutant): string {
+export function materializeMutant(
+  referenceDir: string,
+  mutant: Mutant,
+  leftOut: readonly string[] = ['node_modules', 'dist'],
+): string {
   const dir = join(mkdtempSync(join(tmpdir(), `bc-mutant-${mutant.name}-`)), 'submission');
-  cpSync(referenceDir, dir, {
-    recursive: true,
-    filter: (p) => !['node_modules', 'dist'].includes(basename(p)),
-  });
+  cpSync(referenceDir, dir, { recursive: true, filter: (p) => !leftOut.includes(basename(p)) });
   execFileSync('git', ['apply', '-p0', mutant.patchFile], { cwd: dir, stdio: 'pipe' });
   return dir;
 }

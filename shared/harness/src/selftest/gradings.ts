@@ -76,25 +76,10 @@ export class SelfGradings {
   }
 
   /**
-   * The quick items in the pool and, `withLoad`, the load items (alone unless `loadShared`): one
-   * combined result.
+   * The quick items in the pool and, `withLoad`, the load items alone: one combined result.
    */
-  split(
-    label: string,
-    submission: string,
-    seed: number,
-    withLoad: boolean,
-    loadShared = false,
-  ): Promise<GradeResult> {
-    const only = (items: string[]) => (this.load.length ? { only: items } : {});
-    const quick = this.run(withLoad ? `${label} (quick)` : label, false, {
-      submission,
-      seed,
-      ...only(this.quick),
-    });
-    if (!withLoad || this.load.length === 0) return quick;
-    const load = this.run(`${label} (load)`, !loadShared, { submission, seed, only: this.load });
-    return Promise.all([quick, load]).then((parts) => combineResults(this.def, parts));
+  split(label: string, submission: string, seed: number, withLoad: boolean): Promise<GradeResult> {
+    return this.scoped(label, submission, seed, withLoad ? [...this.quick, ...this.load] : this.quick);
   }
 
   /**
@@ -160,12 +145,14 @@ export class SelfGradings {
   private scoped(label: string, submission: string, seed: number, items: string[]): Promise<GradeResult> {
     const quick = items.filter((s) => this.quick.includes(s));
     const load = items.filter((s) => this.load.includes(s));
+    // A part that is the whole rubric is graded as a user grades it, without --only.
+    const only = (xs: string[]) => (xs.length === this.def.rubric.length ? {} : { only: xs });
     const parts = [
       ...(quick.length
-        ? [this.run(load.length ? `${label} (quick)` : label, false, { submission, seed, only: quick })]
+        ? [this.run(load.length ? `${label} (quick)` : label, false, { submission, seed, ...only(quick) })]
         : []),
       ...(load.length
-        ? [this.run(quick.length ? `${label} (load)` : label, true, { submission, seed, only: load })]
+        ? [this.run(quick.length ? `${label} (load)` : label, true, { submission, seed, ...only(load) })]
         : []),
     ];
     return Promise.all(parts).then((r) => (r.length === 1 ? r[0]! : combineResults(this.def, r)));

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { prepareCopy } from '../bench-kit.ts';
-import type { Mutant } from '../mutants.ts';
+import { type Mutant, materializeMutant } from '../mutants.ts';
 
 /**
  * The reference built once (installed through the grading cache, compiled with its own tsc), for
@@ -31,9 +30,9 @@ function touchedFiles(patch: string): string[] | null {
 export function materializeBuiltMutant(builtReference: string, m: Mutant): string | null {
   const touched = touchedFiles(readFileSync(m.patchFile, 'utf8'));
   if (!touched?.length || !touched.every((f) => /^src\/[\w./-]+\.ts$/.test(f))) return null;
-  const dir = join(mkdtempSync(join(tmpdir(), `bc-mutant-${m.name}-`)), 'submission');
-  cpSync(builtReference, dir, { recursive: true, filter: (p) => basename(p) !== 'node_modules' });
-  execFileSync('git', ['apply', '-p0', m.patchFile], { cwd: dir, stdio: 'pipe' });
+  if (!existsSync(join(builtReference, 'dist'))) return null;
+  // The built reference's dist/ comes along; its dependencies are the grading's to install.
+  const dir = materializeMutant(builtReference, m, ['node_modules']);
   for (const file of touched) {
     const js = join(dir, 'dist', file.slice('src/'.length).replace(/\.ts$/, '.js'));
     const { outputText } = ts.transpileModule(readFileSync(join(dir, file), 'utf8'), {
@@ -51,5 +50,5 @@ export function materializeBuiltMutant(builtReference: string, m: Mutant): strin
   const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> };
   if (pkg.scripts) delete pkg.scripts.build;
   writeFileSync(manifest, `${JSON.stringify(pkg, null, 2)}\n`);
-  return existsSync(join(dir, 'dist')) ? dir : null;
+  return dir;
 }

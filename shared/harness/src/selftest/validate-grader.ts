@@ -56,9 +56,7 @@ export function validateGrader(exp: GraderExpectations): void {
   beforeAll(async () => {
     // Three at a time on two cores: at four, a slower machine starved the timing-sensitive items
     // (2 s windows) and the pool's load enough that mutants lost, or kept, points they should not.
-    // `npm test` runs two graders' self-tests at once, two gradings each (BC_SELFTEST_WIDTH).
-    const width = Number(process.env.BC_SELFTEST_WIDTH) || (exp.parallel ?? 3);
-    g = await SelfGradings.create(graderDir, width);
+    g = await SelfGradings.create(graderDir, exp.parallel ?? 3);
     def = g.def;
     // Queued longest first (the pool's tail is shortest that way): whole suites, then mutants
     // whose items wait out outages and restarts.
