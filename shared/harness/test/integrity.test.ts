@@ -6,6 +6,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -14,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -46,11 +48,17 @@ const canaryFile = join(graderDir, `.canary-${process.pid}`);
 const hiddenTest = join(REPO_ROOT, 'graders', 'url-shortener', 'test', 'redirect.test.ts');
 const reference = join(REPO_ROOT, 'graders', 'url-shortener', 'reference', 'src', 'app.ts');
 const secret = `/root/.bc-secret-${process.pid}`;
+// The load lock gradings on one machine share (GRADE_LOAD_LOCK) sits in the host's /tmp: the
+// candidate must neither read a claim there nor reach the directory to plant one.
+const loadLock = mkdtempSync(join(tmpdir(), 'bc-load-lock-'));
+const lockClaim = join(loadLock, 'r-probe');
 
 beforeAll(() => {
   writeFileSync(canaryFile, `${canary}\n`);
   if (root) writeFileSync(secret, `${canary}\n`, { mode: 0o600 });
+  writeFileSync(lockClaim, String(process.pid));
   process.env.BC_PROBE_PATHS = JSON.stringify([
+    lockClaim,
     canaryFile,
     hiddenTest,
     reference,
@@ -62,6 +70,7 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(canaryFile, { force: true });
   rmSync(secret, { force: true });
+  rmSync(loadLock, { recursive: true, force: true });
   delete process.env.BC_PROBE_PATHS;
 });
 
@@ -109,7 +118,7 @@ const gradeEnvEcho = (submission: string) =>
   grade({ challenge: 'instance-env', submission, graderDir: join(fixtures, 'grader-instance-env'), seed: 2 });
 
 const gradeAttacker = (submission = attacker) =>
-  grade({ challenge: 'integrity', submission, graderDir, seed: 3 });
+  grade({ challenge: 'integrity', submission, graderDir, seed: 3, loadLock });
 
 describe.skipIf(!root)('a hostile submission graded as root, locally', () => {
   let first: GradeResult;
