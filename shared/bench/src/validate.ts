@@ -123,6 +123,7 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
     )}\n\n`,
   );
   process.stdout.write(`${g.timingTable()}\n\n`);
+  await g.dispose();
   const total = refs.length + mutantRuns.length + 4;
   const all = flakes + mutantFlakes + otherFlakes;
   process.stdout.write(

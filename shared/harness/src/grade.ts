@@ -273,7 +273,7 @@ async function runSessionProcess(
 ): Promise<{ outcome: SessionOutcome | null; code: number | null; errTail: string }> {
   const reqFile = join(req.runDir, 'session-request.json');
   writeFileSync(reqFile, JSON.stringify(req), { mode: 0o600 });
-  const node = [process.execPath, '--import', require.resolve('tsx'), join(HERE, 'session-main.ts'), reqFile];
+  const node = [process.execPath, join(HERE, 'session-entry.mjs'), reqFile];
   const argv = isolatedNet
     ? ['unshare', '--net', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'session', ...node]
     : node;

@@ -136,7 +136,7 @@ describe('grading always ends and leaves nothing behind', () => {
   test('when both grading processes are killed outright, then the next run reaps what they left', async () => {
     const child = start();
     await waitForSession(child);
-    const session = pidsOfRunsOwnedBy(child.pid!, 'session-main.ts');
+    const session = pidsOfRunsOwnedBy(child.pid!, 'session-entry.mjs');
     expect(session.length).toBeGreaterThan(0);
     // The session's last argument is its request file, inside the run dir.
     const args = readFileSync(`/proc/${session[0]}/cmdline`, 'utf8').split('\0').filter(Boolean);

@@ -171,7 +171,7 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     const child = startCli();
     await instancesUp();
     // This grading's session only: other gradings may share the machine.
-    const session = pidsOfRunsOwnedBy(child.pid!, 'session-main.ts');
+    const session = pidsOfRunsOwnedBy(child.pid!, 'session-entry.mjs');
     child.kill('SIGKILL');
     killPids(session, 'SIGKILL');
     await sleep(300);

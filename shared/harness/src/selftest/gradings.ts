@@ -91,16 +91,18 @@ export class SelfGradings {
     const dir = await this.materialize(referenceDir, m);
     const label = `mutant:${m.name}`;
     const named = m.fails.map((f) => f.slug);
-    // `Load: yes` asks what the load files see after the bug: one grading, every file in order.
-    const graded = m.withLoad
-      ? this.full(label, dir, seed)
-      : scope === 'all'
-        ? this.split(
-            label,
-            dir,
-            seed,
-            m.fails.some((f) => this.load.includes(f.slug)),
-          )
+    // `Load: yes` asks what the load files see after the bug (that it costs nothing there): one
+    // grading, every file in order. A question for `all`: `items` asks only what the header names.
+    const graded =
+      scope === 'all'
+        ? m.withLoad
+          ? this.full(label, dir, seed)
+          : this.split(
+              label,
+              dir,
+              seed,
+              m.fails.some((f) => this.load.includes(f.slug)),
+            )
         : this.scoped(label, dir, seed, named).then((r) => {
             // An item that catches the bug only after the items before it in its file: graded
             // again as a candidate's grading runs it, and named in the closing table.
@@ -118,15 +120,18 @@ export class SelfGradings {
    * (see prebuilt.ts), else a copy of the reference that its grading builds.
    */
   private async materialize(referenceDir: string, m: Mutant): Promise<string> {
-    this.builtReference ??= buildReference(referenceDir).then(
-      (dir) => {
-        process.once('exit', () => rmSync(join(dir, '..'), { recursive: true, force: true }));
-        return dir;
-      },
-      () => null,
-    );
+    this.builtReference ??= buildReference(referenceDir).catch(() => null);
     const built = await this.builtReference;
     return (built && materializeBuiltMutant(built, m)) ?? materializeMutant(referenceDir, m);
+  }
+
+  /**
+   * Remove the built reference. Called when the gradings are done: a Vitest worker is ended
+   * without an `exit` event, so a hook on it left one directory in /tmp per self-test run.
+   */
+  async dispose(): Promise<void> {
+    const built = await this.builtReference;
+    if (built) rmSync(join(built, '..'), { recursive: true, force: true });
   }
 
   /** Mutants some of whose items caught the bug only with the rest of their file before them. */

@@ -74,7 +74,10 @@ export function validateGrader(exp: GraderExpectations): void {
   }, 60_000);
 
   // The budget is about 2 minutes of suite time per challenge: show where it goes.
-  afterAll(() => console.log(g.timingTable()));
+  afterAll(async () => {
+    console.log(g.timingTable());
+    await g.dispose();
+  });
 
   describe(`${exp.slug}: rubric`, () => {
     test('when the hidden suite is collected, then its tests and the rubric match one to one', () => {
