@@ -25,7 +25,7 @@ const hangingBudgetS = (instances: number): number => 30 + 15 * instances;
 async function validate(challenge: string, seeds: number, parallel: number): Promise<number> {
   graderDirFor(challenge);
   const layout = graderLayout(challenge);
-  const g = await SelfGradings.create(layout.graderDir, parallel);
+  const g = await SelfGradings.create(layout.graderDir, { width: parallel });
   const def = g.def;
   const mutants = listMutants(layout.mutantsDir);
   const reference = layout.referenceDir;

@@ -7,7 +7,7 @@ import { collectRegisteredTests, type RegisteredTest } from '../runner/vitest.ts
 import type { GradeResult, GraderDefinition } from '../types.ts';
 import { buildReference, materializeBuiltMutant } from './prebuilt.ts';
 import { combineResults, itemsWithoutLoad } from './results.ts';
-import { GradingScheduler } from './scheduler.ts';
+import { GradingScheduler, type SchedulerWidth } from './scheduler.ts';
 
 /**
  * How much of the rubric a mutant is graded on: `items`, only those its header names (each must
@@ -31,12 +31,12 @@ export class SelfGradings {
     /** Items gradable without load tests, and the rest. */
     readonly quick: string[],
     readonly load: string[],
-    width: number,
+    width: SchedulerWidth,
   ) {
     this.scheduler = new GradingScheduler(width);
   }
 
-  static async create(graderDir: string, width: number): Promise<SelfGradings> {
+  static async create(graderDir: string, width: SchedulerWidth): Promise<SelfGradings> {
     const def = await loadGrader(graderDir);
     const registered = await collectRegisteredTests(graderDir, def.testInclude ?? ['test/**/*.test.ts']);
     const quick = itemsWithoutLoad(def, registered);
@@ -174,6 +174,11 @@ export class SelfGradings {
     const coupled = this.coupled.length
       ? `\n  graded again on their files (an item they name caught the bug only after the items before it): ${this.coupled.join(', ')}`
       : '';
-    return `${this.def.slug}: ${t.length} gradings (${(alone / 1000).toFixed(0)} s of them alone, the rest ${this.scheduler.width} at a time)\n${rows.join('\n')}${coupled}`;
+    const { width, maxWidth, peak } = this.scheduler;
+    const atOnce =
+      maxWidth > width
+        ? `${width} at a time, up to ${maxWidth} while the machine was idle (at most ${peak} did)`
+        : `${width} at a time`;
+    return `${this.def.slug}: ${t.length} gradings (${(alone / 1000).toFixed(0)} s of them alone, the rest ${atOnce})\n${rows.join('\n')}${coupled}`;
   }
 }
