@@ -1,28 +1,26 @@
-import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 
-/** The share of the machine's CPU time spent busy between two reads of /proc/stat. */
+/** The share of the machine's CPU time spent busy between two calls. */
 export class CpuMeter {
   private last = CpuMeter.read();
 
-  private static read(): { busy: number; total: number } | null {
-    try {
-      const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
-      // user nice system idle iowait irq softirq steal
-      const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-      const total = f.reduce((a, b) => a + b, 0);
-      return { busy: total - f[3]! - f[4]!, total };
-    } catch {
-      return null;
+  private static read(): { busy: number; total: number } {
+    let busy = 0;
+    let total = 0;
+    for (const { times } of cpus()) {
+      const all = times.user + times.nice + times.sys + times.idle + times.irq;
+      total += all;
+      busy += all - times.idle;
     }
+    return { busy, total };
   }
 
-  /** Busy share since the previous call (0 to 1), or null where /proc/stat cannot be read. */
+  /** Busy share since the previous call (0 to 1), or null when no time was counted. */
   busyShare(): number | null {
     const now = CpuMeter.read();
     const prev = this.last;
     this.last = now;
-    if (!now || !prev || now.total === prev.total) return null;
-    return (now.busy - prev.busy) / (now.total - prev.total);
+    return now.total > prev.total ? (now.busy - prev.busy) / (now.total - prev.total) : null;
   }
 }
 
