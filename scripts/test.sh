@@ -14,10 +14,12 @@ trap 'rm -rf "$GRADE_LOAD_LOCK"' EXIT
 rm -f shared/*/.vitest-results.json graders/*/.vitest-results.json challenges/*/.vitest-results.json
 status=0
 npx turbo run lint typecheck --continue || status=1
-# The harness's own gradings are long and mostly asleep (hostile fixtures' timeouts, Docker
-# start-ups): holding the suite's lock, they kept the graders' load measurements waiting, and the
-# harness's next gradings waiting behind those, with the machine idle (in one run, about 100 s
-# under 30 % CPU). They run outside it; the one whose measurement a test asserts joins it by name.
+# The harness's local gradings are small and mostly asleep (hostile fixtures' timeouts): holding
+# the suite's lock, they kept the graders' load measurements waiting, and the harness's next
+# gradings waiting behind those, with the machine idle (in one run, about 100 s under 30 % CPU).
+# They run outside it. Its gradings in Docker are heavy (images, containers, a measured reference)
+# and join it by name (test/docker*.test.ts): beside them, with a CPU hog on the other core, a
+# saga mutant's 300 ms of sleep per saga went unmeasured.
 GRADE_LOAD_LOCK='' BC_SUITE_LOAD_LOCK="$GRADE_LOAD_LOCK" npx turbo run test --only --filter=@bc/harness --continue &
 harness=$!
 npx turbo run test --only --filter='!@bc/harness' --concurrency=1 --continue || status=1
