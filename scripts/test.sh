@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: Biome and typecheck, then the harness's tests beside the graders'
-# self-tests (one grader at a time, three gradings at once, up to five while the machine is idle).
+# self-tests (one grader at a time, three gradings at once; saga's up to five while the machine idles).
 # Every grader's grading names one load lock, so a load measurement still runs alone among them
 # (the others finish first, none starts meanwhile). Two graders at once, two gradings each,
 # measured slower (901 s against 864 s): the self-tests are bound by the two cores (83-93 % busy
