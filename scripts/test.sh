@@ -3,7 +3,7 @@
 # self-tests (one grader at a time, three gradings at once; saga's up to five while the machine idles).
 # Every grader's grading names one load lock, so a load measurement still runs alone among them
 # (the others finish first, none starts meanwhile). Two graders at once, two gradings each,
-# measured slower (901 s against 864 s): the self-tests are bound by the two cores (83-93 % busy
+# measured slower (901 s against 864 s): the self-tests are bound by the two cores (81-93 % busy
 # on average over a run), not by waiting. Ends with the time per package, the wall
 # time against the budget, and a "tests: N passed, N failed" line.
 set -uo pipefail
