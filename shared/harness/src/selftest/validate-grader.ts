@@ -23,7 +23,7 @@ export interface GraderExpectations {
   maxStarterScore?: number;
   /** At least this many mutants (default 8), and one per graded category. */
   minMutants?: number;
-  /** Gradings without load tests run this many at once (default 3: they mostly wait). */
+  /** Gradings run this many at once (default 3; a load measurement still runs alone). */
   parallel?: number;
   /**
    * And up to this many while the machine is idle (see SchedulerWidth; default: no more). For
