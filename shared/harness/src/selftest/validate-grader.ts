@@ -63,10 +63,7 @@ export function validateGrader(exp: GraderExpectations): void {
     // Three at a time on two cores: a fixed four starved, on a slower machine, the timing-sensitive
     // items (2 s windows) and the pool's load enough that mutants lost, or kept, points they should
     // not. A grader whose items wait out long bounds may let more start while the machine idles.
-    g = await SelfGradings.create(graderDir, {
-      width: exp.parallel ?? 3,
-      maxWidth: exp.maxParallel ?? exp.parallel ?? 3,
-    });
+    g = await SelfGradings.create(graderDir, { width: exp.parallel ?? 3, maxWidth: exp.maxParallel });
     def = g.def;
     // Queued longest first (the pool's tail is shortest that way): whole suites, then mutants
     // whose items wait out outages and restarts.
