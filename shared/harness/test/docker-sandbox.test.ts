@@ -209,7 +209,7 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     expect(r.tests.find((t) => t.id === 'redis-down')!.score).toBe(0);
   });
 
-  test('when the URL-shortener reference is graded in Docker, then it scores 100; a mutant graded locally and in Docker loses the same items', async () => {
+  test('when the URL-shortener reference is graded in Docker, then it scores 100; a mutant graded in Docker loses exactly the resilience items it names', async () => {
     const graderDir = graderDirFor('url-shortener');
     const reference = join(graderDir, 'reference');
     const inDockerGrade = (submission: string, only?: string[]) =>
@@ -221,13 +221,6 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
         services: 'docker',
         sandbox: 'docker',
       });
-    const both = async (submission: string, only?: string[]) => {
-      const at = Date.now();
-      const local = await grade({ challenge: 'url-shortener', submission, seed: 21, only });
-      const localMs = Date.now() - at;
-      const inDocker = await inDockerGrade(submission, only);
-      return { local, inDocker, localMs, dockerMs: Date.now() - at - localMs };
-    };
     // Locally, the reference's 100 is the URL shortener's self-test's to prove: once is enough.
     const at = Date.now();
     const ref = await inDockerGrade(reference);
@@ -243,18 +236,19 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
       `docker: url-shortener reference, seed 21, in Docker (services and sandbox): ${((Date.now() - at) / 1000).toFixed(1)} s\n`,
     );
 
-    // Restarts, SIGTERM and Redis cut through the proxy: the resilience items, for a mutant that fails some.
+    // Restarts, SIGTERM and Redis cut through the proxy: the resilience items, for a mutant that
+    // fails some. Exactly its named items lose points, as its self-test proves locally (a second,
+    // local grading here measured 26 s of the suite and proved nothing more).
     const mutant = listMutants(join(graderDir, 'mutants')).find((m) => m.name === 'no-redis-fallback')!;
     const dir = materializeMutant(reference, mutant);
     try {
-      const m = await both(dir, ['resilience']);
-      expect(mutantMismatches(m.inDocker, mutant)).toEqual([]);
+      const started = Date.now();
+      const inDocker = await inDockerGrade(dir, ['resilience']);
+      expect(inDocker.sandbox.mode).toBe('docker');
+      expect(mutantMismatches(inDocker, mutant)).toEqual([]);
       process.stdout.write(
-        `docker: mutant ${mutant.name}, resilience items: local ${(m.localMs / 1000).toFixed(1)} s, Docker ${(m.dockerMs / 1000).toFixed(1)} s\n`,
+        `docker: mutant ${mutant.name}, resilience items in Docker: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
-      // Item by item; not word for word: the failures quote short codes the service drew at random.
-      const scores = (r: GradeResult) => r.tests.map((t) => [t.id, t.status, t.score]);
-      expect(scores(m.inDocker)).toEqual(scores(m.local));
     } finally {
       rmSync(dirname(dir), { recursive: true, force: true });
     }
