@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian machine that has only Node 20 and npm: the system packages
 # grading runs (Postgres and Redis server binaries, bubblewrap), pnpm, and the workspace's
-# dependencies; with --test, also what the test suite needs (Chromium); with --docker, a running
-# Docker engine and the grading images (docker/build-images.sh). Quiet when there is nothing to do.
+# dependencies; with --test, also what the test suite needs (Chromium, the Python and Go
+# toolchains); with --docker, a running Docker engine and the grading images
+# (docker/build-images.sh); with --languages python,go,rust,java (or all), the toolchains that
+# submissions in those languages need, system-wide. Quiet when there is nothing to do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want_test=0
 want_docker=0
-for arg in "$@"; do
-  case "$arg" in
+languages=""
+while (($#)); do
+  case "$1" in
     --test) want_test=1 ;;
     --docker) want_docker=1 ;;
-    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+    --languages) languages="${2:-}"; shift ;;
+    --languages=*) languages="${1#--languages=}" ;;
+    *) echo "setup: unknown option $1" >&2; exit 2 ;;
   esac
+  shift
 done
+((want_test)) && languages="${languages:+$languages,}python,go"
+[ "$languages" = all ] && languages=python,go,rust,java
 
 need=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1 || need+=(postgresql)
@@ -32,6 +40,39 @@ if ((want_docker)); then
   command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 fi
+# Toolchains for submissions in other languages, where the sandbox user can run them: on the
+# system PATH, under /usr (scripts/../shared/harness/src/languages/toolchains.ts looks nowhere else).
+# Debian bookworm's Go (1.19) and Rust (1.63) are too old for today's libraries: a newer Go in
+# /usr/local/go, or a rustup toolchain copied to /usr/local/lib/rust, is preferred to them.
+sys_has() { PATH=/usr/local/go/bin:/usr/local/bin:/usr/bin:/bin command -v "$1" >/dev/null 2>&1; }
+rust_from_rustup=""
+for lang in ${languages//,/ }; do
+  case "$lang" in
+    python)
+      sys_has python3 || need+=(python3)
+      /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+      ;;
+    go) sys_has go || need+=(golang-go) ;;
+    rust)
+      if ! sys_has cargo; then
+        rust_from_rustup=$(ls -d "${RUSTUP_HOME:-$HOME/.rustup}"/toolchains/stable-* 2>/dev/null | head -1 || true)
+        [ -n "$rust_from_rustup" ] || need+=(rustc cargo)
+      fi
+      ;;
+    java)
+      sys_has java || need+=(default-jdk-headless)
+      sys_has mvn || need+=(maven)
+      ;;
+    *) echo "setup: unknown language $lang (python, go, rust, java or all)" >&2; exit 2 ;;
+  esac
+done
+if [ -n "$rust_from_rustup" ] && [ "$(id -u)" = 0 ]; then
+  echo "setup: making $(basename "$rust_from_rustup") system-wide in /usr/local/lib/rust" >&2
+  rm -rf /usr/local/lib/rust.tmp && cp -a "$rust_from_rustup" /usr/local/lib/rust.tmp
+  chmod -R a+rX /usr/local/lib/rust.tmp && rm -rf /usr/local/lib/rust && mv /usr/local/lib/rust.tmp /usr/local/lib/rust
+  for b in cargo rustc; do ln -sf /usr/local/lib/rust/bin/$b /usr/local/bin/$b; done
+fi
+
 if ((${#need[@]})); then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${need[*]} (apt-get)" >&2

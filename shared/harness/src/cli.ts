@@ -1,14 +1,18 @@
 #!/usr/bin/env -S node --import tsx
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { type BatchEvent, batchSubmissions, gradeBatch } from './batch.ts';
 import { cliExitCode, UsageError } from './errors.ts';
 import { grade } from './grade.ts';
+import { REPO_ROOT } from './graders.ts';
+import { LANGUAGES, type Language, MissingToolchain } from './languages/index.ts';
 import { writeOutputs } from './report/formats.ts';
 import { leaderboardRows, writeLeaderboard } from './report/leaderboard.ts';
 import { summaryTable } from './report/terminal.ts';
 import { plainText } from './untrusted.ts';
+import { isRoot } from './util.ts';
 
 const int = (v: string): number => {
   const n = Number(v);
@@ -57,6 +61,12 @@ const program = new Command()
   .option(
     '--unsafe',
     'grade even where the candidate cannot be isolated (not root, no bubblewrap or iptables, --sandbox none); the report says what it could reach',
+  )
+  .addOption(
+    new Option(
+      '--language <language>',
+      "the submission's language, when its root says more than one (package.json beside go.mod)",
+    ).choices([...LANGUAGES]),
   )
   .option('--seed <n>', 'seed of the randomized inputs (reproduces a run)', int)
   .option('--min-score <s>', 'exit 3 when the score is below this', score)
@@ -125,6 +135,7 @@ try {
     leaderboard?: string;
     graders?: string;
     unsafe?: boolean;
+    language?: string;
   }>();
   const graderDir = o.graders && challenge ? graderIn(o.graders, challenge) : undefined;
   if (o.leaderboard) {
@@ -175,7 +186,7 @@ try {
   } else {
     if (!challenge || !submission)
       throw new UsageError('usage: grade <challenge> <submission-dir> (or --batch <dir> <challenge>)');
-    const result = await grade({
+    const opts = {
       challenge,
       submission,
       services: o.services,
@@ -185,6 +196,12 @@ try {
       only: o.only,
       live: !o.quiet,
       graderDir,
+      ...(o.language ? { language: o.language as Language } : {}),
+    };
+    const result = await grade(opts).catch(async (e: unknown) => {
+      // The first submission in a language installs its toolchain (as root, through apt-get).
+      if (!(e instanceof MissingToolchain) || !installToolchain(e.language)) throw e;
+      return grade(opts);
     });
     const out = resolve(o.out);
     writeOutputs(result, out);
@@ -198,3 +215,13 @@ try {
   code = cliExitCode('grade', e);
 }
 process.exit(code);
+
+/** `scripts/setup.sh --languages <language>`, as root only; whether it succeeded. */
+function installToolchain(language: Language): boolean {
+  const setup = join(REPO_ROOT, 'scripts', 'setup.sh');
+  if (!isRoot() || !existsSync(setup)) return false;
+  process.stderr.write(
+    `grade: no ${language} toolchain here yet; installing it (scripts/setup.sh --languages ${language})\n`,
+  );
+  return spawnSync('bash', [setup, '--languages', language], { stdio: 'inherit' }).status === 0;
+}

@@ -17,13 +17,25 @@ import { fileURLToPath } from 'node:url';
 import { InfraError, InterruptedError, SubmissionError, UsageError } from './errors.ts';
 import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './graders.ts';
 import { installDependencies } from './install.ts';
+import {
+  chooseLanguage,
+  findToolchain,
+  type Language,
+  planRun as planSubmissionRun,
+  type RunPlan,
+  readSubmissionManifest,
+  SYSTEM_PATH,
+  type Toolchain,
+} from './languages/index.ts';
+import { DEPS_DIR, installLanguageDeps } from './languages/install.ts';
+import { warmGoCache } from './languages/warm.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { provenanceOf } from './provenance.ts';
 import { dockerUnavailable, reapContainers } from './provision/docker.ts';
 import { missingServicesHint, resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { scoreRun, summaryText } from './report/score.ts';
 import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
-import { checkSubmissionTree, isRegularFile, NOT_COPIED, readManifest } from './submission-files.ts';
+import { checkSubmissionTree, NOT_COPIED } from './submission-files.ts';
 import { CONTAINER_CPUS } from './supervisor/container.ts';
 import { firewallAvailable, reapFirewall } from './supervisor/firewall.ts';
 import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
@@ -32,6 +44,7 @@ import {
   CATEGORIES,
   type GradeResult,
   type GraderDefinition,
+  type RuntimeReport,
   type SandboxReport,
   type Timeouts,
 } from './types.ts';
@@ -61,6 +74,8 @@ export interface GradeOptions {
   loadLock?: string;
   /** Grade even where the candidate cannot be fully isolated (the report says what it could reach). */
   unsafe?: boolean;
+  /** The submission's language when its files could be read either way (`--language`). */
+  language?: Language;
 }
 
 function harnessInfo() {
@@ -196,18 +211,24 @@ async function resolveInputs(opts: GradeOptions) {
   if (!existsSync(submission) || !statSync(submission).isDirectory()) {
     throw new UsageError(`submission directory not found: ${opts.submission}`);
   }
-  if (!isRegularFile(join(submission, 'package.json'))) {
-    throw new UsageError(
-      `no package.json in ${opts.submission} (or a link, not a file): a submission is a directory with a package.json`,
-    );
+  // Chosen from the original, read-only: a manifest too broken to name a language is reported
+  // with the grading (as any SubmissionError), after the copy.
+  let manifest = {};
+  try {
+    manifest = readSubmissionManifest(submission);
+  } catch {
+    // reported later
   }
+  const { language } = chooseLanguage(submission, manifest, opts.language);
   const def = await loadGrader(graderDir);
-  return { graderDir, submission, def, only: selectItems(def, opts.only) };
+  return { graderDir, submission, def, only: selectItems(def, opts.only), language };
 }
 
 /** Phase "plan": how this machine will contain the candidate and provide its services. */
-async function planRun(opts: GradeOptions, def: GraderDefinition) {
+async function planRun(opts: GradeOptions, def: GraderDefinition, language: Language) {
   const limits = limitsOf(def);
+  // A missing toolchain is this machine's to fix, before anything is started.
+  const toolchain = findToolchain(language);
   let plan = planSandbox(opts.sandbox ?? 'auto', runUid());
   // Without bubblewrap, a Docker engine with the runner image is the better sandbox.
   if (plan.mode === 'none' && (opts.sandbox ?? 'auto') === 'auto' && dockerUnavailable([], true) === null) {
@@ -232,29 +253,84 @@ async function planRun(opts: GradeOptions, def: GraderDefinition) {
       `refusing to grade without isolation (${gaps.join('; ')}): run as root with bubblewrap and iptables (sudo bash scripts/setup.sh), use --sandbox docker, or pass --unsafe to grade anyway`,
     );
   }
+  if (plan.mode === 'docker' && language !== 'node') {
+    throw new InfraError(
+      `Docker mode grades Node submissions only on this version of the harness; grade this ${language} submission with --sandbox bwrap`,
+    );
+  }
   return {
     plan,
     servicesMode,
     isolatedNet,
     firewall,
+    toolchain,
     report: sandboxReport(plan, isolatedNet, limits, gaps),
   };
 }
 
-/** Phases "prepare" and "install": the submission copied into the run dir, its dependencies installed. */
+/** What prepare and install settled: the run plan and the dependencies to mount. */
+interface Prepared {
+  plan: RunPlan;
+  deps: { src: string; dest: string } | null;
+  /** The language's env for build and start, given where the dependencies are visible. */
+  langEnv(visibleDeps: string): Record<string, string>;
+  install: string;
+  cleanup(): void;
+}
+
+/**
+ * Phases "prepare" and "install": the submission copied into the run dir, its run plan read (before
+ * any of its code runs: later the candidate could swap its files for links), its dependencies
+ * fetched.
+ */
 async function prepareWorkDir(
   submission: string,
   workDir: string,
-  timeouts: Timeouts,
-  timer: PhaseTimer,
-  log: Logger,
-): Promise<Awaited<ReturnType<typeof installDependencies>>> {
-  await timer.run('prepare', async () => copySubmission(submission, workDir));
-  return timer.run('install', async () => {
-    log.say('  installing dependencies (lifecycle scripts off)');
-    const inst = await installDependencies(workDir, { timeoutMs: timeouts.install });
-    if (inst.cached) log.say('  dependencies: reused a cached install of the same lockfile');
-    return inst;
+  ctx: {
+    language: Language;
+    /** `--language`, if given. */
+    flag?: Language;
+    toolchain: Toolchain;
+    timeouts: Timeouts;
+    timer: PhaseTimer;
+    log: Logger;
+  },
+): Promise<Prepared> {
+  const { language, toolchain, timeouts, timer, log } = ctx;
+  const plan = await timer.run('prepare', async () => {
+    copySubmission(submission, workDir);
+    return planSubmissionRun(workDir, readSubmissionManifest(workDir), ctx.flag);
+  });
+  // The copy says what the original said (nothing of the candidate's ran in between), unless
+  // the manifest is too broken to read: then planSubmissionRun has thrown above.
+  if (plan.language !== language) throw new Error(`the submission's language changed while it was copied`);
+  return timer.run('install', async (): Promise<Prepared> => {
+    if (language === 'node') {
+      log.say('  installing dependencies (lifecycle scripts off)');
+      const inst = plan.noInstall
+        ? { nodeModules: null, cached: false, manager: 'none', cleanup: () => {} }
+        : await installDependencies(workDir, { timeoutMs: timeouts.install });
+      if (inst.cached) log.say('  dependencies: reused a cached install of the same lockfile');
+      return {
+        plan,
+        deps: inst.nodeModules ? { src: inst.nodeModules, dest: join(workDir, 'node_modules') } : null,
+        langEnv: () => ({}),
+        install: `${inst.manager === 'none' ? 'nothing to install' : inst.manager === 'pnpm' ? 'pnpm install --frozen-lockfile --ignore-scripts' : 'npm ci --ignore-scripts'}${inst.cached ? ' (cached)' : ''}`,
+        cleanup: inst.cleanup,
+      };
+    }
+    log.say(`  fetching ${language} dependencies (${toolchain.version})`);
+    const inst = await installLanguageDeps(language, workDir, toolchain, {
+      timeoutMs: timeouts.install,
+      skip: plan.noInstall,
+    });
+    return {
+      plan,
+      deps: inst.dir ? { src: inst.dir, dest: join(workDir, DEPS_DIR) } : null,
+      langEnv: (visible) => inst.env(visible, workDir),
+      install: `${inst.command}${inst.cached ? ' (cached)' : ''}`,
+      cleanup: inst.cleanup,
+    };
   });
 }
 
@@ -307,13 +383,13 @@ async function runSessionProcess(
  */
 export async function grade(opts: GradeOptions): Promise<GradeResult> {
   const started = Date.now();
-  const { graderDir, submission, def, only } = await resolveInputs(opts);
+  const { graderDir, submission, def, only, language } = await resolveInputs(opts);
   const timeouts = { ...timeoutsOf(def), ...opts.timeoutOverrides };
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
   const timer = new PhaseTimer();
   const live = opts.live ?? false;
   const log = stderrLogger(live);
-  const { plan, servicesMode, isolatedNet, firewall, report } = await planRun(opts, def);
+  const { plan, servicesMode, isolatedNet, firewall, toolchain, report } = await planRun(opts, def, language);
 
   reapDeadRuns();
   // The owner's pid ends the marker, so a later run can tell this run's leftovers from a live run's.
@@ -336,10 +412,19 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  // What was detected and what ran: the report's first lines (completed once the plan is read).
+  const runtime: RuntimeReport = {
+    language,
+    toolchain: toolchain.version,
+    chosen_by: '',
+    install: '',
+    start: '',
+  };
   const finish = (r: SessionResult): GradeResult => {
     // Everything below the reports may quote the candidate: it is made plain text here, once.
     const done = plainDeep({
       ...r,
+      runtime,
       phases: [...timer.phases, ...r.phases],
       execution_time: Math.round((Date.now() - started) / 100) / 10,
       harness: harnessInfo(),
@@ -364,14 +449,25 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     log.say(
       `grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network}${only ? `, only ${only.length} item(s)` : ''})`,
     );
-    let nodeModules: string | null = null;
-    let scripts: Record<string, string> = {};
+    let prepared: Prepared;
     try {
-      const inst = await prepareWorkDir(submission, workDir, timeouts, timer, log);
-      // Read once, before any candidate code runs: later the candidate could swap it for a link.
-      scripts = readManifest(workDir).scripts ?? {};
-      nodeModules = inst.nodeModules;
-      cleanupInstall = inst.cleanup;
+      prepared = await prepareWorkDir(submission, workDir, {
+        language,
+        ...(opts.language ? { flag: opts.language } : {}),
+        toolchain,
+        timeouts,
+        timer,
+        log,
+      });
+      cleanupInstall = prepared.cleanup;
+      const p = prepared.plan;
+      Object.assign(runtime, {
+        chosen_by: p.chosenBy,
+        install: prepared.install,
+        ...(p.build ? { build: `${p.build} (${p.sources.build})` } : {}),
+        start: `${p.start} (${p.sources.start})`,
+      });
+      log.say(`  ${language} (${p.chosenBy}): build ${p.build ?? 'none'} · start ${p.start}`);
     } catch (e) {
       if (e instanceof SubmissionError) return errorResult(e.message, e.outputTail);
       throw e;
@@ -379,24 +475,34 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     if (interrupted) throw new InterruptedError(interrupted);
     if (plan.runAs) spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
     chmodSync(workDir, 0o700);
+    // After the chown: the warm cache's files stay the harness's, read-only to the candidate.
+    if (language === 'go') await warmGoCache(toolchain, join(workDir, '.cache', 'go-build'), plan.runAs);
+    const visibleDeps = prepared.deps ? (plan.mode === 'none' ? prepared.deps.src : prepared.deps.dest) : '';
+    const manifestTimeouts = prepared.plan.timeouts;
 
     // Gradings that share a machine (a test suite running packages side by side) name one lock.
     const loadLock = opts.loadLock ?? (process.env.GRADE_LOAD_LOCK || undefined);
     const req: SessionRequest = {
       graderDir,
       workDir,
-      scripts: { build: scripts.build, start: scripts.start },
+      scripts: { build: prepared.plan.build, start: prepared.plan.start },
       runDir,
       resultFile: join(runDir, 'session-result.json'),
       seed,
       servicesMode,
       sandbox: plan,
       sandboxReport: report,
-      nodeModules,
+      deps: prepared.deps,
+      // The manifest's env under the language's: a submission cannot unset what its runtime needs.
+      runEnv: {
+        ...(language === 'node' ? {} : { PATH: SYSTEM_PATH }),
+        ...prepared.plan.env,
+        ...prepared.langEnv(visibleDeps),
+      },
       markerEnv,
       live,
       only,
-      timeoutOverrides: opts.timeoutOverrides,
+      timeoutOverrides: { ...manifestTimeouts, ...opts.timeoutOverrides },
       firewall,
       ...(loadLock ? { loadLock } : {}),
     };

@@ -19,7 +19,7 @@ import { installerCommand, SANDBOX_GID, SANDBOX_UID } from './supervisor/sandbox
 import { isRoot, privateDir, TailBuffer } from './util.ts';
 
 /** Environment variables that say how to reach the package registry from this machine. */
-const REGISTRY_ACCESS = [
+export const REGISTRY_ACCESS = [
   'NODE_EXTRA_CA_CERTS',
   'HTTPS_PROXY',
   'HTTP_PROXY',
@@ -29,7 +29,7 @@ const REGISTRY_ACCESS = [
   'no_proxy',
 ];
 
-const pick = (env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> =>
+export const pick = (env: NodeJS.ProcessEnv, keys: string[]): Record<string, string> =>
   Object.fromEntries(keys.flatMap((k) => (env[k] ? [[k, env[k]!]] : [])));
 
 const MAX_LOCKFILE = 64 * 1024 * 1024;
@@ -93,7 +93,8 @@ export function evictCache(root: string, keep: string, cap = cacheCapBytes(), id
   return evicted;
 }
 
-function run(
+/** Run an installer command in its jail (installerCommand): resolves with its exit code. */
+export function runInstaller(
   cmd: string[],
   opts: {
     cwd: string;
@@ -143,7 +144,7 @@ function run(
 const LOCAL_SPEC = /^\s*(?:file:|link:|portal:|git\+file:|\.{0,2}\/|~\/)/;
 const LOCAL_IN_LOCKFILE = /(?:^|["'\s:(@])(?:file:|link:|portal:|git\+file:)/m;
 
-function chownTree(dir: string, uid: number, gid: number): void {
+export function chownTree(dir: string, uid: number, gid: number): void {
   // coreutils' recursive chown: fast, and -h never follows a symlink out of the tree.
   if (spawnSync('chown', ['-R', '-h', `${uid}:${gid}`, dir]).status !== 0)
     throw new Error(`chown failed on ${dir}`);
@@ -255,7 +256,7 @@ export async function installDependencies(
   };
   let code: number | null;
   if (manager === 'pnpm') {
-    code = await run(
+    code = await runInstaller(
       [
         'pnpm',
         'install',
@@ -267,7 +268,7 @@ export async function installDependencies(
       sandboxOpts,
     );
   } else {
-    code = await run(
+    code = await runInstaller(
       ['npm', lock ? 'ci' : 'install', '--ignore-scripts', '--no-audit', '--no-fund'],
       sandboxOpts,
     );

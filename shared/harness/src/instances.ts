@@ -42,8 +42,10 @@ export interface CandidateRuntime {
   workDir: string;
   sandbox: SandboxPlan;
   limits: Limits;
-  /** Read-only node_modules to mount at workDir/node_modules, if the submission has dependencies. */
-  nodeModules: string | null;
+  /** Fetched dependencies to mount read-only at `dest` in the work dir, if there are any. */
+  deps: { src: string; dest: string } | null;
+  /** The language's env for build and start (under the grader's `baseEnv`). */
+  runEnv: Record<string, string>;
   baseEnv: Record<string, string>;
   /** With --sandbox docker: every process in a container of its own, instances on this network. */
   docker?: { image: string; runId: string; network: RunNetwork };
@@ -58,13 +60,14 @@ function candidateEnv(rt: CandidateRuntime, extra: Record<string, string>): Reco
     PATH: `${own}:${rt.docker ? CONTAINER_PATH : (process.env.PATH ?? '/usr/bin:/bin')}`,
     HOME: rt.sandbox.mode === 'bwrap' || rt.docker ? '/tmp' : join(rt.workDir, '.home'),
     NODE_ENV: 'production',
+    ...rt.runEnv,
     ...rt.baseEnv,
     ...extra,
   };
 }
 
 function roBinds(rt: CandidateRuntime) {
-  return rt.nodeModules ? [{ src: rt.nodeModules, dest: join(rt.workDir, 'node_modules') }] : [];
+  return rt.deps ? [rt.deps] : [];
 }
 
 /**

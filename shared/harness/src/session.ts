@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ControlServer } from './control.ts';
 import { InfraError, SubmissionError } from './errors.ts';
@@ -38,7 +37,10 @@ export interface SessionRequest {
   servicesMode: 'env' | 'local' | 'docker';
   sandbox: SandboxPlan;
   sandboxReport: SandboxReport;
-  nodeModules: string | null;
+  /** The fetched dependencies, mounted read-only at `dest` in the work dir. */
+  deps: { src: string; dest: string } | null;
+  /** The language's env (and the manifest's) for build and start, under the grader's. */
+  runEnv: Record<string, string>;
   markerEnv: Record<string, string>;
   live: boolean;
   /** Rubric slugs to grade; null for all. */
@@ -52,7 +54,10 @@ export interface SessionRequest {
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */
-export type SessionResult = Omit<GradeResult, 'execution_time' | 'harness' | 'output' | 'provenance'>;
+export type SessionResult = Omit<
+  GradeResult,
+  'execution_time' | 'harness' | 'output' | 'provenance' | 'runtime'
+>;
 
 /**
  * How a session ended, written to its result file: one meaning per case, as data, so the outer
@@ -166,9 +171,8 @@ async function wireDependencies(
 
 /** Phase 3: the submission's build script, if it has one. Returns the build's last lines. */
 async function build(s: Session, rt: CandidateRuntime): Promise<string> {
-  if (rt.nodeModules) {
-    const mountPoint = join(rt.workDir, 'node_modules');
-    if (!existsSync(mountPoint)) mkdirSync(mountPoint);
+  if (rt.deps) {
+    if (!existsSync(rt.deps.dest)) mkdirSync(rt.deps.dest);
   }
   const command = s.req.scripts.build;
   if (!command) return '';
@@ -193,7 +197,7 @@ async function startInstances(s: Session, rt: CandidateRuntime): Promise<Instanc
   if (!startCommand) {
     throw new SubmissionError(
       'start',
-      'package.json has no "start" script: the harness runs `start` to launch the service.',
+      'nothing says how to start the service: the harness runs its start command to launch it.',
     );
   }
   const manager = new InstanceManager(rt, {
@@ -320,7 +324,8 @@ export async function runSession(
       workDir: req.workDir,
       sandbox: req.sandbox,
       limits: limitsOf(def),
-      nodeModules: req.nodeModules,
+      deps: req.deps,
+      runEnv: req.runEnv,
       baseEnv: wired.env,
       ...(wired.network
         ? {

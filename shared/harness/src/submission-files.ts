@@ -16,8 +16,11 @@ import { SubmissionError } from './errors.ts';
 
 /** A submission larger than this is refused before it is copied. */
 export const MAX_SUBMISSION = { files: 20_000, bytes: 200 * 1024 * 1024 };
-/** Names the harness never copies: rebuilt or its own. */
-export const NOT_COPIED = new Set(['node_modules', '.git', '.grade', '.turbo']);
+/**
+ * Names the harness never copies: rebuilt or its own (`.deps` is where fetched dependencies are
+ * mounted, `.cache` where a Go build cache is warmed).
+ */
+export const NOT_COPIED = new Set(['node_modules', '.git', '.grade', '.turbo', '.deps', '.cache']);
 
 const inside = (root: string, p: string): boolean => {
   const rel = relative(root, p);

@@ -208,6 +208,17 @@ export interface SandboxReport {
   note?: string;
 }
 
+/** The submission's language, why, its toolchain and the command of each phase, as run. */
+export interface RuntimeReport {
+  language: string;
+  /** `--language`, `.backend-challenge.json`, or the marker files found (`go.mod`). */
+  chosen_by: string;
+  toolchain: string;
+  install: string;
+  build?: string;
+  start: string;
+}
+
 /** Everything one grading run produced; `results.json` is this object. */
 export interface GradeResult {
   /** One-paragraph summary (Gradescope shows the top-level `output`); an error's reason. */
@@ -229,6 +240,8 @@ export interface GradeResult {
   phases: PhaseTiming[];
   /** What the harness observed of the candidate: verdicts and its last output lines. */
   candidate: { verdicts: string[]; outputTail: string };
+  /** What was detected and what ran (the report's first lines). */
+  runtime: RuntimeReport;
   harness: { version: string; node: string };
   /** The grader's commit and suite hash, and the submission's commit (tamper evidence for PR grading). */
   provenance: Provenance;

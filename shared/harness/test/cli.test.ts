@@ -20,7 +20,7 @@ describe('grade CLI exit codes', () => {
     expect(r.stderr).toBe(`grade: unknown challenge "no-such-challenge" (known: ${known})`);
   });
 
-  test('when the submission dir is missing or has no package.json, then exit 2 with one line', () => {
+  test('when the submission dir is missing or has no file that tells its language, then exit 2 with one line', () => {
     const missing = grade('url-shortener', 'does/not/exist');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('grade: submission directory not found: does/not/exist');
@@ -28,7 +28,7 @@ describe('grade CLI exit codes', () => {
     const noPkg = grade('url-shortener', empty);
     expect(noPkg.code).toBe(2);
     expect(noPkg.stderr).toMatch(
-      /^grade: no package\.json in .*: a submission is a directory with a package\.json$/,
+      /^grade: no package\.json, pyproject\.toml, requirements\.txt, uv\.lock, go\.mod, Cargo\.toml, pom\.xml in .* \(or only links to them\): a submission is a directory with one of them at its root \(or a \.backend-challenge\.json that names its "language"\)$/,
     );
   });
 

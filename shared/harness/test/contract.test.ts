@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { availableChallenges, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, REPO_ROOT } from '../src/graders.ts';
 import { ANSWER_BUDGET_MS, HUNG_AFTER } from '../src/instances.ts';
+import { MANIFEST_TIMEOUT_CAPS } from '../src/languages/manifest.ts';
 import { REQUEST_TIMEOUT_MS } from '../src/types.ts';
 
 // The submission contract lives once, in docs/submission-contract.md; each challenge README
@@ -37,6 +38,7 @@ describe('the submission contract', () => {
       `waits up to ${DEFAULT_TIMEOUTS.healthy / 1000} s`,
       `leaves ${words[HUNG_AFTER]} requests in a row unanswered`,
       `unanswered for ${ANSWER_BUDGET_MS / 1000} s of waiting in all`,
+      `at most ${MANIFEST_TIMEOUT_CAPS.build} for the build and ${MANIFEST_TIMEOUT_CAPS.start} for start-up`,
     ];
     expect(stated.filter((s) => !text.includes(s))).toEqual([]);
     expect(sharedRules.length).toBeGreaterThanOrEqual(4);

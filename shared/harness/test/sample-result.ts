@@ -127,6 +127,14 @@ export function sampleResult(): GradeResult {
       { name: 'tests', ms: 9800 },
     ],
     candidate: { verdicts: [], outputTail: 'listening on 41234\nGET /r/aB3 302 <b>' },
+    runtime: {
+      language: 'node',
+      chosen_by: 'package.json',
+      toolchain: 'v20.20.2',
+      install: 'npm ci --ignore-scripts (cached)',
+      build: 'tsc -p tsconfig.json (package.json scripts)',
+      start: 'node dist/server.js (package.json scripts)',
+    },
     harness: { version: '0.0.0', node: 'v20.20.0' },
     provenance: {
       grader: { commit: 'a'.repeat(40), dirty: true, suiteSha256: 'b'.repeat(64) },

@@ -65,6 +65,14 @@ function sample(): GradeResult {
     seed: 1,
     phases: [],
     candidate: { verdicts: [], outputTail: '' },
+    runtime: {
+      language: 'node',
+      chosen_by: 'package.json',
+      toolchain: 'v20.20.2',
+      install: 'npm ci --ignore-scripts (cached)',
+      build: 'tsc -p tsconfig.json (package.json scripts)',
+      start: 'node dist/server.js (package.json scripts)',
+    },
     harness: { version: '0', node: 'v20' },
     provenance: {
       grader: { commit: null, dirty: false, suiteSha256: '0'.repeat(64) },

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
+import { MANIFEST_FILE } from '../languages/manifest.ts';
 import { filesUnder } from '../provenance.ts';
 import { isRegularFile, readRegular } from '../submission-files.ts';
 
-/** The file a take-home export writes at its root: which challenge the repository is. */
-export const CHALLENGE_FILE = '.backend-challenge.json';
+/** The file a take-home export writes at its root: which challenge the repository is (and its run plan). */
+export const CHALLENGE_FILE = MANIFEST_FILE;
 
 /** What a pull request submits: a challenge and the directory holding its submission. */
 export interface PickedSubmission {

@@ -1,6 +1,7 @@
 import type { GradeResult } from '../types.ts';
 import { escapeMarkup as esc } from '../untrusted.ts';
 import { percent } from './score.ts';
+import { runtimeLines } from './terminal.ts';
 
 /**
  * A fenced block that `text` cannot close: its fence is longer than any run of backticks in it, so
@@ -23,6 +24,8 @@ export function toMarkdown(r: GradeResult): string {
     `## ${r.challenge}: ${r.score} / ${r.max_score} (${percent(r.score, r.max_score)}) · band: **${r.band}**`,
     '',
     `Isolation: ${r.sandbox.isolation === 'isolated' ? 'isolated' : `**${mdInline(r.sandbox.isolation)}**`}`,
+    '',
+    ...runtimeLines(r).map((l) => `${mdInline(l)}  `),
     '',
   );
   if (r.status === 'error') {

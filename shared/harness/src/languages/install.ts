@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import { SubmissionError } from '../errors.ts';
+import { cacheRoot, chownTree, evictCache, pick, REGISTRY_ACCESS, runInstaller } from '../install.ts';
+import { isRegularFile, readRegular } from '../submission-files.ts';
+import { SANDBOX_GID, SANDBOX_UID } from '../supervisor/sandbox.ts';
+import { isRoot, TailBuffer } from '../util.ts';
+import type { Language } from './manifest.ts';
+import { SYSTEM_PATH, type Toolchain } from './toolchains.ts';
+
+/** Where a language's fetched dependencies appear in the work dir (read-only). */
+export const DEPS_DIR = '.deps';
+
+/** What a language's install fetched, and how build and start find it. */
+export interface LanguageInstall {
+  /** The tree to mount read-only at `<workDir>/.deps`, or null when nothing was fetched. */
+  dir: string | null;
+  cached: boolean;
+  /** The install as a command line, for the report ("nothing to fetch" when none ran). */
+  command: string;
+  /** Env for build and start, given where the tree is visible to the candidate. */
+  env(visibleDeps: string, workDir: string): Record<string, string>;
+  cleanup(): void;
+}
+
+const MAX_FILE = 4 * 1024 * 1024;
+const read = (dir: string, f: string): Buffer | null =>
+  isRegularFile(join(dir, f)) ? readRegular(join(dir, f), MAX_FILE) : null;
+
+/**
+ * Fetch into a cache entry keyed by `key` (language, toolchain version, inputs, command): the
+ * inputs are written into a fresh directory and `commands` run there in the installer's jail (the
+ * network, that directory and a private home: no other file of this machine, no candidate code).
+ * The tree is then root-owned, so no candidate can change what a later run mounts. `reusable`
+ * false (unpinned inputs) keeps the tree for this run only.
+ */
+async function fetchIntoCache(opts: {
+  key: (string | Buffer)[];
+  inputs: Record<string, Buffer>;
+  commands: ((tmp: string, home: string) => { argv: string[]; env: Record<string, string> })[];
+  reusable: boolean;
+  timeoutMs: number;
+  ro: string[];
+  what: string;
+}): Promise<{ dir: string; cached: boolean; cleanup(): void }> {
+  const hash = createHash('sha256');
+  for (const k of opts.key) hash.update(k).update('\0');
+  const key = hash.digest('hex').slice(0, 24);
+  const root = cacheRoot();
+  const entry = join(root, key);
+  if (opts.reusable && existsSync(join(entry, '.complete'))) {
+    const now = new Date();
+    utimesSync(join(entry, '.complete'), now, now);
+    return { dir: entry, cached: true, cleanup: () => {} };
+  }
+  const asNobody = isRoot();
+  const tmp = `${entry}.tmp-${process.pid}-${Date.now()}`;
+  const home = join(root, 'home');
+  mkdirSync(tmp, { recursive: true });
+  mkdirSync(home, { recursive: true });
+  for (const [name, bytes] of Object.entries(opts.inputs)) writeFileSync(join(tmp, name), bytes);
+  if (asNobody) {
+    chownTree(tmp, SANDBOX_UID, SANDBOX_GID);
+    chownSync(home, SANDBOX_UID, SANDBOX_GID);
+  }
+  const log = new TailBuffer(32 * 1024);
+  const deadline = Date.now() + opts.timeoutMs;
+  for (const command of opts.commands) {
+    const { argv, env } = command(tmp, home);
+    const code = await runInstaller(argv, {
+      cwd: tmp,
+      env: { ...pick(process.env, REGISTRY_ACCESS), PATH: SYSTEM_PATH, HOME: home, ...env },
+      timeoutMs: Math.max(1000, deadline - Date.now()),
+      rw: [tmp, home],
+      ro: opts.ro,
+      onChunk: (c) => log.push(c),
+    });
+    if (code !== 0) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw new SubmissionError(
+        'install',
+        `Fetching dependencies failed (\`${opts.what}\` exited with ${code}).`,
+        log.tail(25),
+      );
+    }
+  }
+  for (const name of Object.keys(opts.inputs)) rmSync(join(tmp, name), { force: true });
+  if (asNobody) chownTree(tmp, 0, 0);
+  if (!opts.reusable)
+    return { dir: tmp, cached: false, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+  writeFileSync(join(tmp, '.complete'), new Date().toISOString());
+  if (existsSync(entry) && !existsSync(join(entry, '.complete')))
+    rmSync(entry, { recursive: true, force: true });
+  try {
+    renameSync(tmp, entry);
+  } catch {
+    // a concurrent run finished the same entry first; theirs is identical
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  evictCache(root, entry);
+  return { dir: entry, cached: false, cleanup: () => {} };
+}
+
+const nothing = (command: string, env: LanguageInstall['env'] = () => ({})): LanguageInstall => ({
+  dir: null,
+  cached: false,
+  command,
+  env,
+  cleanup: () => {},
+});
+
+/** Requirement lines that name this machine's files or other files of the submission. */
+const LOCAL_REQUIREMENT =
+  /^\s*(?:-e\b|--editable\b|-r\b|--requirement\b|-c\b|--constraint\b|\.{0,2}\/|~\/|file:)|@\s*file:/;
+
+/** The Python requirements to fetch: requirements.txt, else pyproject.toml's [project] dependencies. */
+function pythonRequirements(dir: string): { text: string; from: string } | null {
+  const req = read(dir, 'requirements.txt');
+  if (req) return { text: req.toString('utf8'), from: 'requirements.txt' };
+  const pyproject = read(dir, 'pyproject.toml');
+  if (pyproject) {
+    let deps: unknown;
+    try {
+      deps = (parseToml(pyproject.toString('utf8')) as { project?: { dependencies?: unknown } }).project
+        ?.dependencies;
+    } catch {
+      throw new SubmissionError('install', 'pyproject.toml is not valid TOML.');
+    }
+    if (deps === undefined) return null;
+    if (!Array.isArray(deps) || !deps.every((d) => typeof d === 'string'))
+      throw new SubmissionError(
+        'install',
+        'pyproject.toml has [project] dependencies that are not a list of strings.',
+      );
+    return { text: deps.join('\n'), from: 'pyproject.toml' };
+  }
+  if (isRegularFile(join(dir, 'uv.lock')))
+    throw new SubmissionError(
+      'install',
+      'uv.lock alone names no requirements the harness can fetch: add a requirements.txt (`uv export --no-hashes > requirements.txt`) or [project] dependencies in pyproject.toml.',
+    );
+  return null;
+}
+
+async function installPython(workDir: string, tc: Toolchain, timeoutMs: number): Promise<LanguageInstall> {
+  const env = (deps: string): Record<string, string> => ({
+    PYTHONPATH: join(deps, 'site-packages'),
+    PATH: `${join(deps, 'site-packages', 'bin')}:${SYSTEM_PATH}`,
+    PYTHONUNBUFFERED: '1',
+  });
+  const reqs = pythonRequirements(workDir);
+  const lines = (reqs?.text ?? '')
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'));
+  if (!reqs || lines.length === 0)
+    return nothing('nothing to fetch (no requirements)', () => ({ PYTHONUNBUFFERED: '1' }));
+  const local = lines.find((l) => LOCAL_REQUIREMENT.test(l));
+  if (local !== undefined)
+    throw new SubmissionError(
+      'install',
+      `${reqs.from} names a local path, an editable install or another requirements file: a submission's dependencies are packages of PyPI.`,
+    );
+  const argv = (tmp: string) => [
+    tc.bin.python3!,
+    '-m',
+    'pip',
+    'install',
+    // Wheels only: an sdist's setup.py is code, and nothing of the kind runs at install.
+    '--only-binary=:all:',
+    '--no-input',
+    '--disable-pip-version-check',
+    '--no-compile',
+    '--target',
+    join(tmp, 'site-packages'),
+    '-r',
+    join(tmp, 'requirements.txt'),
+  ];
+  const shown = 'pip install --only-binary=:all: --target .deps/site-packages -r requirements';
+  const got = await fetchIntoCache({
+    key: ['python', tc.version, lines.join('\n'), 'pip-target-1'],
+    inputs: { 'requirements.txt': Buffer.from(`${lines.join('\n')}\n`) },
+    commands: [
+      (tmp, home) => ({
+        argv: argv(tmp),
+        env: {
+          PIP_CACHE_DIR: join(home, '.pip-cache'),
+          ...pick(process.env, [
+            'PIP_INDEX_URL',
+            'PIP_EXTRA_INDEX_URL',
+            'PIP_TRUSTED_HOST',
+            'PIP_CERT',
+            'PIP_DEFAULT_TIMEOUT',
+          ]),
+        },
+      }),
+    ],
+    // Pinned requirements are the lockfile; anything looser may resolve differently tomorrow.
+    reusable: lines.every((l) => /^[A-Za-z0-9._\-[\],]+\s*==\s*[A-Za-z0-9.+!_-]+(\s*;.*)?$/.test(l)),
+    timeoutMs,
+    ro: ['/etc/pip.conf', ...(process.env.PIP_CERT ? [process.env.PIP_CERT] : [])],
+    what: shown,
+  });
+  return { ...got, command: shown, env };
+}
+
+/** Go's env for an offline build against the fetched modules, with the build cache in the work dir. */
+const goEnv = (deps: string | null, workDir: string): Record<string, string> => ({
+  ...(deps ? { GOMODCACHE: join(deps, 'mod') } : {}),
+  GOPROXY: 'off',
+  GOSUMDB: 'off',
+  GOTOOLCHAIN: 'local',
+  GOFLAGS: '-buildvcs=false -mod=readonly',
+  GOCACHE: join(workDir, '.cache', 'go-build'),
+  GOPATH: join(workDir, '.cache', 'gopath'),
+  CGO_ENABLED: '0',
+});
+
+async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Promise<LanguageInstall> {
+  const mod = read(workDir, 'go.mod');
+  if (!mod) throw new SubmissionError('install', 'go.mod is missing, a link, or larger than 4 MB.');
+  const sum = read(workDir, 'go.sum');
+  if (!/^\s*require\b/m.test(mod.toString('utf8')))
+    return nothing('nothing to fetch (go.mod requires no module)', (_d, w) => goEnv(null, w));
+  if (/^\s*replace\b[^\n]*=>\s*(\.{0,2}\/|\/)/m.test(mod.toString('utf8')))
+    throw new SubmissionError(
+      'install',
+      "go.mod replaces a module with a local path: a submission's dependencies are modules of the Go module proxy.",
+    );
+  const shown = 'go mod download';
+  const got = await fetchIntoCache({
+    key: ['go', tc.version, mod, sum ?? 'no-go.sum', 'go-mod-download-1'],
+    inputs: { 'go.mod': mod, ...(sum ? { 'go.sum': sum } : {}) },
+    commands: [
+      (tmp, home) => ({
+        argv: [tc.bin.go!, 'mod', 'download'],
+        env: {
+          GOMODCACHE: join(tmp, 'mod'),
+          GOPATH: join(home, 'gopath'),
+          GOCACHE: join(home, 'gocache'),
+          GOTOOLCHAIN: 'local',
+          GOFLAGS: '-modcacherw',
+          GOPROXY: process.env.GOPROXY ?? 'https://proxy.golang.org',
+          ...pick(process.env, ['GOSUMDB', 'GONOSUMDB', 'GOPRIVATE', 'GONOPROXY', 'GOINSECURE']),
+        },
+      }),
+    ],
+    // go.sum pins every module's content: without it, nothing is reused.
+    reusable: sum !== null,
+    timeoutMs,
+    ro: [],
+    what: shown,
+  });
+  return { ...got, command: shown, env: (deps, w) => goEnv(deps, w) };
+}
+
+/**
+ * Phase "install" for a language other than Node (whose install is install.ts's): fetch only,
+ * in the installer's jail, cached by the pinned inputs and the toolchain's version.
+ */
+export async function installLanguageDeps(
+  language: Exclude<Language, 'node'>,
+  workDir: string,
+  tc: Toolchain,
+  opts: { timeoutMs: number; skip: boolean },
+): Promise<LanguageInstall> {
+  if (opts.skip)
+    return nothing('none ("install": "none")', language === 'go' ? (_d, w) => goEnv(null, w) : () => ({}));
+  switch (language) {
+    case 'python':
+      return installPython(workDir, tc, opts.timeoutMs);
+    case 'go':
+      return installGo(workDir, tc, opts.timeoutMs);
+    default:
+      throw new SubmissionError(
+        'install',
+        `${language} submissions are not graded yet on this version of the harness.`,
+      );
+  }
+}
