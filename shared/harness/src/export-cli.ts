@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from './errors.ts';
-import { exportChallenge } from './export.ts';
+import { EXPORT_LANGUAGES, type ExportLanguage, exportChallenge } from './export.ts';
 
 const program = new Command()
   .name('export')
@@ -10,6 +10,14 @@ const program = new Command()
   )
   .argument('<challenge>', 'challenge slug, e.g. url-shortener')
   .argument('<dir>', 'a new (or empty) directory')
+  .addOption(
+    new Option(
+      '--language <language>',
+      "the starter's language (a challenge without one in it says which it has)",
+    )
+      .choices([...EXPORT_LANGUAGES])
+      .default('typescript'),
+  )
   .exitOverride()
   .configureOutput({ outputError: (s, write) => write(s) });
 
@@ -17,7 +25,8 @@ let code = 0;
 try {
   program.parse();
   const [challenge, dir] = program.args as [string, string];
-  const files = await exportChallenge(challenge, dir);
+  const { language } = program.opts<{ language: ExportLanguage }>();
+  const files = await exportChallenge(challenge, dir, language);
   process.stdout.write(
     `exported ${challenge} to ${dir} (${files.length} files)\nnext: cd ${dir} && git init && git add -A && git commit -m start, then push it to a repository the candidate can open pull requests on\n`,
   );

@@ -476,7 +476,10 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     if (plan.runAs) spawnSync('chown', ['-R', '-h', `${plan.runAs.uid}:${plan.runAs.gid}`, workDir]);
     chmodSync(workDir, 0o700);
     // After the chown: the warm cache's files stay the harness's, read-only to the candidate.
-    if (language === 'go') await warmGoCache(toolchain, join(workDir, '.cache', 'go-build'), plan.runAs);
+    if (language === 'go') {
+      const depsCache = prepared.deps ? join(prepared.deps.src, 'go-build') : null;
+      await warmGoCache(toolchain, join(workDir, '.cache', 'go-build'), plan.runAs, depsCache);
+    }
     const visibleDeps = prepared.deps ? (plan.mode === 'none' ? prepared.deps.src : prepared.deps.dest) : '';
     const manifestTimeouts = prepared.plan.timeouts;
 

@@ -96,8 +96,9 @@ export async function runScript(
 ): Promise<{ ms: number; output: TailBuffer }> {
   const started = Date.now();
   mkdirSync(join(rt.workDir, '.home'), { recursive: true });
-  // Compilers need more room than the service they build.
-  const limits = { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 1024) };
+  // Compilers need more room than the service they build (Go's, two packages at once over pgx and
+  // x/text, went past 1 GB).
+  const limits = { ...rt.limits, memoryMb: Math.max(rt.limits.memoryMb, 2048) };
   const proc = launch(rt, {
     label: opts.name,
     shellCommand: opts.command,

@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 
 /** Every file under `dir` (relative paths), skipping installed and generated trees. */
 function filesOf(dir: string): string[] {
-  const skip = new Set(['node_modules', 'dist', '.turbo', '.vitest-results.json', '.grade']);
+  const skip = new Set(['node_modules', 'dist', '.turbo', '.vitest-results.json', '.grade', 'starters']);
   return filesUnder(dir, (n) => skip.has(n)).sort();
 }
 
@@ -74,6 +74,44 @@ describe('pnpm export', () => {
       expect(JSON.parse(readFileSync(join(out, '.backend-challenge.json'), 'utf8'))).toEqual({ challenge });
     },
   );
+
+  test.each(['go', 'python'] as const)(
+    'when url-shortener is exported in %s, then the repository holds that starter, the README with its notes, the visible tests as a package of their own, and nothing of the grader',
+    async (language) => {
+      const out = join(tempDir('bc-export-'), 'repo');
+      const own = join(REPO_ROOT, 'challenges', 'url-shortener', 'starters', language);
+      const files = await exportChallenge('url-shortener', out, language);
+      const visible = [
+        'visible-tests/package.json',
+        'visible-tests/test/visible.test.ts',
+        'visible-tests/vitest.config.ts',
+      ];
+      expect(files).toEqual(
+        [
+          ...filesOf(own).filter((f) => f !== 'NOTES.md' && f !== '.gitignore'),
+          'README.md',
+          ...visible,
+          ...GENERATED,
+        ].sort(),
+      );
+      expect(JSON.parse(readFileSync(join(out, '.backend-challenge.json'), 'utf8'))).toEqual({
+        challenge: 'url-shortener',
+        language,
+      });
+      const readme = readFileSync(join(out, 'README.md'), 'utf8');
+      expect(readme).toContain(readFileSync(join(own, 'NOTES.md'), 'utf8').split('\n')[0]);
+      expect(readme).toContain(
+        'cd visible-tests && npm install && TARGET_URL=http://localhost:3000 npm test',
+      );
+      expect(await leaksIn(out, 'url-shortener')).toEqual([]);
+    },
+  );
+
+  test('when a challenge has no starter in the language asked for, then export says which it has', async () => {
+    await expect(exportChallenge('saga', join(tempDir('bc-export-'), 'repo'), 'go')).rejects.toThrow(
+      'challenge "saga" has no go starter (challenges/saga/starters/go); it has: typescript',
+    );
+  });
 
   test('when a hidden test, reference code or a mutant is slipped into an export, then the leak check names each', async () => {
     const out = join(tempDir('bc-export-'), 'repo');

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { SubmissionError } from '../errors.ts';
@@ -9,6 +18,7 @@ import { SANDBOX_GID, SANDBOX_UID } from '../supervisor/sandbox.ts';
 import { isRoot, TailBuffer } from '../util.ts';
 import type { Language } from './manifest.ts';
 import { SYSTEM_PATH, type Toolchain } from './toolchains.ts';
+import { GO_BUILD_ENV, goStdCache } from './warm.ts';
 
 /** Where a language's fetched dependencies appear in the work dir (read-only). */
 export const DEPS_DIR = '.deps';
@@ -39,7 +49,13 @@ const read = (dir: string, f: string): Buffer | null =>
 async function fetchIntoCache(opts: {
   key: (string | Buffer)[];
   inputs: Record<string, Buffer>;
-  commands: ((tmp: string, home: string) => { argv: string[]; env: Record<string, string> })[];
+  /** Run in order; an `optional` one (a cache warm-up) may fail without failing the install. */
+  commands: ((
+    tmp: string,
+    home: string,
+  ) => { argv: string[]; env: Record<string, string>; optional?: boolean })[];
+  /** Before the commands, as the harness: put what they start from into the fresh directory. */
+  seed?: (tmp: string) => void;
   reusable: boolean;
   timeoutMs: number;
   ro: string[];
@@ -61,6 +77,7 @@ async function fetchIntoCache(opts: {
   mkdirSync(tmp, { recursive: true });
   mkdirSync(home, { recursive: true });
   for (const [name, bytes] of Object.entries(opts.inputs)) writeFileSync(join(tmp, name), bytes);
+  opts.seed?.(tmp);
   if (asNobody) {
     chownTree(tmp, SANDBOX_UID, SANDBOX_GID);
     chownSync(home, SANDBOX_UID, SANDBOX_GID);
@@ -68,7 +85,7 @@ async function fetchIntoCache(opts: {
   const log = new TailBuffer(32 * 1024);
   const deadline = Date.now() + opts.timeoutMs;
   for (const command of opts.commands) {
-    const { argv, env } = command(tmp, home);
+    const { argv, env, optional } = command(tmp, home);
     const code = await runInstaller(argv, {
       cwd: tmp,
       env: { ...pick(process.env, REGISTRY_ACCESS), PATH: SYSTEM_PATH, HOME: home, ...env },
@@ -77,7 +94,7 @@ async function fetchIntoCache(opts: {
       ro: opts.ro,
       onChunk: (c) => log.push(c),
     });
-    if (code !== 0) {
+    if (code !== 0 && !optional) {
       rmSync(tmp, { recursive: true, force: true });
       throw new SubmissionError(
         'install',
@@ -211,11 +228,11 @@ const goEnv = (deps: string | null, workDir: string): Record<string, string> => 
   ...(deps ? { GOMODCACHE: join(deps, 'mod') } : {}),
   GOPROXY: 'off',
   GOSUMDB: 'off',
-  GOTOOLCHAIN: 'local',
-  GOFLAGS: '-buildvcs=false -mod=readonly',
+  GOTOOLCHAIN: GO_BUILD_ENV.GOTOOLCHAIN,
+  GOFLAGS: `-buildvcs=false -mod=readonly ${GO_BUILD_ENV.GOFLAGS}`,
   GOCACHE: join(workDir, '.cache', 'go-build'),
   GOPATH: join(workDir, '.cache', 'gopath'),
-  CGO_ENABLED: '0',
+  CGO_ENABLED: GO_BUILD_ENV.CGO_ENABLED,
 });
 
 async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Promise<LanguageInstall> {
@@ -230,21 +247,29 @@ async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Pro
       "go.mod replaces a module with a local path: a submission's dependencies are modules of the Go module proxy.",
     );
   const shown = 'go mod download';
+  // The modules go.mod requires directly, compiled at install (their code, never the
+  // submission's): each grading's build then compiles the submission alone.
+  const direct = directRequires(mod.toString('utf8'));
+  const std = await goStdCache(tc);
   const got = await fetchIntoCache({
-    key: ['go', tc.version, mod, sum ?? 'no-go.sum', 'go-mod-download-1'],
+    key: ['go', tc.version, mod, sum ?? 'no-go.sum', JSON.stringify(GO_BUILD_ENV), 'go-mod-download-2'],
     inputs: { 'go.mod': mod, ...(sum ? { 'go.sum': sum } : {}) },
+    // A copy, not links: the tree is handed to the installer's user while it builds.
+    seed: (tmp) => cpSync(std, join(tmp, 'go-build'), { recursive: true }),
     commands: [
+      (tmp, home) => ({ argv: [tc.bin.go!, 'mod', 'download'], env: goFetchEnv(tmp, home) }),
       (tmp, home) => ({
-        argv: [tc.bin.go!, 'mod', 'download'],
-        env: {
-          GOMODCACHE: join(tmp, 'mod'),
-          GOPATH: join(home, 'gopath'),
-          GOCACHE: join(home, 'gocache'),
-          GOTOOLCHAIN: 'local',
-          GOFLAGS: '-modcacherw',
-          GOPROXY: process.env.GOPROXY ?? 'https://proxy.golang.org',
-          ...pick(process.env, ['GOSUMDB', 'GONOSUMDB', 'GOPRIVATE', 'GONOPROXY', 'GOINSECURE']),
-        },
+        // What of those modules loads here (a test-only import outside go.sum would stop it all).
+        argv: [
+          'sh',
+          '-c',
+          '"$0" list -e -f \'{{if not .Error}}{{if not .DepsErrors}}{{.ImportPath}}{{end}}{{end}}\' "$@" | xargs -r "$0" build',
+          tc.bin.go!,
+          ...direct.map((m) => `${m}/...`),
+        ],
+        env: { ...goFetchEnv(tmp, home), GOCACHE: join(tmp, 'go-build'), GOPROXY: 'off', ...GO_BUILD_ENV },
+        // Some package of a module may not build here (a platform's, cgo's): the rest still counts.
+        optional: true,
       }),
     ],
     // go.sum pins every module's content: without it, nothing is reused.
@@ -254,6 +279,28 @@ async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Pro
     what: shown,
   });
   return { ...got, command: shown, env: (deps, w) => goEnv(deps, w) };
+}
+
+/** Env for fetching modules into `tmp/mod` (a private home for everything else). */
+const goFetchEnv = (tmp: string, home: string): Record<string, string> => ({
+  GOMODCACHE: join(tmp, 'mod'),
+  GOPATH: join(home, 'gopath'),
+  GOCACHE: join(home, 'gocache'),
+  GOTOOLCHAIN: 'local',
+  GOFLAGS: '-modcacherw',
+  GOPROXY: process.env.GOPROXY ?? 'https://proxy.golang.org',
+  ...pick(process.env, ['GOSUMDB', 'GONOSUMDB', 'GOPRIVATE', 'GONOPROXY', 'GOINSECURE']),
+});
+
+/** Module paths go.mod requires directly (not `// indirect`), checked to be plain paths. */
+export function directRequires(goMod: string): string[] {
+  const lines: string[] = [];
+  for (const block of goMod.matchAll(/^require\s*\(([\s\S]*?)^\)/gm)) lines.push(...block[1]!.split('\n'));
+  for (const one of goMod.matchAll(/^require\s+([^(\s][^\n]*)$/gm)) lines.push(one[1]!);
+  return lines
+    .filter((l) => !/\/\/\s*indirect/.test(l))
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter((m) => /^[A-Za-z0-9.\-_~/]+$/.test(m) && !m.startsWith('-'));
 }
 
 /**

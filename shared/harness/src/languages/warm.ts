@@ -19,18 +19,22 @@ import { SANDBOX_GID, SANDBOX_UID } from '../supervisor/sandbox.ts';
 import { isRoot, TailBuffer } from '../util.ts';
 import { SYSTEM_PATH, type Toolchain } from './toolchains.ts';
 
-/** The env every Go build of a submission shares with the warm cache, so its entries are hits. */
-const GO_STD_ENV = { CGO_ENABLED: '0', GOTOOLCHAIN: 'local' };
+/**
+ * The env every Go build of a submission shares with the warm caches, so their entries are hits:
+ * -trimpath keeps a package's source directory out of its cache key (modules are fetched into one
+ * directory and built from another, the work dir's `.deps`).
+ */
+export const GO_BUILD_ENV = { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-trimpath' };
 
 /**
  * The harness's build cache of Go's standard library for `tc`, made once per toolchain: `go build
  * std` in the installer's jail (no candidate file in sight). Compiling net/http and its kin costs
  * about 27 CPU-s, which every grading would otherwise pay, as each starts with an empty cache.
  */
-async function goStdCache(tc: Toolchain): Promise<string> {
+export async function goStdCache(tc: Toolchain): Promise<string> {
   const key = createHash('sha256')
     .update(tc.version)
-    .update(JSON.stringify(GO_STD_ENV))
+    .update(JSON.stringify(GO_BUILD_ENV))
     .digest('hex')
     .slice(0, 16);
   const root = cacheRoot();
@@ -48,7 +52,7 @@ async function goStdCache(tc: Toolchain): Promise<string> {
       HOME: home,
       GOCACHE: join(tmp, 'go-build'),
       GOPATH: join(home, 'gopath'),
-      ...GO_STD_ENV,
+      ...GO_BUILD_ENV,
     },
     timeoutMs: 600_000,
     rw: [tmp],
@@ -74,7 +78,8 @@ async function goStdCache(tc: Toolchain): Promise<string> {
 }
 
 /**
- * Give a Go submission's build cache `dest` the standard library, already compiled. Its files are
+ * Give a Go submission's build cache `dest` the standard library (and its modules, when the
+ * install compiled them), already compiled. Its files are
  * hard links to the harness's read-only ones (a copy where links cannot cross file systems); its
  * directories are the candidate's, so Go adds its own entries beside them, and no candidate can
  * change a file a later grading links.
@@ -83,8 +88,10 @@ export async function warmGoCache(
   tc: Toolchain,
   dest: string,
   runAs: { uid: number; gid: number } | null,
+  /** The build cache the install compiled the submission's modules into, if it did. */
+  depsCache: string | null,
 ): Promise<void> {
-  const src = await goStdCache(tc);
+  const src = depsCache && existsSync(depsCache) ? depsCache : await goStdCache(tc);
   mkdirSync(dirname(dest), { recursive: true });
   const linked = spawnSync('cp', ['-al', src, dest]).status === 0;
   if (!linked) {

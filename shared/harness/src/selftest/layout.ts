@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../graders.ts';
 
@@ -15,6 +16,8 @@ export interface GraderLayout {
   /** The one-item grader that runs the starter's visible tests. */
   visibleGraderDir: string;
   starterGolden: string;
+  /** The starters in other languages: `challenges/<slug>/starters/<language>/`. */
+  languageStarters: { language: string; dir: string }[];
 }
 
 /** The standard layout of challenge `slug`: `graders/<slug>/…` and `challenges/<slug>`. */
@@ -31,5 +34,10 @@ export function graderLayout(slug: string): GraderLayout {
     mutantsDir: join(graderDir, 'mutants'),
     visibleGraderDir: join(graderDir, 'selftest', 'visible-grader'),
     starterGolden: join(graderDir, 'selftest', 'starter.golden.txt'),
+    languageStarters: existsSync(join(starterDir, 'starters'))
+      ? readdirSync(join(starterDir, 'starters'))
+          .sort()
+          .map((language) => ({ language, dir: join(starterDir, 'starters', language) }))
+      : [],
   };
 }

@@ -71,6 +71,8 @@ export function validateGrader(exp: GraderExpectations): void {
     keep('alternative', g.split('alternative', alternativeDir, 99, true));
     // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
     keep('starter', g.shared('starter', starterDir, 5));
+    for (const { language, dir } of layout.languageStarters)
+      keep(`starter:${language}`, g.shared(`starter:${language}`, dir, 5));
     // Each mutant on the items it names: that each catches its bug (and says so in the recorded
     // words) is what a change to the kit or a grader most often breaks. That nothing else loses
     // points, that a seed reproduces, and that a hanging submission ends fast are graded by
@@ -150,6 +152,21 @@ export function validateGrader(exp: GraderExpectations): void {
       ).toBe(true);
       expectGolden(layout.starterGolden, goldenText(first));
     });
+
+    test.each(layout.languageStarters.map((s) => s.language))(
+      'when the untouched %s starter is graded, then it installs, builds and starts, and scores low too',
+      async (language) => {
+        const r = await result(`starter:${language}`);
+        expect(r.runtime.language).toBe(language);
+        expect(r.status, `${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
+        expect(r.score).toBeLessThanOrEqual(exp.maxStarterScore ?? 15);
+        expect(
+          r.tests
+            .filter((t) => t.status === 'failed' && !/^Expected: |^Not run|^Set-up/m.test(t.output))
+            .map((t) => t.id),
+        ).toEqual([]);
+      },
+    );
 
     test('when a correct implementation unlike the reference is graded, then it also scores 100', async () => {
       const r = await result('alternative');

@@ -1,0 +1,123 @@
+"""The URL shortener's Python starter: configuration from the environment, the schema migrated on
+start (safely, as several instances start at once), GET /healthz, the routes of the README
+answering 501, errors in the one JSON shape, and a graceful stop on SIGTERM (uvicorn's). The rest
+is yours."""
+
+import os
+import sys
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from psycopg_pool import AsyncConnectionPool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+def load_config() -> dict:
+    """The validated environment, read once at start-up; a bad value stops the process."""
+    problems = [f"{name}: required" for name in ("DATABASE_URL", "REDIS_URL", "BASE_URL") if not os.environ.get(name)]
+    port = os.environ.get("PORT", "3000")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        problems.append("PORT: not a port number")
+    if problems:
+        sys.exit(f"invalid environment: {'; '.join(problems)}")
+    return {
+        "port": int(port),
+        "database_url": os.environ["DATABASE_URL"],
+        "redis_url": os.environ["REDIS_URL"],
+        "base_url": os.environ["BASE_URL"].rstrip("/"),
+    }
+
+
+config = load_config()
+
+
+class ApiError(Exception):
+    """An error with an HTTP status and a stable machine-readable code."""
+
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def migrate(pool: AsyncConnectionPool) -> None:
+    """Create or update the schema. Several instances start at once against the same database, so
+    this must be safe to run concurrently (hint: pg_advisory_lock)."""
+    async with pool.connection() as conn:
+        # TODO: create your tables here.
+        await conn.execute("SELECT 1")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    app.state.db = AsyncConnectionPool(config["database_url"], open=False)
+    await app.state.db.open()
+    app.state.redis = aioredis.from_url(config["redis_url"])
+    await migrate(app.state.db)
+    yield
+    # SIGTERM: uvicorn stops taking requests and finishes those in flight; then the pools close.
+    await app.state.db.close()
+    await app.state.redis.aclose()
+
+
+app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@app.exception_handler(ApiError)
+async def api_error(_: Request, e: ApiError):
+    return error(e.status, e.code, e.message)
+
+
+@app.exception_handler(StarletteHTTPException)
+async def http_error(request: Request, e: StarletteHTTPException):
+    if e.status_code == 404:
+        return error(404, "not_found", f"no route for {request.method} {request.url.path}")
+    return error(e.status_code, "http_error", str(e.detail))
+
+
+@app.exception_handler(RequestValidationError)
+async def invalid(_: Request, e: RequestValidationError):
+    return error(400, "invalid_request", "the request is not valid")
+
+
+@app.exception_handler(Exception)
+async def internal(_: Request, e: Exception):
+    print(f"internal error: {e!r}", file=sys.stderr)
+    return error(500, "internal", "internal error")
+
+
+@app.get("/healthz")
+async def healthz():
+    return {"status": "ok"}
+
+
+def not_implemented():
+    raise ApiError(501, "not_implemented", "not implemented yet")
+
+
+# POST /api/v1/urls {url, alias?, expiresAt?} → 201 {code, shortUrl, url, expiresAt}
+@app.post("/api/v1/urls")
+async def create_url():
+    not_implemented()
+
+
+# GET /api/v1/urls/{code}/stats → 200 {code, url, clicks, createdAt, expiresAt}
+@app.get("/api/v1/urls/{code}/stats")
+async def stats(code: str):
+    not_implemented()
+
+
+# GET /{code} → 302 Location: <url> | 404 | 410
+@app.get("/{code}")
+async def redirect(code: str):
+    not_implemented()
+
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="0.0.0.0", port=config["port"], log_level="warning", timeout_graceful_shutdown=4)
