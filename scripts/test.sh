@@ -23,7 +23,9 @@ npx turbo run lint typecheck --continue || status=1
 # The harness runs at the lowest priority: the graders' pools leave the cores 10-20 % idle and its
 # tests fill that time rather than slow the graders (the wall clock is theirs, added up): 812 s at
 # the same priority, 762 s at nice 10, 750 s at nice 19 (its own tests passed at both). Saga
-# first, its pool waiting out leases beside the harness's start, measured no better (772 s).
+# first, its pool waiting out leases beside the harness's start, measured no better (772 s). Its
+# Docker test files put themselves back at normal priority (test/suite-docker.ts): starved at
+# nice 19 beside test:busy's hog, two of their timed gradings failed.
 GRADE_LOAD_LOCK='' BC_SUITE_LOAD_LOCK="$GRADE_LOAD_LOCK" nice -n 19 npx turbo run test --only --filter=@bc/harness --continue &
 harness=$!
 npx turbo run test --only --filter='!@bc/harness' --concurrency=1 --continue || status=1

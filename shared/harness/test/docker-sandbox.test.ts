@@ -12,12 +12,11 @@ import { killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
 import { listMutants, materializeMutant, mutantMismatches } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
 import { startGradeCli } from './grade-cli.ts';
+import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
 import { tempDir } from './temp-dir.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-// Gradings in Docker are heavy (images, containers, a measured reference): in the suite they join
-// the graders' load lock, so no grader measures load beside them (scripts/test.sh).
-if (process.env.BC_SUITE_LOAD_LOCK) process.env.GRADE_LOAD_LOCK = process.env.BC_SUITE_LOAD_LOCK;
+gradeInDockerAsTheSuiteDoes();
 const why = dockerUnavailable(['postgres', 'redis'], true);
 // A skip must say why where CI prints it: a silent skip reads as a pass.
 if (why) process.stdout.write(`docker sandbox tests skipped: ${why}\n`);

@@ -8,9 +8,9 @@ import { grade } from '../src/grade.ts';
 import { dockerImages, dockerUnavailable, RUN_LABEL, reapContainers } from '../src/provision/docker.ts';
 import { provision } from '../src/provision/index.ts';
 import { stableView } from '../src/testing.ts';
+import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
 
-// Gradings in Docker are heavy: in the suite they join the graders' load lock (scripts/test.sh).
-if (process.env.BC_SUITE_LOAD_LOCK) process.env.GRADE_LOAD_LOCK = process.env.BC_SUITE_LOAD_LOCK;
+gradeInDockerAsTheSuiteDoes();
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const root = fileURLToPath(new URL('../../..', import.meta.url));
