@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SubmissionError } from './errors.ts';
 import { isRegularFile, readManifest, readRegular } from './submission-files.ts';
 import { installerCommand, SANDBOX_GID, SANDBOX_UID } from './supervisor/sandbox.ts';
@@ -284,6 +284,15 @@ export async function installDependencies(
   }
   if (asNobody) chownTree(tmp, 0, 0);
   if (!lock) return done(tmp, false, () => rmSync(tmp, { recursive: true, force: true }));
+  commitCacheEntry(tmp, entry);
+  return done(entry, false);
+}
+
+/**
+ * Put a finished tree in its cache entry: marked complete, renamed into place at once (so an
+ * entry is whole or absent), then the cache trimmed to its cap.
+ */
+export function commitCacheEntry(tmp: string, entry: string): void {
   writeFileSync(join(tmp, '.complete'), new Date().toISOString());
   // An entry without .complete is a crashed run's leftover.
   if (existsSync(entry) && !existsSync(join(entry, '.complete')))
@@ -294,6 +303,5 @@ export async function installDependencies(
     // a concurrent run finished the same entry first; theirs is identical
     rmSync(tmp, { recursive: true, force: true });
   }
-  evictCache(root, entry);
-  return done(entry, false);
+  evictCache(dirname(entry), entry);
 }

@@ -108,6 +108,18 @@ export function isRegularFile(path: string): boolean {
   }
 }
 
+/** A candidate's JSON file as an object; otherwise `bad` throws, quoting nothing of it. */
+export function jsonObject(raw: Buffer, bad: (why: string) => never): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return bad('is not valid JSON');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return bad('is not a JSON object');
+  return json as Record<string, unknown>;
+}
+
 /** The minimal package.json fields the harness reads, checked for type. */
 export interface PackageJson {
   name?: string;
@@ -132,14 +144,7 @@ export function readManifest(dir: string): PackageJson {
     throw new SubmissionError('prepare', `package.json ${why}.`);
   };
   if (!raw) return bad('is missing, a symlink, not a regular file, or larger than 1 MB');
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return bad('is not valid JSON');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return bad('is not a JSON object');
-  const pkg = json as Record<string, unknown>;
+  const pkg = jsonObject(raw, bad);
   for (const field of ['scripts', 'dependencies', 'devDependencies'] as const) {
     if (pkg[field] !== undefined && !stringMap(pkg[field]))
       bad(`has a "${field}" that is not an object of strings`);

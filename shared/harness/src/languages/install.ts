@@ -1,18 +1,9 @@
 import { createHash } from 'node:crypto';
-import {
-  chownSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  renameSync,
-  rmSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { SubmissionError } from '../errors.ts';
-import { cacheRoot, chownTree, evictCache, pick, REGISTRY_ACCESS, runInstaller } from '../install.ts';
+import { cacheRoot, chownTree, commitCacheEntry, pick, REGISTRY_ACCESS, runInstaller } from '../install.ts';
 import { isRegularFile, readRegular } from '../submission-files.ts';
 import { SANDBOX_GID, SANDBOX_UID } from '../supervisor/sandbox.ts';
 import { isRoot, TailBuffer } from '../util.ts';
@@ -107,16 +98,7 @@ async function fetchIntoCache(opts: {
   if (asNobody) chownTree(tmp, 0, 0);
   if (!opts.reusable)
     return { dir: tmp, cached: false, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
-  writeFileSync(join(tmp, '.complete'), new Date().toISOString());
-  if (existsSync(entry) && !existsSync(join(entry, '.complete')))
-    rmSync(entry, { recursive: true, force: true });
-  try {
-    renameSync(tmp, entry);
-  } catch {
-    // a concurrent run finished the same entry first; theirs is identical
-    rmSync(tmp, { recursive: true, force: true });
-  }
-  evictCache(root, entry);
+  commitCacheEntry(tmp, entry);
   return { dir: entry, cached: false, cleanup: () => {} };
 }
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { SubmissionError } from '../errors.ts';
-import { readRegular } from '../submission-files.ts';
+import { jsonObject, readRegular } from '../submission-files.ts';
 
 /** The languages a submission may be written in. */
 export const LANGUAGES = ['node', 'python', 'go', 'rust', 'java'] as const;
@@ -40,14 +40,7 @@ export function readSubmissionManifest(dir: string): SubmissionManifest {
   const bad = (why: string): never => {
     throw new SubmissionError('prepare', `${MANIFEST_FILE} ${why}.`);
   };
-  let json: unknown;
-  try {
-    json = JSON.parse(raw.toString('utf8'));
-  } catch {
-    return bad('is not valid JSON');
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return bad('is not a JSON object');
-  const m = json as Record<string, unknown>;
+  const m = jsonObject(raw, bad);
   const known = new Set(['challenge', 'language', 'install', 'build', 'start', 'env', 'timeouts']);
   const unknown = Object.keys(m).find((k) => !known.has(k));
   if (unknown !== undefined)
