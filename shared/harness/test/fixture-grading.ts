@@ -20,3 +20,16 @@ export async function fixtureNote<T>(graderDir: string, submission: string, seed
   expect(t.status, t.output).toBe('passed');
   return JSON.parse(t.output) as T;
 }
+
+/** What the env-echo fixture's instances report to grader-instance-env, at seed 8, in any language. */
+export const ENV_ECHO_NOTE = {
+  before: [
+    { mode: 'open', shared: 'seed-8' },
+    { mode: 'closed', shared: 'seed-8' },
+  ],
+  afterRestart: { mode: 'closed', shared: 'seed-8' },
+  context: [
+    { id: 'a', env: { MODE: 'open' } },
+    { id: 'b', env: { MODE: 'closed' } },
+  ],
+};

@@ -1,18 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { fixtureNote } from './fixture-grading.ts';
+import { ENV_ECHO_NOTE, fixtureNote } from './fixture-grading.ts';
 
 describe('per-instance env', () => {
   test('when a grader gives instances different settings, then each gets its own on top of the shared env, also after a restart, and tests can read it', async () => {
-    expect(await fixtureNote('grader-instance-env', 'env-echo', 8)).toEqual({
-      before: [
-        { mode: 'open', shared: 'seed-8' },
-        { mode: 'closed', shared: 'seed-8' },
-      ],
-      afterRestart: { mode: 'closed', shared: 'seed-8' },
-      context: [
-        { id: 'a', env: { MODE: 'open' } },
-        { id: 'b', env: { MODE: 'closed' } },
-      ],
-    });
+    expect(await fixtureNote('grader-instance-env', 'env-echo', 8)).toEqual(ENV_ECHO_NOTE);
   });
 });

@@ -8,6 +8,7 @@ import { grade } from '../src/grade.ts';
 import { cacheRoot } from '../src/install.ts';
 import { chooseLanguage, findToolchain, planRun, readSubmissionManifest } from '../src/languages/index.ts';
 import type { GradeResult } from '../src/types.ts';
+import { ENV_ECHO_NOTE } from './fixture-grading.ts';
 import { tempDir } from './temp-dir.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -21,18 +22,6 @@ function dirWith(files: Record<string, string>): string {
   }
   return d;
 }
-
-const ENV_ECHO_NOTE = {
-  before: [
-    { mode: 'open', shared: 'seed-8' },
-    { mode: 'closed', shared: 'seed-8' },
-  ],
-  afterRestart: { mode: 'closed', shared: 'seed-8' },
-  context: [
-    { id: 'a', env: { MODE: 'open' } },
-    { id: 'b', env: { MODE: 'closed' } },
-  ],
-};
 
 const gradeEnvEcho = (submission: string, seed = 8): Promise<GradeResult> =>
   grade({

@@ -1,6 +1,6 @@
 import { scoreRun, summaryText } from '../src/report/score.ts';
 import type { TestOutcome } from '../src/runner/vitest.ts';
-import type { GradeResult, LoadRound, RubricItem } from '../src/types.ts';
+import type { GradeResult, LoadRound, RubricItem, RuntimeReport } from '../src/types.ts';
 
 const rubric: RubricItem[] = [
   {
@@ -127,14 +127,7 @@ export function sampleResult(): GradeResult {
       { name: 'tests', ms: 9800 },
     ],
     candidate: { verdicts: [], outputTail: 'listening on 41234\nGET /r/aB3 302 <b>' },
-    runtime: {
-      language: 'node',
-      chosen_by: 'package.json',
-      toolchain: 'v20.20.2',
-      install: 'npm ci --ignore-scripts (cached)',
-      build: 'tsc -p tsconfig.json (package.json scripts)',
-      start: 'node dist/server.js (package.json scripts)',
-    },
+    runtime: SAMPLE_RUNTIME,
     harness: { version: '0.0.0', node: 'v20.20.0' },
     provenance: {
       grader: { commit: 'a'.repeat(40), dirty: true, suiteSha256: 'b'.repeat(64) },
@@ -143,3 +136,13 @@ export function sampleResult(): GradeResult {
   };
   return { output: summaryText(r), ...r };
 }
+
+/** A Node submission's runtime lines, as a grading reports them. */
+export const SAMPLE_RUNTIME: RuntimeReport = {
+  language: 'node',
+  chosen_by: 'package.json',
+  toolchain: 'v20.20.2',
+  install: 'npm ci --ignore-scripts (cached)',
+  build: 'tsc -p tsconfig.json (package.json scripts)',
+  start: 'node dist/server.js (package.json scripts)',
+};

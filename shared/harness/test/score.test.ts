@@ -4,6 +4,7 @@ import { band, categoryScores, scoreItems, scoreRun, summaryText } from '../src/
 import type { TestOutcome } from '../src/runner/vitest.ts';
 import { combineResults } from '../src/testing.ts';
 import type { GradeResult, GraderDefinition, RubricItem } from '../src/types.ts';
+import { SAMPLE_RUNTIME } from './sample-result.ts';
 
 const rubric: RubricItem[] = [
   { slug: 'a', title: 'A works', points: 5, category: 'correctness', visibility: 'visible', hint: 'do A' },
@@ -65,14 +66,7 @@ function sample(): GradeResult {
     seed: 1,
     phases: [],
     candidate: { verdicts: [], outputTail: '' },
-    runtime: {
-      language: 'node',
-      chosen_by: 'package.json',
-      toolchain: 'v20.20.2',
-      install: 'npm ci --ignore-scripts (cached)',
-      build: 'tsc -p tsconfig.json (package.json scripts)',
-      start: 'node dist/server.js (package.json scripts)',
-    },
+    runtime: SAMPLE_RUNTIME,
     harness: { version: '0', node: 'v20' },
     provenance: {
       grader: { commit: null, dirty: false, suiteSha256: '0'.repeat(64) },
