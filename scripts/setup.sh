@@ -95,6 +95,12 @@ fi
 
 pnpm install --frozen-lockfile --reporter=silent
 
+# Go submissions build against a standard library the harness compiles once per toolchain: here,
+# rather than in the first Go grading.
+case ",$languages," in
+  *,go,*) npx tsx shared/harness/src/languages/warm-cli.ts || true ;;
+esac
+
 # Docker mode: an engine that answers, and the images. A machine that cannot run one still grades
 # locally, so this part reports and goes on rather than failing the set-up.
 if ((want_docker)); then
