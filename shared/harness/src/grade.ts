@@ -308,14 +308,14 @@ async function prepareWorkDir(
     if (language === 'node') {
       log.say('  installing dependencies (lifecycle scripts off)');
       const inst = plan.noInstall
-        ? { nodeModules: null, cached: false, manager: 'none', cleanup: () => {} }
+        ? { nodeModules: null, cached: false, command: 'none ("install": "none")', cleanup: () => {} }
         : await installDependencies(workDir, { timeoutMs: timeouts.install });
       if (inst.cached) log.say('  dependencies: reused a cached install of the same lockfile');
       return {
         plan,
         deps: inst.nodeModules ? { src: inst.nodeModules, dest: join(workDir, 'node_modules') } : null,
         langEnv: () => ({}),
-        install: `${inst.manager === 'none' ? 'nothing to install' : inst.manager === 'pnpm' ? 'pnpm install --frozen-lockfile --ignore-scripts' : 'npm ci --ignore-scripts'}${inst.cached ? ' (cached)' : ''}`,
+        install: `${inst.command}${inst.cached ? ' (cached)' : ''}`,
         cleanup: inst.cleanup,
       };
     }

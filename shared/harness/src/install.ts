@@ -37,6 +37,8 @@ const MAX_LOCKFILE = 64 * 1024 * 1024;
 /** What the installer did. */
 export interface InstallResult {
   manager: 'npm' | 'pnpm' | 'none';
+  /** The install as the report shows it (`npm ci`, `nothing to install`). */
+  command: string;
   /** A read-only node_modules directory to mount (or link) into the work dir, if any. */
   nodeModules: string | null;
   cached: boolean;
@@ -164,7 +166,14 @@ export async function installDependencies(
   const hasDeps =
     Object.keys(pkg.dependencies ?? {}).length + Object.keys(pkg.devDependencies ?? {}).length > 0;
   if (!hasDeps)
-    return { manager: 'none', nodeModules: null, cached: false, ms: Date.now() - started, cleanup: () => {} };
+    return {
+      manager: 'none',
+      command: 'nothing to install',
+      nodeModules: null,
+      cached: false,
+      ms: Date.now() - started,
+      cleanup: () => {},
+    };
 
   // Lockfiles are read as regular files only: a link to a root-only file is no lockfile.
   const local = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).find(([, spec]) =>
@@ -187,6 +196,7 @@ export async function installDependencies(
     );
   }
   const manager = lock === 'pnpm-lock.yaml' ? 'pnpm' : 'npm';
+  const command = `${manager === 'pnpm' ? 'pnpm install --frozen-lockfile' : lock ? 'npm ci' : 'npm install'} --ignore-scripts`;
   const manifest = JSON.stringify({ dependencies: pkg.dependencies, devDependencies: pkg.devDependencies });
   const key = createHash('sha256')
     .update(manager)
@@ -199,6 +209,7 @@ export async function installDependencies(
   // Without a lockfile the resolution can change from day to day, so nothing is reused.
   const done = (dir: string, cached: boolean, cleanup = (): void => {}): InstallResult => ({
     manager,
+    command,
     nodeModules: join(dir, 'node_modules'),
     cached,
     ms: Date.now() - started,
@@ -275,10 +286,9 @@ export async function installDependencies(
   }
   if (code !== 0) {
     rmSync(tmp, { recursive: true, force: true });
-    const what = manager === 'pnpm' ? 'pnpm install --frozen-lockfile' : lock ? 'npm ci' : 'npm install';
     throw new SubmissionError(
       'install',
-      `Installing dependencies failed (\`${what}\` exited with ${code}).`,
+      `Installing dependencies failed (\`${command}\` exited with ${code}).`,
       log.tail(25),
     );
   }

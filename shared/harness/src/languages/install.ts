@@ -1,15 +1,15 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, cpSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { SubmissionError } from '../errors.ts';
+import { InfraError, SubmissionError } from '../errors.ts';
 import { cacheRoot, chownTree, commitCacheEntry, pick, REGISTRY_ACCESS, runInstaller } from '../install.ts';
 import { isRegularFile, readRegular } from '../submission-files.ts';
 import { SANDBOX_GID, SANDBOX_UID } from '../supervisor/sandbox.ts';
 import { isRoot, TailBuffer } from '../util.ts';
 import type { Language } from './manifest.ts';
 import { SYSTEM_PATH, type Toolchain } from './toolchains.ts';
-import { GO_BUILD_ENV, goStdCache } from './warm.ts';
 
 /** Where a language's fetched dependencies appear in the work dir (read-only). */
 export const DEPS_DIR = '.deps';
@@ -51,6 +51,8 @@ async function fetchIntoCache(opts: {
   timeoutMs: number;
   ro: string[];
   what: string;
+  /** The error a failed command is: the submission's (the default), or this machine's. */
+  failure?: (message: string, tail: string) => Error;
 }): Promise<{ dir: string; cached: boolean; cleanup(): void }> {
   const hash = createHash('sha256');
   for (const k of opts.key) hash.update(k).update('\0');
@@ -87,28 +89,60 @@ async function fetchIntoCache(opts: {
     });
     if (code !== 0 && !optional) {
       rmSync(tmp, { recursive: true, force: true });
-      throw new SubmissionError(
-        'install',
-        `Fetching dependencies failed (\`${opts.what}\` exited with ${code}).`,
-        log.tail(25),
-      );
+      const message = `Fetching dependencies failed (\`${opts.what}\` exited with ${code}).`;
+      throw (opts.failure ?? ((m, t) => new SubmissionError('install', m, t)))(message, log.tail(25));
     }
   }
   for (const name of Object.keys(opts.inputs)) rmSync(join(tmp, name), { force: true });
   if (asNobody) chownTree(tmp, 0, 0);
+  // Go's build caches are hard-linked into work dirs, not mounted: their files must refuse the
+  // candidate's writes by their modes too, whatever umask the installer ran with.
+  spawnSync('chmod', ['-R', 'go-w', tmp]);
   if (!opts.reusable)
     return { dir: tmp, cached: false, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
   commitCacheEntry(tmp, entry);
   return { dir: entry, cached: false, cleanup: () => {} };
 }
 
-const nothing = (command: string, env: LanguageInstall['env'] = () => ({})): LanguageInstall => ({
+/** Each language's env for build and start, given where its fetched tree is visible (null: none). */
+const RUN_ENV: Record<'python' | 'go', (deps: string | null, workDir: string) => Record<string, string>> = {
+  python: (deps) => ({
+    ...(deps
+      ? {
+          PYTHONPATH: join(deps, 'site-packages'),
+          PATH: `${join(deps, 'site-packages', 'bin')}:${SYSTEM_PATH}`,
+        }
+      : {}),
+    PYTHONUNBUFFERED: '1',
+  }),
+  // An offline build against the fetched modules, with the build cache in the work dir.
+  go: (deps, workDir) => ({
+    ...(deps ? { GOMODCACHE: join(deps, 'mod') } : {}),
+    GOPROXY: 'off',
+    GOSUMDB: 'off',
+    GOTOOLCHAIN: GO_BUILD_ENV.GOTOOLCHAIN,
+    GOFLAGS: `-buildvcs=false -mod=readonly ${GO_BUILD_ENV.GOFLAGS}`,
+    GOCACHE: join(workDir, '.cache', 'go-build'),
+    GOPATH: join(workDir, '.cache', 'gopath'),
+    CGO_ENABLED: GO_BUILD_ENV.CGO_ENABLED,
+  }),
+};
+
+/** No tree fetched: the language's env without one. */
+const nothing = (language: 'python' | 'go', command: string): LanguageInstall => ({
   dir: null,
   cached: false,
   command,
-  env,
+  env: (_deps, workDir) => RUN_ENV[language](null, workDir),
   cleanup: () => {},
 });
+
+/** A fetched tree: the language's env with it. */
+const fetched = (
+  language: 'python' | 'go',
+  command: string,
+  got: { dir: string; cached: boolean; cleanup(): void },
+): LanguageInstall => ({ ...got, command, env: (deps, workDir) => RUN_ENV[language](deps, workDir) });
 
 /** Requirement lines that name this machine's files or other files of the submission. */
 const LOCAL_REQUIREMENT =
@@ -144,18 +178,12 @@ function pythonRequirements(dir: string): { text: string; from: string } | null 
 }
 
 async function installPython(workDir: string, tc: Toolchain, timeoutMs: number): Promise<LanguageInstall> {
-  const env = (deps: string): Record<string, string> => ({
-    PYTHONPATH: join(deps, 'site-packages'),
-    PATH: `${join(deps, 'site-packages', 'bin')}:${SYSTEM_PATH}`,
-    PYTHONUNBUFFERED: '1',
-  });
   const reqs = pythonRequirements(workDir);
   const lines = (reqs?.text ?? '')
     .split('\n')
     .map((l) => l.replace(/\s+#.*$/, '').trim())
     .filter((l) => l && !l.startsWith('#'));
-  if (!reqs || lines.length === 0)
-    return nothing('nothing to fetch (no requirements)', () => ({ PYTHONUNBUFFERED: '1' }));
+  if (!reqs || lines.length === 0) return nothing('python', 'nothing to fetch (no requirements)');
   const local = lines.find((l) => LOCAL_REQUIREMENT.test(l));
   if (local !== undefined)
     throw new SubmissionError(
@@ -202,27 +230,50 @@ async function installPython(workDir: string, tc: Toolchain, timeoutMs: number):
     ro: ['/etc/pip.conf', ...(process.env.PIP_CERT ? [process.env.PIP_CERT] : [])],
     what: shown,
   });
-  return { ...got, command: shown, env };
+  return fetched('python', shown, got);
 }
 
-/** Go's env for an offline build against the fetched modules, with the build cache in the work dir. */
-const goEnv = (deps: string | null, workDir: string): Record<string, string> => ({
-  ...(deps ? { GOMODCACHE: join(deps, 'mod') } : {}),
-  GOPROXY: 'off',
-  GOSUMDB: 'off',
-  GOTOOLCHAIN: GO_BUILD_ENV.GOTOOLCHAIN,
-  GOFLAGS: `-buildvcs=false -mod=readonly ${GO_BUILD_ENV.GOFLAGS}`,
-  GOCACHE: join(workDir, '.cache', 'go-build'),
-  GOPATH: join(workDir, '.cache', 'gopath'),
-  CGO_ENABLED: GO_BUILD_ENV.CGO_ENABLED,
-});
+/**
+ * The env every Go build of a submission shares with the warm caches, so their entries are hits:
+ * -trimpath keeps a package's source directory out of its cache key (modules are fetched into one
+ * directory and built from another, the work dir's `.deps`).
+ */
+export const GO_BUILD_ENV = { CGO_ENABLED: '0', GOTOOLCHAIN: 'local', GOFLAGS: '-trimpath' };
+
+/**
+ * The harness's build cache of Go's standard library for `tc`, made once per toolchain (by
+ * set-up): `go build std` in the installer's jail, no candidate file in sight. Compiling net/http
+ * and its kin costs about 27 CPU-s, which every grading would otherwise pay, as each starts with
+ * an empty cache. A failure is this machine's.
+ */
+export async function goStdCache(tc: Toolchain, timeoutMs = 600_000): Promise<string> {
+  const got = await fetchIntoCache({
+    key: ['go-std', tc.version, JSON.stringify(GO_BUILD_ENV)],
+    inputs: {},
+    commands: [
+      (tmp, home) => ({
+        argv: [tc.bin.go!, 'build', 'std'],
+        env: { GOCACHE: join(tmp, 'go-build'), GOPATH: join(home, 'gopath'), ...GO_BUILD_ENV },
+      }),
+    ],
+    reusable: true,
+    timeoutMs,
+    ro: [],
+    what: 'go build std',
+    failure: (_message, tail) =>
+      new InfraError(
+        `go build std failed with this machine's Go (${tc.version}): ${tail.trim().split('\n').slice(-3).join(' | ')}`,
+      ),
+  });
+  return join(got.dir, 'go-build');
+}
 
 async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Promise<LanguageInstall> {
   const mod = read(workDir, 'go.mod');
   if (!mod) throw new SubmissionError('install', 'go.mod is missing, a link, or larger than 4 MB.');
   const sum = read(workDir, 'go.sum');
   if (!/^\s*require\b/m.test(mod.toString('utf8')))
-    return nothing('nothing to fetch (go.mod requires no module)', (_d, w) => goEnv(null, w));
+    return nothing('go', 'nothing to fetch (go.mod requires no module)');
   if (/^\s*replace\b[^\n]*=>\s*(\.{0,2}\/|\/)/m.test(mod.toString('utf8')))
     throw new SubmissionError(
       'install',
@@ -260,7 +311,7 @@ async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Pro
     ro: [],
     what: shown,
   });
-  return { ...got, command: shown, env: (deps, w) => goEnv(deps, w) };
+  return fetched('go', shown, got);
 }
 
 /** Env for fetching modules into `tmp/mod` (a private home for everything else). */
@@ -268,7 +319,7 @@ const goFetchEnv = (tmp: string, home: string): Record<string, string> => ({
   GOMODCACHE: join(tmp, 'mod'),
   GOPATH: join(home, 'gopath'),
   GOCACHE: join(home, 'gocache'),
-  GOTOOLCHAIN: 'local',
+  GOTOOLCHAIN: GO_BUILD_ENV.GOTOOLCHAIN,
   GOFLAGS: '-modcacherw',
   GOPROXY: process.env.GOPROXY ?? 'https://proxy.golang.org',
   ...pick(process.env, ['GOSUMDB', 'GONOSUMDB', 'GOPRIVATE', 'GONOPROXY', 'GOINSECURE']),
@@ -295,8 +346,8 @@ export async function installLanguageDeps(
   tc: Toolchain,
   opts: { timeoutMs: number; skip: boolean },
 ): Promise<LanguageInstall> {
-  if (opts.skip)
-    return nothing('none ("install": "none")', language === 'go' ? (_d, w) => goEnv(null, w) : () => ({}));
+  if (opts.skip && (language === 'python' || language === 'go'))
+    return nothing(language, 'none ("install": "none")');
   switch (language) {
     case 'python':
       return installPython(workDir, tc, opts.timeoutMs);

@@ -21,7 +21,7 @@ export interface SubmissionManifest {
   install?: 'none';
   build?: string;
   start?: string;
-  /** Extra env for build and start, under the grader's: a name the grader sets is refused. */
+  /** Extra env for build and start, under the grader's: where both set a name, the grader's wins. */
   env?: Record<string, string>;
   /** Seconds, capped by MANIFEST_TIMEOUT_CAPS. */
   timeouts?: { build?: number; start?: number };
@@ -58,7 +58,7 @@ export function readSubmissionManifest(dir: string): SubmissionManifest {
     out.language = m.language as Language;
   }
   if (m.install !== undefined) {
-    // The install fetches and never runs the candidate's commands (docs/submissions.md).
+    // The install fetches and never runs the candidate's commands (docs/submission-contract.md).
     if (m.install !== 'none')
       bad(
         'has an "install" other than "none": dependencies are fetched the same way for every submission in a language, so no command of yours runs with the network',

@@ -1,7 +1,7 @@
 // `tsx shared/harness/src/languages/warm-cli.ts`: build Go's standard-library cache now (set-up),
 // not in the first Go grading (27 CPU-s). Quiet when it exists; exit 1 with one line without Go.
+import { goStdCache } from './install.ts';
 import { findToolchain } from './toolchains.ts';
-import { goStdCache } from './warm.ts';
 
 try {
   const started = Date.now();

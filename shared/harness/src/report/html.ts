@@ -1,7 +1,7 @@
 import type { CategoryScore, GradeResult, LoadRound, TestResult } from '../types.ts';
 import { escapeMarkup as esc } from '../untrusted.ts';
 import { percent } from './score.ts';
-import { runtimeLines } from './terminal.ts';
+import { runtimeRows } from './terminal.ts';
 
 const BAND_TEXT: Record<GradeResult['band'], string> = {
   none: 'no band: no category reached 80 %',
@@ -116,10 +116,7 @@ function runSection(r: GradeResult): string {
   const sb = r.sandbox;
   const p = r.provenance;
   const rows: [string, string][] = [
-    ...runtimeLines(r).map((l): [string, string] => [
-      l.slice(0, l.indexOf(':')),
-      l.slice(l.indexOf(':') + 2),
-    ]),
+    ...runtimeRows(r),
     ['seed', String(r.seed)],
     [
       'grading time',

@@ -1,7 +1,7 @@
 import type { GradeResult } from '../types.ts';
 import { escapeMarkup as esc } from '../untrusted.ts';
 import { percent } from './score.ts';
-import { runtimeLines } from './terminal.ts';
+import { runtimeRows } from './terminal.ts';
 
 /**
  * A fenced block that `text` cannot close: its fence is longer than any run of backticks in it, so
@@ -25,7 +25,7 @@ export function toMarkdown(r: GradeResult): string {
     '',
     `Isolation: ${r.sandbox.isolation === 'isolated' ? 'isolated' : `**${mdInline(r.sandbox.isolation)}**`}`,
     '',
-    ...runtimeLines(r).map((l) => `${mdInline(l)}  `),
+    ...runtimeRows(r).map(([k, v]) => `${mdInline(`${k}: ${v}`)}  `),
     '',
   );
   if (r.status === 'error') {

@@ -25,15 +25,15 @@ export function progressPrinter(rubric: readonly RubricItem[]): (item: RubricIte
   };
 }
 
-/** What was detected and what ran, one phase a line (every format's first lines). */
-export function runtimeLines(r: GradeResult): string[] {
+/** What was detected and what ran, one phase a row of label and value (every format's first lines). */
+export function runtimeRows(r: GradeResult): [string, string][] {
   const rt = r.runtime;
   if (!rt) return [];
   return [
-    `language: ${rt.language} (from ${rt.chosen_by || '?'}), ${rt.toolchain}`,
-    `install: ${rt.install || 'not reached'}`,
-    `build: ${rt.build ?? 'none'}`,
-    `start: ${rt.start || 'not reached'}`,
+    ['language', `${rt.language} (from ${rt.chosen_by || '?'}), ${rt.toolchain}`],
+    ['install', rt.install || 'not reached'],
+    ['build', rt.build ?? 'none'],
+    ['start', rt.start || 'not reached'],
   ];
 }
 
@@ -41,7 +41,7 @@ export function runtimeLines(r: GradeResult): string[] {
 export function summaryTable(r: GradeResult, outDir: string): string {
   const lines: string[] = [''];
   if (r.sandbox.isolation !== 'isolated') lines.push(c(31, `  ! ${r.sandbox.isolation}`));
-  lines.push(...runtimeLines(r).map((l) => c(2, `  ${l}`)));
+  lines.push(...runtimeRows(r).map(([k, v]) => c(2, `  ${k}: ${v}`)));
   if (r.status === 'error') {
     lines.push(c(31, `✗ ${r.challenge}: could not be graded`), `  ${r.reason ?? ''}`);
     if (r.candidate.outputTail)
