@@ -3,3 +3,4 @@ export * from './gradings.ts';
 export * from './layout.ts';
 export * from './results.ts';
 export * from './scheduler.ts';
+export * from './validated.ts';

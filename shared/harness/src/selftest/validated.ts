@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../graders.ts';
+import { hashTree } from '../provenance.ts';
+
+/**
+ * What `pnpm validate` last proved of a grader, flake-free: recorded in
+ * `graders/<slug>/selftest/validated.json`. The suite trusts it for what it leaves to validate
+ * (the alternative's load items) only while the hash still names the same grader and kit.
+ */
+export interface ValidationRecord {
+  /** `validationHash` of the grader and kit that were validated. */
+  hash: string;
+  seeds: number;
+  gradings: number;
+  seconds: number;
+  /** The day it ran (UTC, YYYY-MM-DD). */
+  date: string;
+  /** The alternative's score per seed (100 each, or the record is not written). */
+  alternative: number[];
+}
+
+const KIT_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'kit');
+const skip = (n: string): boolean => n === 'node_modules' || n === 'selftest' || n.startsWith('.');
+
+/**
+ * SHA-256 of everything a validation judged with and judged: the grader's suite, reference,
+ * alternative and mutants, and the kit its tests call (where load is measured). Its own
+ * `selftest/` is left out, so writing the record does not change what it names.
+ */
+export function validationHash(graderDir: string): string {
+  const h = createHash('sha256');
+  hashTree(h, graderDir, skip);
+  h.update('\0kit\0');
+  return hashTree(h, KIT_DIR, skip).digest('hex');
+}
+
+const recordPath = (graderDir: string): string => join(graderDir, 'selftest', 'validated.json');
+
+/** The grader's validation record, or null when there is none. */
+export function readValidation(graderDir: string): ValidationRecord | null {
+  const p = recordPath(graderDir);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as ValidationRecord) : null;
+}
+
+/** Whether the record names this very grader and kit (any change since means validate again). */
+export function validationIsCurrent(graderDir: string): boolean {
+  return readValidation(graderDir)?.hash === validationHash(graderDir);
+}
+
+/** Record a flake-free validation. */
+export function writeValidation(graderDir: string, r: Omit<ValidationRecord, 'hash' | 'date'>): void {
+  const record: ValidationRecord = {
+    hash: validationHash(graderDir),
+    date: new Date().toISOString().slice(0, 10),
+    ...r,
+  };
+  writeFileSync(recordPath(graderDir), `${JSON.stringify(record, null, 2)}\n`);
+}
