@@ -142,10 +142,14 @@ describe('grading always ends and leaves nothing behind', () => {
     const args = readFileSync(`/proc/${session[0]}/cmdline`, 'utf8').split('\0').filter(Boolean);
     const runDir = dirname(args.at(-1)!);
     expect(existsSync(runDir)).toBe(true);
+    const died = new Promise((res) => child.once('exit', res));
     child.kill('SIGKILL');
     killPids(session, 'SIGKILL');
-    await sleep(300);
-    // Postgres and Redis outlive both: nothing of this run is left to stop them…
+    await died;
+    for (let i = 0; i < 400 && session.some((pid) => existsSync(`/proc/${pid}`)); i++) await sleep(5);
+    // Postgres and Redis outlive both: nothing of this run is left to stop them… (Looked at the
+    // moment both are gone: later, a grading of another test file starting beside this one may
+    // already have reaped them, as the next lines do, and the premise would read as broken.)
     expect(pidsOfRunsOwnedBy(child.pid!).length).toBeGreaterThan(0);
     // …until any later run starts, finds their owner gone, and reaps them.
     reapDeadRuns();
