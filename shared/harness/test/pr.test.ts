@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -80,6 +80,14 @@ describe('picking what a pull request submits', () => {
     expect(pickSubmission(base, head)).toEqual({ challenge: 'url-shortener', dir: head, path: '.' });
     writeFileSync(join(head, '.backend-challenge.json'), '{"challenge":"../../etc"}');
     expect(() => pickSubmission(base, head)).toThrow(UsageError);
+    // Read by the grading's own parser: what a grading would refuse is refused here, in its words.
+    writeFileSync(join(head, '.backend-challenge.json'), '{"challenge":"url-shortener","lang":"go"}');
+    expect(() => pickSubmission(base, head)).toThrow(/has a field it does not know \("lang"\)/);
+    writeFileSync(join(head, '.backend-challenge.json'), 'challenge: url-shortener');
+    expect(() => pickSubmission(base, head)).toThrow(/is not valid JSON/);
+    rmSync(join(head, '.backend-challenge.json'));
+    symlinkSync('/etc/hostname', join(head, '.backend-challenge.json'));
+    expect(() => pickSubmission(base, head)).toThrow(/not a small JSON file \(a link/);
   });
 
   test('when a pull request to this repository changes one submissions/<challenge>/<name>/, then that one is picked; two, or none, is a usage error', () => {

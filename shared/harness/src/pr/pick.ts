@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../errors.ts';
-import { MANIFEST_FILE } from '../languages/manifest.ts';
+import { SubmissionError, UsageError } from '../errors.ts';
+import { MANIFEST_FILE, readSubmissionManifest } from '../languages/manifest.ts';
 import { filesUnder } from '../provenance.ts';
 import { isRegularFile, readRegular } from '../submission-files.ts';
 
@@ -41,13 +41,16 @@ export function pickSubmission(base: string, head: string): PickedSubmission {
     /^[a-z0-9-]+$/.test(c) && existsSync(join(base, 'graders', c, 'grader.config.ts'));
   const marker = join(head, CHALLENGE_FILE);
   if (existsSync(marker) || isRegularFile(marker)) {
-    let challenge: unknown;
+    // Read as a grading reads it (one parser, one set of fields), but a link or an oversized
+    // file, which a grading passes over, is an error here: it would leave the challenge unnamed.
+    if (readRegular(marker, 64 * 1024) === null)
+      throw new UsageError(`${CHALLENGE_FILE} is not a small JSON file (a link, or over 64 KB)`);
+    let challenge: string | undefined;
     try {
-      ({ challenge } = JSON.parse(readRegular(marker, 64 * 1024)?.toString('utf8') ?? '') as {
-        challenge?: unknown;
-      });
-    } catch {
-      throw new UsageError(`${CHALLENGE_FILE} is not a small JSON file (a link, too large, or not JSON)`);
+      ({ challenge } = readSubmissionManifest(head));
+    } catch (e) {
+      if (e instanceof SubmissionError) throw new UsageError(e.message);
+      throw e;
     }
     if (typeof challenge !== 'string' || !known(challenge)) {
       throw new UsageError(

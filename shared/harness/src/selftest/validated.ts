@@ -27,11 +27,14 @@ const skip = (n: string): boolean => n === 'node_modules' || n === 'selftest' ||
 /**
  * SHA-256 of everything a validation judged with and judged: the grader's suite, reference,
  * alternative and mutants, and the kit its tests call (where load is measured). Its own
- * `selftest/` is left out, so writing the record does not change what it names.
+ * `selftest/` is left out, so writing the record does not change what it names, and so are
+ * fixtures other than the alternative (submissions in other languages, which validate never grades).
  */
 export function validationHash(graderDir: string): string {
   const h = createHash('sha256');
-  hashTree(h, graderDir, skip);
+  hashTree(h, graderDir, (n) => skip(n) || n === 'fixtures');
+  h.update('\0alternative\0');
+  hashTree(h, join(graderDir, 'fixtures', 'alternative'), skip);
   h.update('\0kit\0');
   return hashTree(h, KIT_DIR, skip).digest('hex');
 }
