@@ -45,6 +45,34 @@ fi
 # Debian bookworm's Go (1.19) and Rust (1.63) are too old for today's libraries: a newer Go in
 # /usr/local/go, or a rustup toolchain copied to /usr/local/lib/rust, is preferred to them.
 sys_has() { PATH=/usr/local/go/bin:/usr/local/bin:/usr/bin:/bin command -v "$1" >/dev/null 2>&1; }
+# Go: the starters' go.mod asks for GO_VERSION's minor. A machine with an older Go of 1.21 or later
+# (which knows GOTOOLCHAIN) has the go command fetch this one from the Go module proxy, checked
+# against the checksum database, and it is copied to /usr/local/go; Debian's golang-go is too old
+# to do even that, so without any such Go this says what to install and goes on.
+GO_VERSION=1.26.8
+go_minor() { "$1" version 2>/dev/null | sed -n 's/.* go1\.\([0-9]*\).*/\1/p'; }
+go_new_enough() {
+  local m
+  m=$(go_minor "$(PATH=/usr/local/go/bin:/usr/local/bin:/usr/bin:/bin command -v go || echo none)")
+  [ -n "$m" ] && ((m >= $(echo "$GO_VERSION" | cut -d. -f2)))
+}
+install_go() {
+  local go_cmd m root tmp
+  go_cmd=$(command -v go || true)
+  m=$(go_minor "$go_cmd")
+  if [ -z "$m" ] || ((m < 21)) || [ "$(id -u)" != 0 ]; then
+    echo "setup: Go submissions need Go $GO_VERSION system-wide, in /usr/local/go (Debian bookworm's golang-go is 1.19, too old): install it there as root, or run this as root with any Go from 1.21 on the PATH" >&2
+    return 0
+  fi
+  echo "setup: fetching Go $GO_VERSION through the Go module proxy into /usr/local/go" >&2
+  tmp=$(mktemp -d)
+  if root=$(GOPATH="$tmp" GOMODCACHE="$tmp/mod" GOTOOLCHAIN="go$GO_VERSION" "$go_cmd" env GOROOT); then
+    rm -rf /usr/local/go.tmp && cp -a "$root" /usr/local/go.tmp && chmod -R a+rX,u+w /usr/local/go.tmp
+    rm -rf /usr/local/go && mv /usr/local/go.tmp /usr/local/go
+  fi
+  chmod -R u+w "$tmp" && rm -rf "$tmp"
+}
+go_fetch=0
 rust_from_rustup=""
 for lang in ${languages//,/ }; do
   case "$lang" in
@@ -52,7 +80,7 @@ for lang in ${languages//,/ }; do
       sys_has python3 || need+=(python3)
       /usr/bin/python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
       ;;
-    go) sys_has go || need+=(golang-go) ;;
+    go) go_new_enough || go_fetch=1 ;;
     rust)
       if ! sys_has cargo; then
         rust_from_rustup=$(ls -d "${RUSTUP_HOME:-$HOME/.rustup}"/toolchains/stable-* 2>/dev/null | head -1 || true)
@@ -83,6 +111,8 @@ if ((${#need[@]})); then
     echo "setup: missing ${need[*]}: run 'apt-get install ${need[*]}' as root, or set DATABASE_URL and REDIS_URL" >&2
   fi
 fi
+
+((go_fetch)) && install_go
 
 if ! command -v pnpm >/dev/null 2>&1; then
   echo "setup: installing pnpm (npm)" >&2
