@@ -6,7 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 want_grader=0
-[ "${1:-}" = --grader ] && want_grader=1
+languages=""
+while (($#)); do
+  case "$1" in
+    --grader) want_grader=1 ;;
+    --languages) languages="${2:-}"; shift ;;
+    --languages=*) languages="${1#--languages=}" ;;
+  esac
+  shift
+done
 # shellcheck source=images.env
 source ./images.env
 
@@ -64,7 +72,41 @@ if ! have "$BC_RUNNER_IMAGE"; then
     rm -rf "$context"
   fi
 fi
-echo "build-images: $BC_POSTGRES_IMAGE, $BC_REDIS_IMAGE, $BC_RUNNER_IMAGE ready ($(($(date +%s) - started)) s)" >&2
+ready="$BC_POSTGRES_IMAGE, $BC_REDIS_IMAGE, $BC_RUNNER_IMAGE"
+build() { # image dockerfile context [build args…]
+  local image=$1 file=$2 context=$3 log
+  shift 3
+  if ! log=$(docker build -q --build-arg BASE="$BC_BASE_IMAGE" "$@" -t "$image" -f "$file" "$context" 2>&1); then
+    echo "$log" >&2
+    return 1
+  fi
+}
+# Runners for other languages, on request (setup --languages … --docker).
+case ",$languages," in
+  *,python,*)
+    have "$BC_RUNNER_PYTHON_IMAGE" || build "$BC_RUNNER_PYTHON_IMAGE" runner-python.Dockerfile .
+    ready="$ready, $BC_RUNNER_PYTHON_IMAGE"
+    ;;
+esac
+case ",$languages," in
+  *,go,*)
+    # The machine's own Go, the one installs compile dependencies with: rebuilt when it changes.
+    go_version=$(/usr/local/go/bin/go env GOVERSION 2>/dev/null || true)
+    if [ -z "$go_version" ]; then
+      echo "build-images: no Go in /usr/local/go (bash scripts/setup.sh --languages go): $BC_RUNNER_GO_IMAGE not built" >&2
+    else
+      label=$(docker image inspect --format '{{index .Config.Labels "backend-challenges.go-version"}}' "$BC_RUNNER_GO_IMAGE" 2>/dev/null || true)
+      if [ "$label" != "$go_version" ]; then
+        context=$(mktemp -d /var/tmp/bc-runner-go.XXXXXX)
+        cp -a /usr/local/go "$context/go"
+        build "$BC_RUNNER_GO_IMAGE" runner-go.Dockerfile "$context" --build-arg GO_VERSION="$go_version" || { rm -rf "$context"; exit 1; }
+        rm -rf "$context"
+      fi
+      ready="$ready, $BC_RUNNER_GO_IMAGE ($go_version)"
+    fi
+    ;;
+esac
+echo "build-images: $ready ready ($(($(date +%s) - started)) s)" >&2
 
 # The grader image holds this checkout, so it is rebuilt every time (Docker's layer cache keeps that
 # quick when nothing changed): the repository without its history or outputs, plus docker and pnpm.

@@ -141,7 +141,7 @@ if ((want_docker)); then
   fi
   if ! docker info >/dev/null 2>&1; then
     echo "setup: no Docker engine answers (see /var/log/bc-dockerd.log): Docker mode is unavailable here" >&2
-  elif ! bash docker/build-images.sh; then
+  elif ! bash docker/build-images.sh --languages "$languages"; then
     echo "setup: building the Docker images failed: Docker mode is unavailable here" >&2
   fi
 fi

@@ -31,7 +31,7 @@ import { DEPS_DIR, installLanguageDeps } from './languages/install.ts';
 import { warmGoCache } from './languages/warm.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { provenanceOf } from './provenance.ts';
-import { dockerUnavailable, reapContainers } from './provision/docker.ts';
+import { dockerUnavailable, reapContainers, runnerImage } from './provision/docker.ts';
 import { missingServicesHint, resolveServicesMode, type ServicesMode } from './provision/index.ts';
 import { scoreRun, summaryText } from './report/score.ts';
 import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts';
@@ -231,12 +231,19 @@ async function planRun(opts: GradeOptions, def: GraderDefinition, language: Lang
   const toolchain = findToolchain(language);
   let plan = planSandbox(opts.sandbox ?? 'auto', runUid());
   // Without bubblewrap, a Docker engine with the runner image is the better sandbox.
-  if (plan.mode === 'none' && (opts.sandbox ?? 'auto') === 'auto' && dockerUnavailable([], true) === null) {
+  if (
+    plan.mode === 'none' &&
+    (opts.sandbox ?? 'auto') === 'auto' &&
+    dockerUnavailable([], toolchain) === null
+  ) {
     plan = planSandbox('docker', runUid());
   }
   const servicesMode = await resolveServicesMode(opts.services ?? 'auto', def.services);
   if (servicesMode === 'docker' || plan.mode === 'docker') {
-    const why = dockerUnavailable(servicesMode === 'docker' ? def.services : [], plan.mode === 'docker');
+    const why = dockerUnavailable(
+      servicesMode === 'docker' ? def.services : [],
+      plan.mode === 'docker' ? toolchain : false,
+    );
     if (why) {
       throw new InfraError(
         opts.services === 'auto' && servicesMode === 'docker'
@@ -251,11 +258,6 @@ async function planRun(opts: GradeOptions, def: GraderDefinition, language: Lang
   if (gaps.length && !opts.unsafe) {
     throw new InfraError(
       `refusing to grade without isolation (${gaps.join('; ')}): run as root with bubblewrap and iptables (sudo bash scripts/setup.sh), use --sandbox docker, or pass --unsafe to grade anyway`,
-    );
-  }
-  if (plan.mode === 'docker' && language !== 'node') {
-    throw new InfraError(
-      `Docker mode grades Node submissions only on this version of the harness; grade this ${language} submission with --sandbox bwrap`,
     );
   }
   return {
@@ -507,6 +509,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       only,
       timeoutOverrides: { ...manifestTimeouts, ...opts.timeoutOverrides },
       firewall,
+      ...(plan.mode === 'docker' ? { runnerImage: runnerImage(language)! } : {}),
       ...(loadLock ? { loadLock } : {}),
     };
     const { outcome, code, errTail } = await runSessionProcess(

@@ -51,6 +51,8 @@ export interface SessionRequest {
   firewall: boolean;
   /** A batch's load lock (see load-lock.ts): held shared for the session, exclusively while load is measured. */
   loadLock?: string;
+  /** With --sandbox docker: the image that runs the submission's language. */
+  runnerImage?: string;
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */
@@ -330,7 +332,7 @@ export async function runSession(
       ...(wired.network
         ? {
             docker: {
-              image: dockerImages().BC_RUNNER_IMAGE!,
+              image: req.runnerImage ?? dockerImages().BC_RUNNER_IMAGE!,
               runId: req.markerEnv.BC_GRADE_RUN!,
               network: wired.network,
             },

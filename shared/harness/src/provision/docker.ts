@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { InfraError } from '../errors.ts';
 import { REPO_ROOT } from '../graders.ts';
+import type { Language } from '../languages/manifest.ts';
+import type { Toolchain } from '../languages/toolchains.ts';
 import { RUN_LABEL } from '../supervisor/container.ts';
 import { isAlive } from '../supervisor/proc.ts';
 import type { ServiceName } from '../types.ts';
@@ -32,19 +34,57 @@ const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf
  * Why this machine cannot run these services in Docker (and, with `runner`, candidate code:
  * --sandbox docker), or null when it can.
  */
-export function dockerUnavailable(needs: readonly ServiceName[], runner = false): string | null {
+export function dockerUnavailable(
+  needs: readonly ServiceName[],
+  runner: boolean | Toolchain = false,
+): string | null {
+  const language: Language | null = runner === false ? null : runner === true ? 'node' : runner.language;
+  const image = language ? runnerImage(language) : null;
+  if (language && !image) {
+    return `Docker mode has no runner image for ${language} submissions yet: grade this one with --sandbox bwrap`;
+  }
   if (docker('version', '--format', '{{.Server.Version}}').status !== 0) {
     return 'no Docker engine answers: apt-get install docker.io and start dockerd (bash scripts/setup.sh --docker does both)';
   }
   const images = dockerImages();
   const missing = [
     ...needs.map((n) => images[`BC_${n.toUpperCase()}_IMAGE`]!),
-    ...(runner ? [images.BC_RUNNER_IMAGE!] : []),
+    ...(image ? [image] : []),
   ].filter((i) => docker('image', 'inspect', i).status !== 0);
+  const setup = `bash scripts/setup.sh${language && language !== 'node' ? ` --languages ${language}` : ''} --docker`;
   if (missing.length) {
-    return `image ${missing.join(', ')} missing and none is pulled from a registry: run bash scripts/setup.sh --docker (it builds them with docker/build-images.sh)`;
+    return `image ${missing.join(', ')} missing and none is pulled from a registry: run ${setup} (it builds them with docker/build-images.sh)`;
+  }
+  if (language === 'go' && typeof runner === 'object') {
+    // Dependencies were compiled at install by this machine's Go: the image must build with the same.
+    const label = docker(
+      'image',
+      'inspect',
+      '--format',
+      `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`,
+      image!,
+    );
+    const inImage = label.stdout.trim();
+    if (!runner.version.split(' ').includes(inImage)) {
+      return `${image} holds ${inImage || 'an unlabelled Go'}, not this machine's (${runner.version}): run ${setup} to rebuild it`;
+    }
   }
   return null;
+}
+
+/** The label of the Go runner image that names the toolchain in it (docker/runner-go.Dockerfile). */
+const GO_VERSION_LABEL = 'backend-challenges.go-version';
+
+const RUNNER_IMAGES: Partial<Record<Language, string>> = {
+  node: 'BC_RUNNER_IMAGE',
+  python: 'BC_RUNNER_PYTHON_IMAGE',
+  go: 'BC_RUNNER_GO_IMAGE',
+};
+
+/** The image that runs `language` submissions with --sandbox docker, or null when there is none yet. */
+export function runnerImage(language: Language): string | null {
+  const key = RUNNER_IMAGES[language];
+  return key ? (dockerImages()[key] ?? null) : null;
 }
 
 /**

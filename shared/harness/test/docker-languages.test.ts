@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { grade } from '../src/grade.ts';
+import { REPO_ROOT } from '../src/graders.ts';
+import { findToolchain, MissingToolchain } from '../src/languages/toolchains.ts';
+import { dockerUnavailable } from '../src/provision/docker.ts';
+import { pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
+import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
+
+gradeInDockerAsTheSuiteDoes();
+
+const LANGUAGES = ['python', 'go'] as const;
+
+function unavailable(): string | null {
+  try {
+    for (const language of LANGUAGES) {
+      const why = dockerUnavailable(['postgres', 'redis'], findToolchain(language));
+      if (why) return why;
+    }
+    return null;
+  } catch (e) {
+    if (e instanceof MissingToolchain) return e.message;
+    throw e;
+  }
+}
+const why = unavailable();
+// A skip must say why where CI prints it: a silent skip reads as a pass.
+if (why) process.stdout.write(`docker language runner tests skipped: ${why}\n`);
+
+describe.skipIf(why !== null)('submissions in other languages in Docker (--sandbox docker)', () => {
+  afterEach(() => {
+    expect(pidsOfRunsOwnedBy(process.pid)).toEqual([]);
+  });
+
+  test("when the URL shortener's Python and Go starters are graded in Docker, then each installs, builds and starts in its language's runner image and answers the hidden suite", async () => {
+    const results = await Promise.all(
+      LANGUAGES.map((language) =>
+        grade({
+          challenge: 'url-shortener',
+          submission: join(REPO_ROOT, 'challenges', 'url-shortener', 'starters', language),
+          seed: 5,
+          sandbox: 'docker',
+          services: 'docker',
+          // Items a starter passes (the JSON 404) and fails (wrong types): enough to show that
+          // the service ran in its container and answered, without the rest of the suite.
+          only: ['robustness'],
+        }),
+      ),
+    );
+    for (const [i, r] of results.entries()) {
+      const language = LANGUAGES[i]!;
+      expect(r.status, `${language}: ${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
+      expect(r.sandbox.mode).toBe('docker');
+      expect(r.runtime.language).toBe(language);
+      // Built in the container (Python's compileall, Go's go build), offline.
+      expect(r.runtime.build, language).toBeTruthy();
+      // It answered from its container: the starter's JSON 404 passes, and no item went unanswered.
+      expect(r.tests.find((t) => t.id === 'unknown-route-json-404')?.status, language).toBe('passed');
+      expect(r.tests.filter((t) => /no HTTP response/.test(t.output)).map((t) => t.id)).toEqual([]);
+      expect(r.score, `${language}: a starter scores low`).toBeLessThan(r.max_score);
+    }
+  }, 300_000);
+});
+
+describe('languages without a runner image', () => {
+  test('when a Rust or Java submission asks for Docker, then one line says to grade it with bwrap', () => {
+    for (const language of ['rust', 'java'] as const)
+      expect(dockerUnavailable([], { language, bin: {}, version: '?' })).toBe(
+        `Docker mode has no runner image for ${language} submissions yet: grade this one with --sandbox bwrap`,
+      );
+  });
+});
