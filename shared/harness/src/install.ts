@@ -66,7 +66,8 @@ function defaultCacheRoot(): string {
 /** Bytes the install cache may hold (GRADE_CACHE_MAX_MB, default 4096): beyond, the oldest entries go. */
 const cacheCapBytes = (): number => Number(process.env.GRADE_CACHE_MAX_MB ?? 4096) * 1024 * 1024;
 
-function treeBytes(dir: string): number {
+/** Bytes under `dir` (du). */
+export function treeBytes(dir: string): number {
   const r = spawnSync('du', ['-sb', dir], { encoding: 'utf8' });
   return Number(r.stdout.split('\t')[0]) || 0;
 }

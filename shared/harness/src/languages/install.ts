@@ -1,10 +1,29 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, cpSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { InfraError, SubmissionError } from '../errors.ts';
-import { cacheRoot, chownTree, commitCacheEntry, pick, REGISTRY_ACCESS, runInstaller } from '../install.ts';
+import {
+  cacheRoot,
+  chownTree,
+  commitCacheEntry,
+  pick,
+  REGISTRY_ACCESS,
+  runInstaller,
+  treeBytes,
+} from '../install.ts';
 import { isRegularFile, readRegular } from '../submission-files.ts';
 import { SANDBOX_GID, SANDBOX_UID } from '../supervisor/sandbox.ts';
 import { isRoot, TailBuffer } from '../util.ts';
@@ -284,11 +303,13 @@ async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Pro
   // submission's): each grading's build then compiles the submission alone.
   const direct = directRequires(mod.toString('utf8'));
   const std = await goStdCache(tc);
+  const shared = goSharedCache(tc);
   const got = await fetchIntoCache({
     key: ['go', tc.version, mod, sum ?? 'no-go.sum', JSON.stringify(GO_BUILD_ENV), 'go-mod-download-2'],
     inputs: { 'go.mod': mod, ...(sum ? { 'go.sum': sum } : {}) },
     // A copy, not links: the tree is handed to the installer's user while it builds.
-    seed: (tmp) => cpSync(std, join(tmp, 'go-build'), { recursive: true }),
+    // The shared cache, once there is one, holds the standard library too (the first install's seed).
+    seed: (tmp) => cpSync(existsSync(shared) ? shared : std, join(tmp, 'go-build'), { recursive: true }),
     commands: [
       (tmp, home) => ({ argv: [tc.bin.go!, 'mod', 'download'], env: goFetchEnv(tmp, home) }),
       (tmp, home) => ({
@@ -311,7 +332,44 @@ async function installGo(workDir: string, tc: Toolchain, timeoutMs: number): Pro
     ro: [],
     what: shown,
   });
+  if (!got.cached && sum !== null) addToGoSharedCache(join(got.dir, 'go-build'), shared);
   return fetched('go', shown, got);
+}
+
+/** The most the shared Go build cache grows to; past it, installs stop adding to it. */
+const GO_SHARED_CAP_BYTES = 2 * 1024 ** 3;
+
+/**
+ * The packages Go installs have compiled (modules and the standard library), for `tc`: each
+ * install starts from it and adds what it compiled, so pgx compiled for one submission is not
+ * compiled again for the next with another go.sum (each of the five starters' would be, at 20-60
+ * CPU-s each). A Go build cache is content-addressed (an entry is named by the hash of everything
+ * that went into it), so entries of different installs never conflict; this one is root-owned,
+ * and only installs, which compile module code with cgo off and run none, add to it.
+ */
+function goSharedCache(tc: Toolchain): string {
+  const key = createHash('sha256')
+    .update(`${tc.version}\0${JSON.stringify(GO_BUILD_ENV)}`)
+    .digest('hex');
+  return join(cacheRoot(), `go-shared-${key.slice(0, 16)}`);
+}
+
+/** Copy what `src` has and `dest` lacks, each file whole under its name (rename) for a reader copying at once. */
+function addToGoSharedCache(src: string, dest: string): void {
+  if (existsSync(dest) && treeBytes(dest) > GO_SHARED_CAP_BYTES) return;
+  const walk = (rel: string): void => {
+    mkdirSync(join(dest, rel), { recursive: true, mode: 0o755 });
+    for (const e of readdirSync(join(src, rel), { withFileTypes: true })) {
+      const r = join(rel, e.name);
+      if (e.isDirectory()) walk(r);
+      else if (e.isFile() && !existsSync(join(dest, r))) {
+        const part = join(dest, `${r}.part-${process.pid}`);
+        copyFileSync(join(src, r), part);
+        renameSync(part, join(dest, r));
+      }
+    }
+  };
+  walk('.');
 }
 
 /** Env for fetching modules into `tmp/mod` (a private home for everything else). */
