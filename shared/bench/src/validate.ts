@@ -45,11 +45,13 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
 
   const refRuns: Promise<GradeResult>[] = [];
   const altRuns: Promise<GradeResult>[] = [];
+  const langAltRuns = layout.languageAlternatives.map((a) => ({ ...a, runs: [] as Promise<GradeResult>[] }));
   const mutantRuns: { name: string; seed: number; run: Promise<GradeResult> }[] = [];
   for (let i = 0; i < seeds; i++) {
     const seed = 5000 + i;
     refRuns.push(g.full(`reference seed ${seed}`, reference, seed));
     altRuns.push(g.full(`alternative seed ${seed}`, layout.alternativeDir, seed));
+    for (const a of langAltRuns) a.runs.push(g.full(`alternative:${a.language} seed ${seed}`, a.dir, seed));
     for (const m of mutants)
       mutantRuns.push({ name: m.name, seed, run: g.mutant(m, reference, seed, 'all') });
   }
@@ -81,12 +83,21 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
   }
 
   const alts = await Promise.all(altRuns);
-  const altFlakes = alts.filter((r) => r.score !== 100).length;
+  const langAlts = await Promise.all(
+    langAltRuns.map(async (a) => ({ language: a.language, results: await Promise.all(a.runs) })),
+  );
+  const allAlts = [
+    ...alts.map((r, i) => ({ label: `alternative seed ${5000 + i}`, r })),
+    ...langAlts.flatMap((a) =>
+      a.results.map((r, i) => ({ label: `alternative:${a.language} seed ${5000 + i}`, r })),
+    ),
+  ];
+  const altFlakes = allAlts.filter(({ r }) => r.score !== 100).length;
   process.stdout.write(
     `\n${table(
       ['run', 'score', 'lost'],
-      alts.map((r, i) => [
-        `alternative seed ${5000 + i}`,
+      allAlts.map(({ label, r }) => [
+        label,
         r.score,
         r.tests
           .filter((t) => t.status !== 'passed')
@@ -148,11 +159,11 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
   );
   process.stdout.write(`${g.timingTable()}\n\n`);
   await g.dispose();
-  const total = refs.length + alts.length + mutantRuns.length + 4;
+  const total = refs.length + allAlts.length + mutantRuns.length + 4;
   const all = flakes + altFlakes + mutantFlakes + otherFlakes;
   const seconds = Math.round((Date.now() - started) / 1000);
   process.stdout.write(
-    `${all} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, alternative ${altFlakes}/${alts.length}, mutants ${mutantFlakes}/${mutantRuns.length}, reproducibility and hanging ${otherFlakes}/3); ${seconds} s\n`,
+    `${all} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, alternatives ${altFlakes}/${allAlts.length}, mutants ${mutantFlakes}/${mutantRuns.length}, reproducibility and hanging ${otherFlakes}/3); ${seconds} s\n`,
   );
   if (all === 0) {
     writeValidation(layout.graderDir, {
@@ -160,6 +171,13 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
       gradings: total,
       seconds,
       alternative: alts.map((r) => r.score),
+      ...(langAlts.length
+        ? {
+            languageAlternatives: Object.fromEntries(
+              langAlts.map((a) => [a.language, a.results.map((r) => r.score)]),
+            ),
+          }
+        : {}),
     });
     process.stdout.write(
       `recorded in graders/${challenge}/selftest/validated.json: the suite leaves the alternative's load items to this run until the grader or the kit changes\n`,

@@ -18,6 +18,19 @@ export interface GraderLayout {
   starterGolden: string;
   /** The starters in other languages: `challenges/<slug>/starters/<language>/`. */
   languageStarters: { language: string; dir: string }[];
+  /** Correct implementations in other languages, which must score 100 too: `fixtures/alternative-<language>/`. */
+  languageAlternatives: { language: string; dir: string }[];
+}
+
+/** `graders/<slug>/fixtures/alternative-<language>/` of the grader in `graderDir`, by language. */
+export function languageAlternatives(graderDir: string): { language: string; dir: string }[] {
+  const fixtures = join(graderDir, 'fixtures');
+  return existsSync(fixtures)
+    ? readdirSync(fixtures)
+        .filter((n) => n.startsWith('alternative-'))
+        .sort()
+        .map((n) => ({ language: n.slice('alternative-'.length), dir: join(fixtures, n) }))
+    : [];
 }
 
 /** The standard layout of challenge `slug`: `graders/<slug>/…` and `challenges/<slug>`. */
@@ -39,5 +52,6 @@ export function graderLayout(slug: string): GraderLayout {
           .sort()
           .map((language) => ({ language, dir: join(starterDir, 'starters', language) }))
       : [],
+    languageAlternatives: languageAlternatives(graderDir),
   };
 }

@@ -42,7 +42,7 @@ const readmeRuleIds = (readme: string): string[] => [
  * The standard self-validation of a grader, registered as Vitest tests (the suite's share; `pnpm
  * validate` does the rest, see docs/writing-a-grader.md): the rubric and the tests that register
  * match one to one; README rules, rubric items, stated bounds and boundary mutants cover each
- * other; the reference and the alternative score 100; the starter scores low; every item a
+ * other; the reference and the alternatives (in any language) score 100; the starter scores low; every item a
  * mutant's header names loses points, with the failure text recorded beside the mutant.
  */
 export function validateGrader(exp: GraderExpectations): void {
@@ -73,6 +73,8 @@ export function validateGrader(exp: GraderExpectations): void {
     // The alternative's load items (a minute of measuring alone, per grader) are graded here only
     // when `pnpm validate` has not graded them, five seeds over, for this very grader and kit.
     keep('alternative', g.split('alternative', alternativeDir, 99, !alternativeLoadValidated));
+    for (const { language, dir } of layout.languageAlternatives)
+      keep(`alternative:${language}`, g.split(`alternative:${language}`, dir, 99, !alternativeLoadValidated));
     // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
     keep('starter', g.shared('starter', starterDir, 5));
     for (const { language, dir } of layout.languageStarters)
@@ -172,21 +174,32 @@ export function validateGrader(exp: GraderExpectations): void {
       },
     );
 
-    test('when a correct implementation unlike the reference is graded, then it also scores 100', async () => {
-      const r = await result('alternative');
-      expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
-      if (!alternativeLoadValidated) {
-        expect(r.score).toBe(100);
-        return;
-      }
-      // Its load items were left to the validation that graded them on every seed.
-      expect(r.skipped.map((s) => s.id).sort()).toEqual([...g.load].sort());
-      expect(r.score).toBe(r.max_score);
-      expect(readValidation(graderDir)!.alternative.every((score) => score === 100)).toBe(true);
-      console.log(
-        `${exp.slug}: the alternative's load items (${g.load.join(', ')}) were graded by pnpm validate on ${readValidation(graderDir)!.date}, over ${readValidation(graderDir)!.seeds} seeds, for this grader and kit: not again here`,
-      );
-    });
+    test.each([
+      ['typescript', 'alternative'],
+      ...layout.languageAlternatives.map((a) => [a.language, `alternative:${a.language}`]),
+    ])(
+      'when a correct implementation unlike the reference, in %s, is graded, then it also scores 100',
+      async (language, key) => {
+        const r = await result(key);
+        expect(r.status, `${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
+        expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
+        if (!alternativeLoadValidated) {
+          expect(r.score).toBe(100);
+          return;
+        }
+        // Its load items were left to the validation that graded them on every seed.
+        const record = readValidation(graderDir)!;
+        expect(r.skipped.map((s) => s.id).sort()).toEqual([...g.load].sort());
+        expect(r.score).toBe(r.max_score);
+        const scores =
+          language === 'typescript' ? record.alternative : record.languageAlternatives?.[language];
+        expect(scores?.length, `pnpm validate graded the ${language} alternative`).toBe(record.seeds);
+        expect(scores!.every((score) => score === 100)).toBe(true);
+        console.log(
+          `${exp.slug}: the ${language} alternative's load items (${g.load.join(', ')}) were graded by pnpm validate on ${record.date}, over ${record.seeds} seeds, for this grader and kit: not again here`,
+        );
+      },
+    );
   });
 
   describe(`${exp.slug}: mutants`, () => {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../graders.ts';
 import { hashTree } from '../provenance.ts';
+import { languageAlternatives } from './layout.ts';
 
 /**
  * What `pnpm validate` last proved of a grader, flake-free: recorded in
@@ -19,6 +20,8 @@ export interface ValidationRecord {
   date: string;
   /** The alternative's score per seed (100 each, or the record is not written). */
   alternative: number[];
+  /** Each correct implementation in another language (fixtures/alternative-<language>): its score per seed. */
+  languageAlternatives?: Record<string, number[]>;
 }
 
 const KIT_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'kit');
@@ -26,15 +29,20 @@ const skip = (n: string): boolean => n === 'node_modules' || n === 'selftest' ||
 
 /**
  * SHA-256 of everything a validation judged with and judged: the grader's suite, reference,
- * alternative and mutants, and the kit its tests call (where load is measured). Its own
- * `selftest/` is left out, so writing the record does not change what it names, and so are
- * fixtures other than the alternative (submissions in other languages, which validate never grades).
+ * alternatives (in every language) and mutants, and the kit its tests call (where load is
+ * measured). Its own `selftest/` is left out, so writing the record does not change what it
+ * names, and so are the other fixtures, which validate never grades.
  */
 export function validationHash(graderDir: string): string {
   const h = createHash('sha256');
   hashTree(h, graderDir, (n) => skip(n) || n === 'fixtures');
   h.update('\0alternative\0');
   hashTree(h, join(graderDir, 'fixtures', 'alternative'), skip);
+  // Added only where there are any, so a grader without them keeps the hash it was validated with.
+  for (const { language, dir } of languageAlternatives(graderDir)) {
+    h.update(`\0alternative-${language}\0`);
+    hashTree(h, dir, skip);
+  }
   h.update('\0kit\0');
   return hashTree(h, KIT_DIR, skip).digest('hex');
 }
