@@ -16,8 +16,8 @@ export interface GraderLayout {
   /** The one-item grader that runs the starter's visible tests. */
   visibleGraderDir: string;
   starterGolden: string;
-  /** The starters in other languages: `challenges/<slug>/starters/<language>/`. */
-  languageStarters: { language: string; dir: string }[];
+  /** The starters in other languages (`challenges/<slug>/starters/<language>/`), with their golden text. */
+  languageStarters: { language: string; dir: string; golden: string }[];
   /** Correct implementations in other languages, which must score 100 too: `fixtures/alternative-<language>/`. */
   languageAlternatives: { language: string; dir: string }[];
 }
@@ -50,7 +50,11 @@ export function graderLayout(slug: string): GraderLayout {
     languageStarters: existsSync(join(starterDir, 'starters'))
       ? readdirSync(join(starterDir, 'starters'))
           .sort()
-          .map((language) => ({ language, dir: join(starterDir, 'starters', language) }))
+          .map((language) => ({
+            language,
+            dir: join(starterDir, 'starters', language),
+            golden: join(graderDir, 'selftest', `starter-${language}.golden.txt`),
+          }))
       : [],
     languageAlternatives: languageAlternatives(graderDir),
   };

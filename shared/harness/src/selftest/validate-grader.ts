@@ -159,9 +159,9 @@ export function validateGrader(exp: GraderExpectations): void {
       expectGolden(layout.starterGolden, goldenText(first));
     });
 
-    test.each(layout.languageStarters.map((s) => s.language))(
-      'when the untouched %s starter is graded, then it installs, builds and starts, and scores low too',
-      async (language) => {
+    test.each(layout.languageStarters.map((s) => [s.language, s.golden] as const))(
+      'when the untouched %s starter is graded, then it installs, builds and starts, scores low too, and says what it says in its golden file',
+      async (language, golden) => {
         const r = await result(`starter:${language}`);
         expect(r.runtime.language).toBe(language);
         expect(r.status, `${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
@@ -171,6 +171,7 @@ export function validateGrader(exp: GraderExpectations): void {
             .filter((t) => t.status === 'failed' && !/^Expected: |^Not run|^Set-up/m.test(t.output))
             .map((t) => t.id),
         ).toEqual([]);
+        expectGolden(golden, goldenText(r));
       },
     );
 
