@@ -27,7 +27,7 @@ import {
   SYSTEM_PATH,
   type Toolchain,
 } from './languages/index.ts';
-import { DEPS_DIR, installLanguageDeps } from './languages/install.ts';
+import { DEPS_DIR, installLanguageDeps, writeRustHome } from './languages/install.ts';
 import { warmGoCache } from './languages/warm.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { provenanceOf } from './provenance.ts';
@@ -483,6 +483,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       await warmGoCache(toolchain, join(workDir, '.cache', 'go-build'), plan.runAs, depsCache);
     }
     const visibleDeps = prepared.deps ? (plan.mode === 'none' ? prepared.deps.src : prepared.deps.dest) : '';
+    if (language === 'rust') writeRustHome(workDir, visibleDeps, plan.runAs);
     const manifestTimeouts = prepared.plan.timeouts;
 
     // Gradings that share a machine (a test suite running packages side by side) name one lock.

@@ -122,7 +122,7 @@ describe('which language a submission is in', () => {
   });
 });
 
-describe('submissions in Go and Python, graded by an unchanged hidden suite', () => {
+describe('submissions in Go, Python and Rust, graded by an unchanged hidden suite', () => {
   test.each([
     [
       'go',
@@ -137,6 +137,13 @@ describe('submissions in Go and Python, graded by an unchanged hidden suite', ()
       'pip install --only-binary=:all: --target .deps/site-packages -r requirements',
       'python3 -m compileall -q -x "/[.]deps/" . (Python defaults)',
       'python3 main.py (Python defaults)',
+    ],
+    [
+      'rust',
+      'Cargo.toml',
+      'cargo vendor --locked',
+      'cargo build --release --offline --locked (Rust defaults)',
+      './target/release/env-echo (Rust defaults)',
     ],
   ])(
     'when the env-echo service is written in %s, then its dependencies are fetched, it is built and started, and the suite reads what it read of the Node one',
@@ -192,6 +199,18 @@ describe('submissions in Go and Python, graded by an unchanged hidden suite', ()
     );
     expect(r.candidate.outputTail).toMatch(/No matching distribution found for PyYAML==5\.4\.1/);
   }, 120_000);
+
+  test('when a Rust submission has no Cargo.lock, or a path dependency, then the install refuses it before Cargo runs', async () => {
+    const toml = '[package]\nname = "x"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n';
+    const unlocked = await gradeEnvEcho(dirWith({ 'Cargo.toml': `${toml}itoa = "1"\n`, 'src/main.rs': '' }));
+    expect(unlocked.status).toBe('error');
+    expect(unlocked.reason).toMatch(/^Cargo\.lock is missing: commit it/);
+    const local = await gradeEnvEcho(
+      dirWith({ 'Cargo.toml': `${toml}secrets = { path = "/etc" }\n`, 'Cargo.lock': 'version = 3\n' }),
+    );
+    expect(local.status).toBe('error');
+    expect(local.reason).toMatch(/has a path dependency/);
+  });
 
   test('when a requirement is a path on this machine, then it is refused before pip runs', async () => {
     const r = await gradeEnvEcho(dirWith({ 'requirements.txt': '-e /work\n', 'main.py': '' }));

@@ -12,7 +12,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { InfraError, SubmissionError } from '../errors.ts';
 import {
@@ -88,7 +88,10 @@ async function fetchIntoCache(opts: {
   const home = join(root, 'home');
   mkdirSync(tmp, { recursive: true });
   mkdirSync(home, { recursive: true });
-  for (const [name, bytes] of Object.entries(opts.inputs)) writeFileSync(join(tmp, name), bytes);
+  for (const [name, bytes] of Object.entries(opts.inputs)) {
+    mkdirSync(dirname(join(tmp, name)), { recursive: true });
+    writeFileSync(join(tmp, name), bytes);
+  }
   opts.seed?.(tmp);
   if (asNobody) {
     chownTree(tmp, SANDBOX_UID, SANDBOX_GID);
@@ -124,7 +127,7 @@ async function fetchIntoCache(opts: {
 }
 
 /** Each language's env for build and start, given where its fetched tree is visible (null: none). */
-const RUN_ENV: Record<'python' | 'go', (deps: string | null, workDir: string) => Record<string, string>> = {
+const RUN_ENV: Record<FetchingLanguage, (deps: string | null, workDir: string) => Record<string, string>> = {
   python: (deps) => ({
     ...(deps
       ? {
@@ -145,10 +148,37 @@ const RUN_ENV: Record<'python' | 'go', (deps: string | null, workDir: string) =>
     GOPATH: join(workDir, '.cache', 'gopath'),
     CGO_ENABLED: GO_BUILD_ENV.CGO_ENABLED,
   }),
+  // Cargo's home in the work dir (its locks and config, see rustHome), offline on the vendored crates.
+  rust: (_deps, workDir) => ({ CARGO_HOME: rustHome(workDir), CARGO_NET_OFFLINE: 'true' }),
 };
 
+/** The languages whose install fetches into `.deps` (Node's is install.ts's). */
+type FetchingLanguage = 'python' | 'go' | 'rust';
+
+/** Where Cargo keeps its home in the work dir: the harness writes its config there before the build. */
+export const rustHome = (workDir: string): string => join(workDir, '.cache', 'cargo');
+
+/**
+ * Cargo's config for the build: crates.io replaced by the crates the install vendored (read-only
+ * at `visibleDeps/vendor`), so an offline build finds every one. In the work dir's `.cache`, which
+ * no submission brings (it is never copied), owned by the sandbox user (Cargo locks its home).
+ */
+export function writeRustHome(
+  workDir: string,
+  visibleDeps: string,
+  owner: { uid: number; gid: number } | null,
+): void {
+  const home = rustHome(workDir);
+  mkdirSync(home, { recursive: true });
+  writeFileSync(
+    join(home, 'config.toml'),
+    `[source.crates-io]\nreplace-with = "vendored"\n\n[source.vendored]\ndirectory = ${JSON.stringify(join(visibleDeps, 'vendor'))}\n\n[net]\noffline = true\n`,
+  );
+  if (owner) chownTree(join(workDir, '.cache'), owner.uid, owner.gid);
+}
+
 /** No tree fetched: the language's env without one. */
-const nothing = (language: 'python' | 'go', command: string): LanguageInstall => ({
+const nothing = (language: FetchingLanguage, command: string): LanguageInstall => ({
   dir: null,
   cached: false,
   command,
@@ -158,7 +188,7 @@ const nothing = (language: 'python' | 'go', command: string): LanguageInstall =>
 
 /** A fetched tree: the language's env with it. */
 const fetched = (
-  language: 'python' | 'go',
+  language: FetchingLanguage,
   command: string,
   got: { dir: string; cached: boolean; cleanup(): void },
 ): LanguageInstall => ({ ...got, command, env: (deps, workDir) => RUN_ENV[language](deps, workDir) });
@@ -372,6 +402,55 @@ function addToGoSharedCache(src: string, dest: string): void {
   walk('.');
 }
 
+/**
+ * Rust: `cargo vendor --locked` of Cargo.lock's crates from crates.io into `.deps/vendor`, in the
+ * installer's jail. Vendoring reads the manifest, so the jail gets Cargo.toml and Cargo.lock beside
+ * an empty `src/main.rs` (no file of the submission's code, and no build script runs: Cargo
+ * runs those at build, in the sandbox, offline). A single package only: a workspace or a path
+ * dependency would need the submission's other files here.
+ */
+async function installRust(workDir: string, tc: Toolchain, timeoutMs: number): Promise<LanguageInstall> {
+  const toml = read(workDir, 'Cargo.toml');
+  if (!toml) throw new SubmissionError('install', 'Cargo.toml is missing, a link, or larger than 4 MB.');
+  const lock = read(workDir, 'Cargo.lock');
+  if (!lock)
+    throw new SubmissionError(
+      'install',
+      'Cargo.lock is missing: commit it (cargo generate-lockfile); the install fetches exactly what it pins.',
+    );
+  let manifest: { workspace?: unknown; dependencies?: Record<string, unknown> };
+  try {
+    manifest = parseToml(toml.toString('utf8')) as typeof manifest;
+  } catch {
+    throw new SubmissionError('install', 'Cargo.toml is not valid TOML.');
+  }
+  const local = /^\s*path\s*=|\bpath\s*=\s*"/m.test(toml.toString('utf8'));
+  if (manifest.workspace !== undefined || local)
+    throw new SubmissionError(
+      'install',
+      'Cargo.toml is a workspace or has a path dependency: a submission is one package whose dependencies are crates of crates.io.',
+    );
+  const shown = 'cargo vendor --locked';
+  const got = await fetchIntoCache({
+    key: ['rust', tc.version, toml, lock, 'cargo-vendor-1'],
+    inputs: { 'Cargo.toml': toml, 'Cargo.lock': lock, 'src/main.rs': Buffer.from('fn main() {}\n') },
+    commands: [
+      (tmp, home) => ({
+        argv: [tc.bin.cargo!, 'vendor', '--locked', '--versioned-dirs', join(tmp, 'vendor')],
+        env: {
+          CARGO_HOME: join(home, 'cargo'),
+          ...pick(process.env, ['CARGO_REGISTRIES_CRATES_IO_PROTOCOL', 'CARGO_HTTP_TIMEOUT']),
+        },
+      }),
+    ],
+    reusable: true,
+    timeoutMs,
+    ro: [],
+    what: shown,
+  });
+  return fetched('rust', shown, got);
+}
+
 /** Env for fetching modules into `tmp/mod` (a private home for everything else). */
 const goFetchEnv = (tmp: string, home: string): Record<string, string> => ({
   GOMODCACHE: join(tmp, 'mod'),
@@ -404,13 +483,14 @@ export async function installLanguageDeps(
   tc: Toolchain,
   opts: { timeoutMs: number; skip: boolean },
 ): Promise<LanguageInstall> {
-  if (opts.skip && (language === 'python' || language === 'go'))
-    return nothing(language, 'none ("install": "none")');
+  if (opts.skip && language !== 'java') return nothing(language, 'none ("install": "none")');
   switch (language) {
     case 'python':
       return installPython(workDir, tc, opts.timeoutMs);
     case 'go':
       return installGo(workDir, tc, opts.timeoutMs);
+    case 'rust':
+      return installRust(workDir, tc, opts.timeoutMs);
     default:
       throw new SubmissionError(
         'install',
