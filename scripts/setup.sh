@@ -20,7 +20,7 @@ while (($#)); do
   esac
   shift
 done
-((want_test)) && languages="${languages:+$languages,}python,go,rust"
+((want_test)) && languages="${languages:+$languages,}python,go,rust,java"
 [ "$languages" = all ] && languages=python,go,rust,java
 
 need=()

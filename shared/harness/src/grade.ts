@@ -27,8 +27,8 @@ import {
   SYSTEM_PATH,
   type Toolchain,
 } from './languages/index.ts';
-import { DEPS_DIR, installLanguageDeps, writeRustHome } from './languages/install.ts';
-import { warmGoCache } from './languages/warm.ts';
+import { DEPS_DIR, installLanguageDeps, mavenRepo, writeRustHome } from './languages/install.ts';
+import { warmGoCache, warmMavenRepo } from './languages/warm.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { provenanceOf } from './provenance.ts';
 import { dockerUnavailable, reapContainers, runnerImage } from './provision/docker.ts';
@@ -484,6 +484,8 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     }
     const visibleDeps = prepared.deps ? (plan.mode === 'none' ? prepared.deps.src : prepared.deps.dest) : '';
     if (language === 'rust') writeRustHome(workDir, visibleDeps, plan.runAs);
+    if (language === 'java' && prepared.deps)
+      warmMavenRepo(join(prepared.deps.src, 'm2'), mavenRepo(workDir), plan.runAs);
     const manifestTimeouts = prepared.plan.timeouts;
 
     // Gradings that share a machine (a test suite running packages side by side) name one lock.

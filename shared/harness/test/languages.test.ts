@@ -122,7 +122,7 @@ describe('which language a submission is in', () => {
   });
 });
 
-describe('submissions in Go, Python and Rust, graded by an unchanged hidden suite', () => {
+describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidden suite', () => {
   test.each([
     [
       'go',
@@ -144,6 +144,13 @@ describe('submissions in Go, Python and Rust, graded by an unchanged hidden suit
       'cargo vendor --locked',
       'cargo build --release --offline --locked (Rust defaults)',
       './target/release/env-echo (Rust defaults)',
+    ],
+    [
+      'java',
+      'pom.xml',
+      'mvn dependency:go-offline',
+      'mvn -o -q -B package -DskipTests (Maven defaults)',
+      'exec java -jar target/*.jar (Maven defaults)',
     ],
   ])(
     'when the env-echo service is written in %s, then its dependencies are fetched, it is built and started, and the suite reads what it read of the Node one',
@@ -200,7 +207,7 @@ describe('submissions in Go, Python and Rust, graded by an unchanged hidden suit
     expect(r.candidate.outputTail).toMatch(/No matching distribution found for PyYAML==5\.4\.1/);
   }, 120_000);
 
-  test('when a Rust submission has no Cargo.lock, or a path dependency, then the install refuses it before Cargo runs', async () => {
+  test('when a Rust submission has no Cargo.lock or a path dependency, or a Maven one has modules, then the install refuses it before Cargo or Maven runs', async () => {
     const toml = '[package]\nname = "x"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n';
     const unlocked = await gradeEnvEcho(dirWith({ 'Cargo.toml': `${toml}itoa = "1"\n`, 'src/main.rs': '' }));
     expect(unlocked.status).toBe('error');
@@ -210,6 +217,11 @@ describe('submissions in Go, Python and Rust, graded by an unchanged hidden suit
     );
     expect(local.status).toBe('error');
     expect(local.reason).toMatch(/has a path dependency/);
+    const modules = await gradeEnvEcho(
+      dirWith({ 'pom.xml': '<project><modules><module>../x</module></modules></project>' }),
+    );
+    expect(modules.status).toBe('error');
+    expect(modules.reason).toMatch(/^pom\.xml has <modules>: a submission is one Maven module/);
   });
 
   test('when a requirement is a path on this machine, then it is refused before pip runs', async () => {

@@ -28,25 +28,48 @@ export async function warmGoCache(
   depsCache: string | null,
 ): Promise<void> {
   const src = depsCache && existsSync(depsCache) ? depsCache : await goStdCache(tc);
+  // The top-level bookkeeping files (README, trim.txt) Go rewrites: the candidate's own copies.
+  linkTree(src, dest, runAs, (p) => dirname(p) === dest);
+}
+
+/**
+ * Give a Maven build the repository its install fetched, writable as Maven needs it (it records
+ * what it resolved beside the artifacts): hard links to the harness's read-only files in
+ * directories of the candidate's, as for Go's cache.
+ */
+export function warmMavenRepo(src: string, dest: string, runAs: { uid: number; gid: number } | null): void {
+  linkTree(src, dest, runAs, () => false);
+}
+
+/**
+ * `src` at `dest`: its files hard links (a copy where links cannot cross file systems), its
+ * directories `runAs`'s, so a build adds its own files beside the harness's and changes none a
+ * later grading links. Files `own` picks are the candidate's own copies instead.
+ */
+function linkTree(
+  src: string,
+  dest: string,
+  runAs: { uid: number; gid: number } | null,
+  own: (path: string) => boolean,
+): void {
   mkdirSync(dirname(dest), { recursive: true });
   const linked = spawnSync('cp', ['-al', src, dest]).status === 0;
   if (!linked) {
     rmSync(dest, { recursive: true, force: true });
     cpSync(src, dest, { recursive: true });
   }
-  // The top-level bookkeeping files (README, trim.txt) Go rewrites: the candidate's own copies.
-  for (const f of readdirSync(dest)) {
-    const p = join(dest, f);
-    if (!statSync(p).isFile()) continue;
+  const owned = readdirSync(dest)
+    .map((f) => join(dest, f))
+    .filter((p) => statSync(p).isFile() && own(p));
+  for (const p of owned) {
     const bytes = readFileSync(p);
     rmSync(p);
     writeFileSync(p, bytes);
   }
   if (runAs) {
-    const own = linked ? ['-type', 'd'] : [];
     spawnSync('find', [
       dirname(dest),
-      ...own,
+      ...(linked ? ['-type', 'd'] : []),
       '-exec',
       'chown',
       '-h',
@@ -54,9 +77,6 @@ export async function warmGoCache(
       '{}',
       '+',
     ]);
-    for (const f of readdirSync(dest)) {
-      const p = join(dest, f);
-      if (statSync(p).isFile()) chownSync(p, runAs.uid, runAs.gid);
-    }
+    for (const p of owned) chownSync(p, runAs.uid, runAs.gid);
   }
 }

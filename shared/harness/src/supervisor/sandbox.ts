@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InfraError } from '../errors.ts';
 import { isRoot } from '../util.ts';
@@ -102,6 +102,9 @@ export function systemBinds(): { src: string; dest: string }[] {
     'alternatives',
     'os-release',
     'mime.types',
+    // Debian's Java and Maven keep their configuration here, behind links from /usr.
+    'maven',
+    ...readdirSync('/etc').filter((n) => /^java-\d+-openjdk$/.test(n)),
   ].map((f) => `/etc/${f}`);
   // Node installed elsewhere (nvm, /opt): its prefix, so `node` and npm's shims still run.
   const nodePrefix = dirname(dirname(realpathSync(process.execPath)));
