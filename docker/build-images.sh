@@ -106,6 +106,30 @@ case ",$languages," in
     fi
     ;;
 esac
+case ",$languages," in
+  *,rust,*)
+    # The machine's own Rust (setup --languages rust put it in /usr/local/lib/rust): rebuilt when it changes.
+    rust_version=$(/usr/local/lib/rust/bin/rustc --version 2>/dev/null || true)
+    if [ -z "$rust_version" ]; then
+      echo "build-images: no Rust in /usr/local/lib/rust (bash scripts/setup.sh --languages rust): $BC_RUNNER_RUST_IMAGE not built" >&2
+    else
+      label=$(docker image inspect --format '{{index .Config.Labels "backend-challenges.rust-version"}}' "$BC_RUNNER_RUST_IMAGE" 2>/dev/null || true)
+      if [ "$label" != "$rust_version" ]; then
+        context=$(mktemp -d /var/tmp/bc-runner-rust.XXXXXX)
+        cp -a /usr/local/lib/rust "$context/rust"
+        build "$BC_RUNNER_RUST_IMAGE" runner-rust.Dockerfile "$context" --build-arg RUST_VERSION="$rust_version" || { rm -rf "$context"; exit 1; }
+        rm -rf "$context"
+      fi
+      ready="$ready, $BC_RUNNER_RUST_IMAGE ($rust_version)"
+    fi
+    ;;
+esac
+case ",$languages," in
+  *,java,*)
+    have "$BC_RUNNER_JAVA_IMAGE" || build "$BC_RUNNER_JAVA_IMAGE" runner-java.Dockerfile .
+    ready="$ready, $BC_RUNNER_JAVA_IMAGE"
+    ;;
+esac
 echo "build-images: $ready ready ($(($(date +%s) - started)) s)" >&2
 
 # The grader image holds this checkout, so it is rebuilt every time (Docker's layer cache keeps that

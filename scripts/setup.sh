@@ -97,6 +97,8 @@ done
 if [ -n "$rust_from_rustup" ] && [ "$(id -u)" = 0 ]; then
   echo "setup: making $(basename "$rust_from_rustup") system-wide in /usr/local/lib/rust" >&2
   rm -rf /usr/local/lib/rust.tmp && cp -a "$rust_from_rustup" /usr/local/lib/rust.tmp
+  # Its HTML documentation is most of it (800 MB) and no build reads it.
+  rm -rf /usr/local/lib/rust.tmp/share/doc
   chmod -R a+rX /usr/local/lib/rust.tmp && rm -rf /usr/local/lib/rust && mv /usr/local/lib/rust.tmp /usr/local/lib/rust
   for b in cargo rustc; do ln -sf /usr/local/lib/rust/bin/$b /usr/local/bin/$b; done
 fi

@@ -5,15 +5,18 @@ import { REPO_ROOT } from '../src/graders.ts';
 import { findToolchain, MissingToolchain } from '../src/languages/toolchains.ts';
 import { dockerUnavailable } from '../src/provision/docker.ts';
 import { pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
+import { ENV_ECHO_NOTE } from './fixture-grading.ts';
 import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
 
 gradeInDockerAsTheSuiteDoes();
 
 const LANGUAGES = ['python', 'go'] as const;
+/** Languages graded here by the env-echo fixtures (no starter yet): Rust and Java. */
+const FIXTURE_LANGUAGES = ['rust', 'java'] as const;
 
 function unavailable(): string | null {
   try {
-    for (const language of LANGUAGES) {
+    for (const language of [...LANGUAGES, ...FIXTURE_LANGUAGES]) {
       const why = dockerUnavailable(['postgres', 'redis'], findToolchain(language));
       if (why) return why;
     }
@@ -62,11 +65,29 @@ describe.skipIf(why !== null)('submissions in other languages in Docker (--sandb
   }, 300_000);
 });
 
-describe('languages without a runner image', () => {
-  test('when a Rust or Java submission asks for Docker, then one line says to grade it with bwrap', () => {
-    for (const language of ['rust', 'java'] as const)
-      expect(dockerUnavailable([], { language, bin: {}, version: '?' })).toBe(
-        `Docker mode has no runner image for ${language} submissions yet: grade this one with --sandbox bwrap`,
+describe.skipIf(why !== null)('Rust and Java in Docker (--sandbox docker)', () => {
+  test('when the Rust and Java env-echo services are graded in Docker, then each builds offline and starts in its runner image and the suite reads what it read of the Node one', async () => {
+    const fixtures = join(REPO_ROOT, 'shared', 'harness', 'test', 'fixtures');
+    const results = await Promise.all(
+      FIXTURE_LANGUAGES.map((language) =>
+        grade({
+          challenge: 'instance-env',
+          submission: join(fixtures, 'languages', `${language}-env-echo`),
+          graderDir: join(fixtures, 'grader-instance-env'),
+          seed: 8,
+          sandbox: 'docker',
+        }),
+      ),
+    );
+    for (const [i, r] of results.entries()) {
+      const language = FIXTURE_LANGUAGES[i]!;
+      const t = r.tests[0]!;
+      expect(t.status, `${language}: ${r.reason ?? ''}\n${t.output}\n${r.candidate.outputTail}`).toBe(
+        'passed',
       );
-  });
+      expect(JSON.parse(t.output)).toEqual(ENV_ECHO_NOTE);
+      expect(r.sandbox.mode).toBe('docker');
+      expect(r.runtime.language).toBe(language);
+    }
+  }, 300_000);
 });

@@ -55,30 +55,44 @@ export function dockerUnavailable(
   if (missing.length) {
     return `image ${missing.join(', ')} missing and none is pulled from a registry: run ${setup} (it builds them with docker/build-images.sh)`;
   }
-  if (language === 'go' && typeof runner === 'object') {
-    // Dependencies were compiled at install by this machine's Go: the image must build with the same.
+  const labelled = language ? TOOLCHAIN_LABELS[language] : undefined;
+  if (labelled && typeof runner === 'object') {
+    // Go's dependencies were compiled, Rust's lockfile read, by this machine's toolchain: the
+    // image must build with the same.
     const label = docker(
       'image',
       'inspect',
       '--format',
-      `{{index .Config.Labels "${GO_VERSION_LABEL}"}}`,
+      `{{index .Config.Labels "${labelled.label}"}}`,
       image!,
     );
     const inImage = label.stdout.trim();
-    if (!runner.version.split(' ').includes(inImage)) {
-      return `${image} holds ${inImage || 'an unlabelled Go'}, not this machine's (${runner.version}): run ${setup} to rebuild it`;
+    if (!inImage || !labelled.matches(runner.version, inImage)) {
+      return `${image} holds ${inImage || `an unlabelled ${language}`}, not this machine's (${runner.version}): run ${setup} to rebuild it`;
     }
   }
   return null;
 }
 
-/** The label of the Go runner image that names the toolchain in it (docker/runner-go.Dockerfile). */
-const GO_VERSION_LABEL = 'backend-challenges.go-version';
+/** The labels of the runner images that carry this machine's own toolchain (docker/runner-*.Dockerfile). */
+const TOOLCHAIN_LABELS: Partial<
+  Record<Language, { label: string; matches(host: string, image: string): boolean }>
+> = {
+  // Host: "go version go1.26.8 linux/amd64"; label: "go1.26.8".
+  go: { label: 'backend-challenges.go-version', matches: (host, image) => host.split(' ').includes(image) },
+  // Host: "cargo 1.95.0 (…); rustc 1.95.0 (…)"; label: rustc's own line.
+  rust: {
+    label: 'backend-challenges.rust-version',
+    matches: (host, image) => host.split('; ').includes(image),
+  },
+};
 
 const RUNNER_IMAGES: Partial<Record<Language, string>> = {
   node: 'BC_RUNNER_IMAGE',
   python: 'BC_RUNNER_PYTHON_IMAGE',
   go: 'BC_RUNNER_GO_IMAGE',
+  rust: 'BC_RUNNER_RUST_IMAGE',
+  java: 'BC_RUNNER_JAVA_IMAGE',
 };
 
 /** The image that runs `language` submissions with --sandbox docker, or null when there is none yet. */
