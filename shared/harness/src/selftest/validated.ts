@@ -73,5 +73,10 @@ export function writeValidation(graderDir: string, r: Omit<ValidationRecord, 'ha
     date: new Date().toISOString().slice(0, 10),
     ...r,
   };
-  writeFileSync(recordPath(graderDir), `${JSON.stringify(record, null, 2)}\n`);
+  // Lists of scores on one line, as the repository's formatter (Biome) writes them.
+  const text = JSON.stringify(record, null, 2).replace(
+    /\[\s*([-\d.,\s]*?)\s*\]/g,
+    (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`,
+  );
+  writeFileSync(recordPath(graderDir), `${text}\n`);
 }
