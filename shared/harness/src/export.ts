@@ -16,8 +16,11 @@ const LEFT_OUT = new Set([
   'starters',
 ]);
 
-/** The languages a challenge has a starter in: TypeScript at its root, the others in starters/<language>/. */
-export const EXPORT_LANGUAGES = ['typescript', 'python', 'go'] as const;
+/**
+ * The languages a starter may be in (every language the harness grades): TypeScript at the
+ * challenge's root, the others in starters/<language>/ where the challenge has one.
+ */
+export const EXPORT_LANGUAGES = ['typescript', 'python', 'go', 'rust', 'java'] as const;
 /** One of EXPORT_LANGUAGES. */
 export type ExportLanguage = (typeof EXPORT_LANGUAGES)[number];
 
@@ -112,7 +115,10 @@ async function exportOtherLanguage(
   if (!existsSync(own)) {
     const have = existsSync(join(starter, 'starters')) ? readdirSync(join(starter, 'starters')) : [];
     throw new UsageError(
-      `challenge "${challenge}" has no ${language} starter (challenges/${challenge}/starters/${language}); it has: typescript${have.map((l) => `, ${l}`).join('')}`,
+      `challenge "${challenge}" has no ${language} starter (challenges/${challenge}/starters/${language}); it has: typescript${have
+        .sort()
+        .map((l) => `, ${l}`)
+        .join('')}`,
     );
   }
   const out = resolve(dest);
@@ -130,7 +136,12 @@ async function exportOtherLanguage(
   cpSync(join(starter, 'test'), join(visible, 'test'), { recursive: true });
   cpSync(join(starter, 'vitest.config.ts'), join(visible, 'vitest.config.ts'));
   writeFileSync(join(visible, 'package.json'), `${JSON.stringify(VISIBLE_PACKAGE, null, 2)}\n`);
-  const ignore = language === 'go' ? '.bin/\n.cache/\n' : '__pycache__/\n.venv/\n.deps/\n';
+  const ignore = {
+    go: '.bin/\n.cache/\n',
+    python: '__pycache__/\n.venv/\n.deps/\n',
+    rust: 'target/\n',
+    java: 'target/\n',
+  }[language];
   writeFileSync(join(out, '.gitignore'), `${ignore}visible-tests/node_modules/\n.grade/\n*.log\n.env\n`);
   writeFileSync(join(out, CHALLENGE_FILE), `${JSON.stringify({ challenge, language }, null, 2)}\n`);
   mkdirSync(join(out, '.github', 'workflows'), { recursive: true });

@@ -108,8 +108,8 @@ describe('pnpm export', () => {
   );
 
   test('when a challenge has no starter in the language asked for, then export says which it has', async () => {
-    await expect(exportChallenge('saga', join(tempDir('bc-export-'), 'repo'), 'go')).rejects.toThrow(
-      'challenge "saga" has no go starter (challenges/saga/starters/go); it has: typescript',
+    await expect(exportChallenge('saga', join(tempDir('bc-export-'), 'repo'), 'rust')).rejects.toThrow(
+      'challenge "saga" has no rust starter (challenges/saga/starters/rust); it has: typescript, go, python',
     );
   });
 
