@@ -207,7 +207,7 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
     expect(r.candidate.outputTail).toMatch(/No matching distribution found for PyYAML==5\.4\.1/);
   }, 120_000);
 
-  test('when a Rust submission has no Cargo.lock or a path dependency, or a Maven one has modules, then the install refuses it before Cargo or Maven runs', async () => {
+  test('when a Rust submission has no Cargo.lock or a path dependency, or a Maven one has modules or extensions, then the install refuses it before Cargo or Maven runs', async () => {
     const toml = '[package]\nname = "x"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n';
     const unlocked = await gradeEnvEcho(dirWith({ 'Cargo.toml': `${toml}itoa = "1"\n`, 'src/main.rs': '' }));
     expect(unlocked.status).toBe('error');
@@ -222,6 +222,14 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
     );
     expect(modules.status).toBe('error');
     expect(modules.reason).toMatch(/^pom\.xml has <modules>: a submission is one Maven module/);
+    const extension = await gradeEnvEcho(
+      dirWith({
+        'pom.xml':
+          '<project><build><plugins><plugin><artifactId>x</artifactId><extensions>true</extensions></plugin></plugins></build></project>',
+      }),
+    );
+    expect(extension.status).toBe('error');
+    expect(extension.reason).toMatch(/^pom\.xml declares Maven extensions/);
   });
 
   test('when a requirement is a path on this machine, then it is refused before pip runs', async () => {

@@ -177,6 +177,13 @@ async function installJava(workDir: string, tc: Toolchain, timeoutMs: number): P
       'install',
       'pom.xml has <modules>: a submission is one Maven module whose dependencies come from a repository.',
     );
+  // Maven loads a build extension, and a plugin marked as one, into itself as it reads the pom:
+  // code the pom chose would run here, with the network.
+  if (/<extensions>/.test(pom.toString('utf8')))
+    throw new SubmissionError(
+      'install',
+      'pom.xml declares Maven extensions (<extensions>): they run inside Maven while it fetches, so they are not supported.',
+    );
   const shown = 'mvn dependency:go-offline';
   const mvn = (tmp: string, home: string, goal: string[]) => ({
     argv: [tc.bin.mvn!, '-B', '-q', `-Dmaven.repo.local=${join(tmp, 'm2')}`, ...goal],
