@@ -29,6 +29,7 @@ import {
 } from './languages/index.ts';
 import { DEPS_DIR, installLanguageDeps, mavenRepo, writeRustHome } from './languages/install.ts';
 import { warmGoCache, warmMavenRepo } from './languages/warm.ts';
+import { acquireShared, releaseShared } from './load-lock.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { provenanceOf } from './provenance.ts';
 import { dockerUnavailable, reapContainers, runnerImage } from './provision/docker.ts';
@@ -404,6 +405,8 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   chmodSync(runDir, 0o711);
   const workDir = join(runDir, 'work');
   let cleanupInstall = (): void => {};
+  const loadLock = opts.loadLock ?? (process.env.GRADE_LOAD_LOCK || undefined);
+  let releaseClaim = (): void => {};
   let inner: ReturnType<typeof spawn> | null = null;
   let interrupted: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -451,6 +454,13 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     log.say(
       `grading ${def.slug}: ${opts.submission} (seed ${seed}, sandbox ${plan.mode}, network ${report.network}${only ? `, only ${only.length} item(s)` : ''})`,
     );
+    // Gradings that share a machine (a test suite running packages side by side) name one lock.
+    // The claim is taken before the install: compiling a Go submission's modules took both cores
+    // for a minute, and beside it a reference measured "alone" lost its performance points.
+    if (loadLock) {
+      await acquireShared(loadLock, runId);
+      releaseClaim = () => releaseShared(loadLock, runId);
+    }
     let prepared: Prepared;
     try {
       prepared = await prepareWorkDir(submission, workDir, {
@@ -488,8 +498,6 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       warmMavenRepo(join(prepared.deps.src, 'm2'), mavenRepo(workDir), plan.runAs);
     const manifestTimeouts = prepared.plan.timeouts;
 
-    // Gradings that share a machine (a test suite running packages side by side) name one lock.
-    const loadLock = opts.loadLock ?? (process.env.GRADE_LOAD_LOCK || undefined);
     const req: SessionRequest = {
       graderDir,
       workDir,
@@ -542,6 +550,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     sweepMarker(runId);
     if (servicesMode === 'docker' || plan.mode === 'docker') reapContainers(runId);
     cleanupInstall();
+    releaseClaim();
     rmSync(runDir, { recursive: true, force: true });
   }
 }

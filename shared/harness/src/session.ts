@@ -4,7 +4,6 @@ import { ControlServer } from './control.ts';
 import { InfraError, SubmissionError } from './errors.ts';
 import { limitsOf, loadGrader, timeoutsOf } from './graders.ts';
 import { type CandidateRuntime, InstanceManager, runScript } from './instances.ts';
-import { acquireShared, releaseShared } from './load-lock.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { dockerImages } from './provision/docker.ts';
 import { type ProvisionedServices, providerOf, provision } from './provision/index.ts';
@@ -268,15 +267,15 @@ async function runHiddenSuite(
 }
 
 /**
- * In a batch, wait for a turn beside the other gradings (none measures load meanwhile), and let
- * this session's load measurements find the lock: its test workers inherit the environment.
+ * In a batch, let this session's load measurements find the lock (its test workers inherit the
+ * environment); the claim beside the other gradings is the outer process's (see grade.ts).
  */
 async function joinBatch(s: Session): Promise<void> {
   const dir = s.req.loadLock;
   if (!dir) return;
   const owner = s.req.markerEnv.BC_GRADE_RUN!;
-  await acquireShared(dir, owner);
-  s.cleanups.push(async () => releaseShared(dir, owner));
+  // The outer process took the claim before the install and gives it up after the session: taken
+  // again here, it would wait for a writer that waits for this very claim.
   process.env.BC_LOAD_LOCK = dir;
   process.env.BC_LOAD_OWNER = owner;
 }
