@@ -1,13 +1,23 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
+import { grade } from '../src/grade.ts';
 import { REPO_ROOT } from '../src/graders.ts';
 import { acquireShared, releaseShared, withExclusive } from '../src/load-lock.ts';
 import { leaderboardCsv, leaderboardRows } from '../src/report/leaderboard.ts';
+import type { GradeResult } from '../src/types.ts';
 import { tempDir } from './temp-dir.ts';
 
 const require = createRequire(import.meta.url);
@@ -51,6 +61,36 @@ describe('the load lock of a batch', () => {
     await Promise.all([measure('a'), measure('b')]);
     expect(most).toBe(1);
   });
+
+  test('when a measurement holds the machine, then a grading that starts meanwhile installs nothing until it is done', async () => {
+    const dir = tempDir('bc-lock-');
+    // A cache of its own: the install's first trace is a directory there.
+    const cache = tempDir('bc-cache-');
+    process.env.GRADE_CACHE_DIR = cache;
+    const traces = () => [...readdirSync(dir).filter((n) => n.startsWith('r-')), ...readdirSync(cache)];
+    let grading: Promise<GradeResult> | undefined;
+    const seenWhileMeasuring: string[][] = [];
+    await withExclusive(dir, 'measurer', async () => {
+      grading = grade({
+        challenge: 'instance-env',
+        submission: join(fixtures, 'languages', 'python-env-echo'),
+        graderDir: join(fixtures, 'grader-instance-env'),
+        seed: 8,
+        loadLock: dir,
+      });
+      for (let i = 0; i < 10; i++) {
+        await sleep(100);
+        seenWhileMeasuring.push(traces());
+      }
+    });
+    // A Go install compiling modules for a minute beside a measurement cost a reference its
+    // performance points: the claim, and so the install, waits for the measurement.
+    expect(seenWhileMeasuring.flat()).toEqual([]);
+    const r = await grading!.finally(() => delete process.env.GRADE_CACHE_DIR);
+    expect(r.tests[0]?.status, r.reason).toBe('passed');
+    expect(r.runtime.install).not.toMatch(/cached/);
+    expect(readdirSync(dir).filter((n) => n.startsWith('r-'))).toEqual([]);
+  }, 120_000);
 
   test('when a holder died, then its claim is ignored', async () => {
     const dir = tempDir('bc-lock-');
