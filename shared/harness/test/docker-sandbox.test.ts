@@ -11,6 +11,7 @@ import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.
 import { killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
 import { listMutants, materializeMutant, mutantMismatches } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
+import { dockerLanguageTests } from './docker-languages.ts';
 import { startGradeCli } from './grade-cli.ts';
 import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
 import { tempDir } from './temp-dir.ts';
@@ -260,3 +261,5 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     }
   }, 400_000);
 });
+
+dockerLanguageTests();

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { grade } from '../src/grade.ts';
+import { REPO_ROOT } from '../src/graders.ts';
+import { findToolchain, MissingToolchain } from '../src/languages/toolchains.ts';
+import { dockerUnavailable } from '../src/provision/docker.ts';
+import { pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
+import { ENV_ECHO_NOTE } from './fixture-grading.ts';
+
+const LANGUAGES = ['python', 'go'] as const;
+/** Languages graded here by the env-echo fixtures (no starter yet): Rust and Java. */
+const FIXTURE_LANGUAGES = ['rust', 'java'] as const;
+
+function unavailable(): string | null {
+  try {
+    for (const language of [...LANGUAGES, ...FIXTURE_LANGUAGES]) {
+      const why = dockerUnavailable(['postgres', 'redis'], findToolchain(language));
+      if (why) return why;
+    }
+    return null;
+  } catch (e) {
+    if (e instanceof MissingToolchain) return e.message;
+    throw e;
+  }
+}
+/**
+ * Python, Go, Rust and Java graded in Docker, each in its runner image. Registered by
+ * docker-sandbox.test.ts, so they run after its gradings and never beside them: 1,000 concurrent
+ * creates in Docker, beside these gradings in another file, dropped connections for over 5 s.
+ */
+export function dockerLanguageTests(): void {
+  const why = unavailable();
+  // A skip must say why where CI prints it: a silent skip reads as a pass.
+  if (why) process.stdout.write(`docker language runner tests skipped: ${why}\n`);
+
+  describe.skipIf(why !== null)('submissions in other languages in Docker (--sandbox docker)', () => {
+    afterEach(() => {
+      expect(pidsOfRunsOwnedBy(process.pid)).toEqual([]);
+    });
+
+    test("when the URL shortener's Python and Go starters are graded in Docker, then each installs, builds and starts in its language's runner image and answers the hidden suite", async () => {
+      const results = await Promise.all(
+        LANGUAGES.map((language) =>
+          grade({
+            challenge: 'url-shortener',
+            submission: join(REPO_ROOT, 'challenges', 'url-shortener', 'starters', language),
+            seed: 5,
+            sandbox: 'docker',
+            services: 'docker',
+            // Items a starter passes (the JSON 404) and fails (wrong types): enough to show that
+            // the service ran in its container and answered, without the rest of the suite.
+            only: ['robustness'],
+          }),
+        ),
+      );
+      for (const [i, r] of results.entries()) {
+        const language = LANGUAGES[i]!;
+        expect(r.status, `${language}: ${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
+        expect(r.sandbox.mode).toBe('docker');
+        expect(r.runtime.language).toBe(language);
+        // Built in the container (Python's compileall, Go's go build), offline.
+        expect(r.runtime.build, language).toBeTruthy();
+        // It answered from its container: the starter's JSON 404 passes, and no item went unanswered.
+        expect(r.tests.find((t) => t.id === 'unknown-route-json-404')?.status, language).toBe('passed');
+        expect(r.tests.filter((t) => /no HTTP response/.test(t.output)).map((t) => t.id)).toEqual([]);
+        expect(r.score, `${language}: a starter scores low`).toBeLessThan(r.max_score);
+      }
+    }, 300_000);
+  });
+
+  describe.skipIf(why !== null)('Rust and Java in Docker (--sandbox docker)', () => {
+    test('when the Rust and Java env-echo services are graded in Docker, then each builds offline and starts in its runner image and the suite reads what it read of the Node one', async () => {
+      const fixtures = join(REPO_ROOT, 'shared', 'harness', 'test', 'fixtures');
+      const results = await Promise.all(
+        FIXTURE_LANGUAGES.map((language) =>
+          grade({
+            challenge: 'instance-env',
+            submission: join(fixtures, 'languages', `${language}-env-echo`),
+            graderDir: join(fixtures, 'grader-instance-env'),
+            seed: 8,
+            sandbox: 'docker',
+          }),
+        ),
+      );
+      for (const [i, r] of results.entries()) {
+        const language = FIXTURE_LANGUAGES[i]!;
+        const t = r.tests[0]!;
+        expect(t.status, `${language}: ${r.reason ?? ''}\n${t.output}\n${r.candidate.outputTail}`).toBe(
+          'passed',
+        );
+        expect(JSON.parse(t.output)).toEqual(ENV_ECHO_NOTE);
+        expect(r.sandbox.mode).toBe('docker');
+        expect(r.runtime.language).toBe(language);
+      }
+    }, 300_000);
+  });
+}
