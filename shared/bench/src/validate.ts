@@ -5,7 +5,15 @@ import { isDeepStrictEqual } from 'node:util';
 import { type GradeResult, graderDirFor, REPO_ROOT } from '@bc/harness';
 import { median } from '@bc/harness/kit/load';
 import { listMutants, lostItems, mutantMismatches } from '@bc/harness/mutants';
-import { graderLayout, SelfGradings, stableView, writeValidation } from '@bc/harness/selftest';
+import {
+  type GraderLayout,
+  graderLayout,
+  SelfGradings,
+  stableView,
+  starterProblems,
+  writeStarterRecord,
+  writeValidation,
+} from '@bc/harness/selftest';
 import { table } from '@bc/harness/util';
 import { Command } from 'commander';
 
@@ -16,6 +24,57 @@ const HANGING_SUBMISSION = `${REPO_ROOT}/shared/harness/test/fixtures/hostile/ha
  * unanswered requests of 5 s to be declared hung, so the budget grows by that much per instance.
  */
 const hangingBudgetS = (instances: number): number => 30 + 15 * instances;
+
+/**
+ * The starters in other languages, graded as the suite grades them (seed 5, their items outside
+ * load-test files): each must install, build, start, score low and fail in its golden file's
+ * words. Queued at once; `settle` reports them and, when they all hold, records them in
+ * `selftest/starters-validated.json` (the suite then leaves them to this run until one of them,
+ * its golden file, the grader, the kit or the language pipeline changes).
+ */
+function gradeLanguageStarters(g: SelfGradings, layout: GraderLayout): { settle: () => Promise<number> } {
+  const runs = layout.languageStarters.map((s) => ({
+    ...s,
+    run: g.split(`starter:${s.language}`, s.dir, 5, false),
+  }));
+  return {
+    async settle() {
+      const rows: (string | number)[][] = [];
+      let flakes = 0;
+      const scores: Record<string, number> = {};
+      for (const s of runs) {
+        const r = await s.run;
+        const problems = starterProblems(r, s.language, s.golden);
+        if (problems.length) flakes++;
+        scores[s.language] = r.score;
+        rows.push([`starter:${s.language}`, r.score, problems.join('; ') || 'holds']);
+      }
+      if (!runs.length) return 0;
+      process.stdout.write(`${table(['starter', 'score', 'as its golden file says'], rows)}\n\n`);
+      if (flakes === 0) {
+        writeStarterRecord(layout, scores);
+        process.stdout.write(
+          `recorded in graders/${layout.slug}/selftest/starters-validated.json: the suite leaves these starters to this run until one of them, its golden file, the grader, the kit or the language pipeline changes\n`,
+        );
+      }
+      return flakes;
+    },
+  };
+}
+
+/** `pnpm validate <challenge> --starters`: only the starters in other languages. */
+async function validateStarters(challenge: string, parallel: number): Promise<number> {
+  graderDirFor(challenge);
+  const layout = graderLayout(challenge);
+  const g = await SelfGradings.create(layout.graderDir, { width: parallel });
+  const started = Date.now();
+  const flakes = await gradeLanguageStarters(g, layout).settle();
+  await g.dispose();
+  process.stdout.write(
+    `${flakes} of ${layout.languageStarters.length} starter(s) not as recorded; ${Math.round((Date.now() - started) / 1000)} s\n`,
+  );
+  return flakes;
+}
 
 /**
  * `pnpm validate <challenge> --seeds N`: the self-validation the suite leaves out, after each
@@ -37,6 +96,7 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
   const reference = layout.referenceDir;
   const started = Date.now();
   const hanging = g.shared('hanging submission', HANGING_SUBMISSION, 3);
+  const languageStarters = gradeLanguageStarters(g, layout);
   const starters = [
     g.shared('starter', layout.starterDir, 5),
     g.shared('starter-again', layout.starterDir, 5),
@@ -157,13 +217,14 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
       checks.map(([what, ok, why]) => [what, ok ? 'yes' : `no: ${why}`]),
     )}\n\n`,
   );
+  const starterFlakes = await languageStarters.settle();
   process.stdout.write(`${g.timingTable()}\n\n`);
   await g.dispose();
-  const total = refs.length + allAlts.length + mutantRuns.length + 4;
-  const all = flakes + altFlakes + mutantFlakes + otherFlakes;
+  const total = refs.length + allAlts.length + mutantRuns.length + 4 + layout.languageStarters.length;
+  const all = flakes + altFlakes + mutantFlakes + otherFlakes + starterFlakes;
   const seconds = Math.round((Date.now() - started) / 1000);
   process.stdout.write(
-    `${all} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, alternatives ${altFlakes}/${allAlts.length}, mutants ${mutantFlakes}/${mutantRuns.length}, reproducibility and hanging ${otherFlakes}/3); ${seconds} s\n`,
+    `${all} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, alternatives ${altFlakes}/${allAlts.length}, mutants ${mutantFlakes}/${mutantRuns.length}, reproducibility and hanging ${otherFlakes}/3, language starters ${starterFlakes}/${layout.languageStarters.length}); ${seconds} s\n`,
   );
   if (all === 0) {
     writeValidation(layout.graderDir, {
@@ -191,14 +252,18 @@ const program = new Command()
   .argument('<challenge>')
   .option('--seeds <n>', 'seeds per submission', '5')
   .option('--parallel <n>', 'gradings without load tests at once', '3')
-  .action(async (challenge: string, o: { seeds: string; parallel: string }) => {
+  .option('--starters', 'only the starters in other languages (a minute), and record them')
+  .action(async (challenge: string, o: { seeds: string; parallel: string; starters?: boolean }) => {
     // One load lock for its gradings, as the suite's: a load measurement waits for the gradings in
     // flight and runs alone, while the rest of a grading overlaps the others (without it, each
     // grading with load items ran alone from end to end).
     const lock = process.env.GRADE_LOAD_LOCK ? null : mkdtempSync(join(tmpdir(), 'bc-load-lock.'));
     if (lock) process.env.GRADE_LOAD_LOCK = lock;
     try {
-      process.exitCode = (await validate(challenge, Number(o.seeds), Number(o.parallel))) > 0 ? 1 : 0;
+      const flakes = o.starters
+        ? await validateStarters(challenge, Number(o.parallel))
+        : await validate(challenge, Number(o.seeds), Number(o.parallel));
+      process.exitCode = flakes > 0 ? 1 : 0;
     } finally {
       if (lock) rmSync(lock, { recursive: true, force: true });
     }

@@ -54,6 +54,7 @@ export class SelfGradings {
       exclusive,
       () => grade({ challenge: slug, graderDir: this.graderDir, ...o }),
       label,
+      this.order?.(label) ?? 0,
     );
     run.then(
       (r) => this.phases.set(label, r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}`).join(' · ')),
@@ -61,6 +62,9 @@ export class SelfGradings {
     );
     return run;
   }
+
+  /** Which of the gradings waiting for a slot starts first, by label (lower first; unset: arrival). */
+  order?: (label: string) => number;
 
   /** Each grading's phases, by label. */
   private readonly phases = new Map<string, string>();

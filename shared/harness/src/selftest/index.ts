@@ -3,4 +3,5 @@ export * from './gradings.ts';
 export * from './layout.ts';
 export * from './results.ts';
 export * from './scheduler.ts';
+export * from './starters.ts';
 export * from './validated.ts';

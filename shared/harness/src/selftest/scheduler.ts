@@ -49,7 +49,9 @@ const SAMPLE_MS = 1_000;
 export class GradingScheduler {
   private running = 0;
   private exclusive = false;
-  private waiters: (() => void)[] = [];
+  /** Gradings waiting for a slot: woken in order of priority, then of arrival. */
+  private waiters: { priority: number; seq: number; wake: () => void }[] = [];
+  private arrivals = 0;
   private readonly cpu = new CpuMeter();
   private sampler: NodeJS.Timeout | null = null;
   /** Since when the machine has been quiet, or null while it is not. */
@@ -100,13 +102,20 @@ export class GradingScheduler {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    // Each woken grading checks for a slot in the order it is woken: the first takes it.
+    const woken = this.waiters.splice(0).sort((a, b) => a.priority - b.priority || a.seq - b.seq);
+    for (const w of woken) w.wake();
   }
 
-  async run<T>(exclusive: boolean, fn: () => Promise<T>, label = ''): Promise<T> {
+  /**
+   * Run `fn` when a slot is free: gradings waiting for one start in order of `priority` (lower
+   * first), then of arrival.
+   */
+  async run<T>(exclusive: boolean, fn: () => Promise<T>, label = '', priority = 0): Promise<T> {
+    const seq = this.arrivals++;
     while (!this.canStart(exclusive)) {
       if (!exclusive) this.sample();
-      await new Promise<void>((r) => this.waiters.push(r));
+      await new Promise<void>((wake) => this.waiters.push({ priority, seq, wake }));
     }
     this.running++;
     this.peak = Math.max(this.peak, this.running);

@@ -15,7 +15,13 @@ import { CATEGORIES, type GradeResult, type GraderDefinition } from '../types.ts
 import { expectGolden } from './golden.ts';
 import { SelfGradings } from './gradings.ts';
 import { graderLayout } from './layout.ts';
-import { readValidation, validationIsCurrent } from './validated.ts';
+import { failsInExpectedWords, MAX_STARTER_SCORE } from './starters.ts';
+import {
+  readStarterRecord,
+  readValidation,
+  startersRecordIsCurrent,
+  validationIsCurrent,
+} from './validated.ts';
 
 /** What a grader's self-validation expects beyond the standard layout (see layout.ts). */
 export interface GraderExpectations {
@@ -60,6 +66,7 @@ export function validateGrader(exp: GraderExpectations): void {
   };
   const result = (key: string): Promise<GradeResult> => results.get(key)!;
   const alternativeLoadValidated = validationIsCurrent(graderDir);
+  const startersValidated = startersRecordIsCurrent(layout);
 
   beforeAll(async () => {
     // Three at a time on two cores: a fixed four starved, on a slower machine, the timing-sensitive
@@ -67,6 +74,18 @@ export function validateGrader(exp: GraderExpectations): void {
     // not. A grader whose items wait out long bounds may let more start while the machine idles.
     g = await SelfGradings.create(graderDir, { width: exp.parallel ?? 3, maxWidth: exp.maxParallel });
     def = g.def;
+    // The gradings that measure load take free slots first: then a measurement waits only for
+    // gradings that are themselves about to measure, not for a mutant that waits out a minute of
+    // outages and restarts while the machine idles (a reference's measurement waited 40-50 s
+    // that way, and every grading queued behind it).
+    const measuring = new Set([
+      'reference',
+      ...(alternativeLoadValidated
+        ? []
+        : ['alternative', ...layout.languageAlternatives.map((a) => `alternative:${a.language}`)]),
+      ...mutants.filter((m) => m.fails.some((f) => g.load.includes(f.slug))).map((m) => `mutant:${m.name}`),
+    ]);
+    g.order = (label) => (measuring.has(label) ? 0 : 1);
     // Queued longest first (the pool's tail is shortest that way): whole suites, then mutants
     // whose items wait out outages and restarts.
     keep('reference', g.split('reference', referenceDir, 1234, true));
@@ -80,8 +99,11 @@ export function validateGrader(exp: GraderExpectations): void {
     // Their items outside load-test files: a load file's set-up asks for the machine alone
     // before it finds the starter's route missing, and each such wait drained the pool (two
     // waits per language starter, in every grader). The TypeScript starter shows that failure.
-    for (const { language, dir } of layout.languageStarters)
-      keep(`starter:${language}`, g.split(`starter:${language}`, dir, 5, false));
+    // Left to `pnpm validate` while its record names these very starters (see validated.ts): a
+    // language's install compiles its modules cold on a fresh machine (Go's took 44 s of both cores).
+    if (!startersValidated)
+      for (const { language, dir } of layout.languageStarters)
+        keep(`starter:${language}`, g.split(`starter:${language}`, dir, 5, false));
     // Each mutant on the items it names: that each catches its bug (and says so in the recorded
     // words) is what a change to the kit or a grader most often breaks. That nothing else loses
     // points, that a seed reproduces, and that a hanging submission ends fast are graded by
@@ -153,27 +175,27 @@ export function validateGrader(exp: GraderExpectations): void {
     test('when the untouched starter is graded, then it scores low, and says what it says in starter.golden.txt', async () => {
       const first = await result('starter');
       expect(first.status).toBe('graded');
-      expect(first.score).toBeLessThanOrEqual(exp.maxStarterScore ?? 15);
-      expect(
-        first.tests
-          .filter((t) => t.status === 'failed')
-          .every((t) => /^Expected: |^Not run|^Set-up/m.test(t.output)),
-      ).toBe(true);
+      expect(first.score).toBeLessThanOrEqual(exp.maxStarterScore ?? MAX_STARTER_SCORE);
+      expect(failsInExpectedWords(first)).toEqual([]);
       expectGolden(layout.starterGolden, goldenText(first));
     });
 
     test.each(layout.languageStarters.map((s) => [s.language, s.golden] as const))(
       'when the untouched %s starter is graded, then it installs, builds and starts, scores low too, and says what it says in its golden file',
       async (language, golden) => {
+        if (startersValidated) {
+          const record = readStarterRecord(graderDir)!;
+          expect(record.scores[language]).toBeLessThanOrEqual(exp.maxStarterScore ?? MAX_STARTER_SCORE);
+          console.log(
+            `${exp.slug}: the ${language} starter was graded by pnpm validate on ${record.date} (score ${record.scores[language]}, in its golden file's words) for this starter, golden file, grader, kit and language pipeline: not again here`,
+          );
+          return;
+        }
         const r = await result(`starter:${language}`);
         expect(r.runtime.language).toBe(language);
         expect(r.status, `${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
-        expect(r.score).toBeLessThanOrEqual(exp.maxStarterScore ?? 15);
-        expect(
-          r.tests
-            .filter((t) => t.status === 'failed' && !/^Expected: |^Not run|^Set-up/m.test(t.output))
-            .map((t) => t.id),
-        ).toEqual([]);
+        expect(r.score).toBeLessThanOrEqual(exp.maxStarterScore ?? MAX_STARTER_SCORE);
+        expect(failsInExpectedWords(r)).toEqual([]);
         expectGolden(golden, goldenText(r));
       },
     );

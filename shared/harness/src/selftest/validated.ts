@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../graders.ts';
 import { hashTree } from '../provenance.ts';
-import { languageAlternatives } from './layout.ts';
+import { type GraderLayout, languageAlternatives } from './layout.ts';
 
 /**
  * What `pnpm validate` last proved of a grader, flake-free: recorded in
@@ -79,4 +79,64 @@ export function writeValidation(graderDir: string, r: Omit<ValidationRecord, 'ha
     (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`,
   );
   writeFileSync(recordPath(graderDir), `${text}\n`);
+}
+
+/**
+ * What `pnpm validate` last proved of a challenge's starters in other languages: each installed,
+ * built, started and scored low in the words of its golden file (`selftest/starters-validated.json`).
+ * The suite leaves them to it while the hash still names the same starters, golden files, grader,
+ * kit and language pipeline.
+ */
+export interface StarterRecord {
+  /** `startersHash` of what was graded. */
+  hash: string;
+  /** The day it ran (UTC, YYYY-MM-DD). */
+  date: string;
+  /** Each language starter's score (seed 5, its items outside load-test files). */
+  scores: Record<string, number>;
+}
+
+const LANGUAGES_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'languages');
+
+/**
+ * SHA-256 of the grader and kit (`validationHash`), each language starter and its golden file, and
+ * the harness's language pipeline (detection, install, build and run of every language): a change
+ * to any of them and the suite grades the starters again.
+ */
+export function startersHash(layout: GraderLayout): string {
+  const h = createHash('sha256');
+  h.update(validationHash(layout.graderDir));
+  for (const { language, dir, golden } of layout.languageStarters) {
+    h.update(`\0starter-${language}\0`);
+    hashTree(h, dir, (n) => n === 'node_modules' || n.startsWith('.'));
+    h.update(existsSync(golden) ? readFileSync(golden) : '\0no golden\0');
+  }
+  h.update('\0languages\0');
+  return hashTree(h, LANGUAGES_DIR, skip).digest('hex');
+}
+
+const starterRecordPath = (graderDir: string): string =>
+  join(graderDir, 'selftest', 'starters-validated.json');
+
+/** The challenge's starter record, or null when there is none. */
+export function readStarterRecord(graderDir: string): StarterRecord | null {
+  const p = starterRecordPath(graderDir);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as StarterRecord) : null;
+}
+
+/** Whether the starter record names these very starters, golden files, grader, kit and pipeline. */
+export function startersRecordIsCurrent(layout: GraderLayout): boolean {
+  return (
+    layout.languageStarters.length > 0 && readStarterRecord(layout.graderDir)?.hash === startersHash(layout)
+  );
+}
+
+/** Record starters that graded as their golden files say. */
+export function writeStarterRecord(layout: GraderLayout, scores: Record<string, number>): void {
+  const record: StarterRecord = {
+    hash: startersHash(layout),
+    date: new Date().toISOString().slice(0, 10),
+    scores,
+  };
+  writeFileSync(starterRecordPath(layout.graderDir), `${JSON.stringify(record, null, 2)}\n`);
 }

@@ -1,0 +1,75 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import type { GraderLayout } from '../src/selftest/layout.ts';
+import { GradingScheduler } from '../src/selftest/scheduler.ts';
+import { startersHash } from '../src/selftest/validated.ts';
+import { tempDir } from './temp-dir.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the self-validation scheduler', () => {
+  test('when gradings wait for a slot, then those of lower priority start first, the rest in order of arrival', async () => {
+    const s = new GradingScheduler({ width: 1 });
+    const started: string[] = [];
+    const job = (label: string, priority: number) =>
+      s.run(
+        false,
+        async () => {
+          started.push(label);
+          await sleep(5);
+        },
+        label,
+        priority,
+      );
+    // The first takes the only slot; the rest queue behind it, a measuring one last to arrive.
+    await Promise.all([job('first', 1), job('starter', 1), job('mutant', 1), job('reference', 0)]);
+    expect(started).toEqual(['first', 'reference', 'starter', 'mutant']);
+    expect(s.peak).toBe(1);
+  });
+});
+
+describe('the starter record', () => {
+  function layoutIn(root: string): GraderLayout {
+    const graderDir = join(root, 'graders', 'x');
+    const starter = join(root, 'challenges', 'x', 'starters', 'go');
+    mkdirSync(join(graderDir, 'selftest'), { recursive: true });
+    mkdirSync(join(graderDir, 'fixtures', 'alternative'), { recursive: true });
+    mkdirSync(starter, { recursive: true });
+    writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [];\n');
+    writeFileSync(join(starter, 'main.go'), 'package main\n');
+    const golden = join(graderDir, 'selftest', 'starter-go.golden.txt');
+    writeFileSync(golden, '## create\nExpected: 201\n');
+    return {
+      slug: 'x',
+      graderDir,
+      referenceDir: join(graderDir, 'reference'),
+      alternativeDir: join(graderDir, 'fixtures', 'alternative'),
+      starterDir: join(root, 'challenges', 'x'),
+      readme: join(root, 'challenges', 'x', 'README.md'),
+      mutantsDir: join(graderDir, 'mutants'),
+      visibleGraderDir: join(graderDir, 'selftest', 'visible-grader'),
+      starterGolden: join(graderDir, 'selftest', 'starter.golden.txt'),
+      languageStarters: [{ language: 'go', dir: starter, golden }],
+      languageAlternatives: [],
+    };
+  }
+
+  test("when a starter, its golden file or the grader changes, then its hash does, and the grader's other self-test files change nothing", () => {
+    const layout = layoutIn(tempDir('bc-starters-hash-'));
+    const [{ dir, golden }] = layout.languageStarters as [GraderLayout['languageStarters'][0]];
+    const seen = [startersHash(layout)];
+    writeFileSync(join(layout.graderDir, 'selftest', 'starters-validated.json'), '{}\n');
+    expect(startersHash(layout), 'writing the record changes what it names').toBe(seen[0]);
+    for (const change of [
+      () => writeFileSync(join(dir, 'main.go'), 'package main // changed\n'),
+      () => writeFileSync(golden, '## create\nExpected: 201 Created\n'),
+      () => writeFileSync(join(layout.graderDir, 'rubric.ts'), 'export const rubric = [1];\n'),
+    ]) {
+      change();
+      const h = startersHash(layout);
+      expect(seen).not.toContain(h);
+      seen.push(h);
+    }
+  });
+});
