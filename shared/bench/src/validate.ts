@@ -11,6 +11,7 @@ import {
   SelfGradings,
   stableView,
   starterProblems,
+  writeAlternativeValidation,
   writeStarterRecord,
   writeValidation,
 } from '@bc/harness/selftest';
@@ -73,6 +74,57 @@ async function validateStarters(challenge: string, parallel: number): Promise<nu
   process.stdout.write(
     `${flakes} of ${layout.languageStarters.length} starter(s) not as recorded; ${Math.round((Date.now() - started) / 1000)} s\n`,
   );
+  return flakes;
+}
+
+/**
+ * `pnpm validate <challenge> --alternative <language>`: only that alternative
+ * (`fixtures/alternative-<language>`), every item over N seeds; 100 on each and it joins the
+ * grader's record, so the suite leaves its load items out too. For an alternative added or
+ * changed after the grader's validation.
+ */
+async function validateAlternative(challenge: string, language: string, seeds: number): Promise<number> {
+  graderDirFor(challenge);
+  const layout = graderLayout(challenge);
+  const alt = layout.languageAlternatives.find((a) => a.language === language);
+  if (!alt) throw new Error(`graders/${challenge}/fixtures/alternative-${language} does not exist`);
+  const g = await SelfGradings.create(layout.graderDir, { width: 3 });
+  const started = Date.now();
+  const runs = await Promise.all(
+    Array.from({ length: seeds }, (_, i) =>
+      g.full(`alternative:${language} seed ${5000 + i}`, alt.dir, 5000 + i),
+    ),
+  );
+  await g.dispose();
+  process.stdout.write(
+    `${table(
+      ['run', 'score', 'lost'],
+      runs.map((r, i) => [
+        `alternative:${language} seed ${5000 + i}`,
+        r.score,
+        r.tests
+          .filter((t) => t.status !== 'passed')
+          .map((t) => `${t.id} (${t.score}/${t.max_score})`)
+          .join(', ') ||
+          r.reason ||
+          '–',
+      ]),
+    )}\n\n${g.timingTable()}\n\n`,
+  );
+  const flakes = runs.filter((r) => r.score !== 100).length;
+  process.stdout.write(
+    `${flakes} flake(s) in ${runs.length} gradings; ${Math.round((Date.now() - started) / 1000)} s\n`,
+  );
+  if (flakes === 0) {
+    writeAlternativeValidation(
+      layout.graderDir,
+      language,
+      runs.map((r) => r.score),
+    );
+    process.stdout.write(
+      `recorded in graders/${challenge}/selftest/validated.json: the suite leaves its load items to this run until it, the grader or the kit changes\n`,
+    );
+  }
   return flakes;
 }
 
@@ -227,19 +279,11 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
     `${all} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, alternatives ${altFlakes}/${allAlts.length}, mutants ${mutantFlakes}/${mutantRuns.length}, reproducibility and hanging ${otherFlakes}/3, language starters ${starterFlakes}/${layout.languageStarters.length}); ${seconds} s\n`,
   );
   if (all === 0) {
-    writeValidation(layout.graderDir, {
-      seeds,
-      gradings: total,
-      seconds,
-      alternative: alts.map((r) => r.score),
-      ...(langAlts.length
-        ? {
-            languageAlternatives: Object.fromEntries(
-              langAlts.map((a) => [a.language, a.results.map((r) => r.score)]),
-            ),
-          }
-        : {}),
-    });
+    writeValidation(
+      layout.graderDir,
+      { seeds, gradings: total, seconds, alternative: alts.map((r) => r.score) },
+      Object.fromEntries(langAlts.map((a) => [a.language, a.results.map((r) => r.score)])),
+    );
     process.stdout.write(
       `recorded in graders/${challenge}/selftest/validated.json: the suite leaves the alternative's load items to this run until the grader or the kit changes\n`,
     );
@@ -253,20 +297,28 @@ const program = new Command()
   .option('--seeds <n>', 'seeds per submission', '5')
   .option('--parallel <n>', 'gradings without load tests at once', '3')
   .option('--starters', 'only the starters in other languages (a minute), and record them')
-  .action(async (challenge: string, o: { seeds: string; parallel: string; starters?: boolean }) => {
-    // One load lock for its gradings, as the suite's: a load measurement waits for the gradings in
-    // flight and runs alone, while the rest of a grading overlaps the others (without it, each
-    // grading with load items ran alone from end to end).
-    const lock = process.env.GRADE_LOAD_LOCK ? null : mkdtempSync(join(tmpdir(), 'bc-load-lock.'));
-    if (lock) process.env.GRADE_LOAD_LOCK = lock;
-    try {
-      const flakes = o.starters
-        ? await validateStarters(challenge, Number(o.parallel))
-        : await validate(challenge, Number(o.seeds), Number(o.parallel));
-      process.exitCode = flakes > 0 ? 1 : 0;
-    } finally {
-      if (lock) rmSync(lock, { recursive: true, force: true });
-    }
-  });
+  .option('--alternative <language>', 'only fixtures/alternative-<language>, over the seeds, and record it')
+  .action(
+    async (
+      challenge: string,
+      o: { seeds: string; parallel: string; starters?: boolean; alternative?: string },
+    ) => {
+      // One load lock for its gradings, as the suite's: a load measurement waits for the gradings in
+      // flight and runs alone, while the rest of a grading overlaps the others (without it, each
+      // grading with load items ran alone from end to end).
+      const lock = process.env.GRADE_LOAD_LOCK ? null : mkdtempSync(join(tmpdir(), 'bc-load-lock.'));
+      if (lock) process.env.GRADE_LOAD_LOCK = lock;
+      try {
+        const flakes = o.starters
+          ? await validateStarters(challenge, Number(o.parallel))
+          : o.alternative
+            ? await validateAlternative(challenge, o.alternative, Number(o.seeds))
+            : await validate(challenge, Number(o.seeds), Number(o.parallel));
+        process.exitCode = flakes > 0 ? 1 : 0;
+      } finally {
+        if (lock) rmSync(lock, { recursive: true, force: true });
+      }
+    },
+  );
 await program.parseAsync();
 process.exit(process.exitCode ?? 0);

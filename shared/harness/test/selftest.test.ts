@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { GraderLayout } from '../src/selftest/layout.ts';
 import { GradingScheduler } from '../src/selftest/scheduler.ts';
-import { startersHash } from '../src/selftest/validated.ts';
+import {
+  readValidation,
+  startersHash,
+  validatedAlternatives,
+  writeAlternativeValidation,
+  writeValidation,
+} from '../src/selftest/validated.ts';
 import { tempDir } from './temp-dir.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,5 +77,28 @@ describe('the starter record', () => {
       expect(seen).not.toContain(h);
       seen.push(h);
     }
+  });
+});
+
+describe('the validation record', () => {
+  test('when an alternative in another language changes, then only its own load items come back, until it is validated alone', () => {
+    const graderDir = join(tempDir('bc-validated-'), 'graders', 'x');
+    for (const d of ['selftest', 'fixtures/alternative', 'fixtures/alternative-go'])
+      mkdirSync(join(graderDir, d), { recursive: true });
+    writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [];\n');
+    writeFileSync(join(graderDir, 'fixtures', 'alternative-go', 'main.go'), 'package main\n');
+    const five = [100, 100, 100, 100, 100];
+    writeValidation(graderDir, { seeds: 5, gradings: 20, seconds: 60, alternative: five }, { go: five });
+    expect([...validatedAlternatives(graderDir)].sort()).toEqual(['go', 'typescript']);
+
+    writeFileSync(join(graderDir, 'fixtures', 'alternative-go', 'main.go'), 'package main // changed\n');
+    expect([...validatedAlternatives(graderDir)]).toEqual(['typescript']);
+    writeAlternativeValidation(graderDir, 'go', five);
+    expect([...validatedAlternatives(graderDir)].sort()).toEqual(['go', 'typescript']);
+    expect(readValidation(graderDir)?.gradings, 'the grader part of the record is kept').toBe(20);
+
+    // A change to the grader names neither any more.
+    writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [1];\n');
+    expect([...validatedAlternatives(graderDir)]).toEqual([]);
   });
 });

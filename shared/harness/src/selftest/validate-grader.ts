@@ -20,7 +20,7 @@ import {
   readStarterRecord,
   readValidation,
   startersRecordIsCurrent,
-  validationIsCurrent,
+  validatedAlternatives,
 } from './validated.ts';
 
 /** What a grader's self-validation expects beyond the standard layout (see layout.ts). */
@@ -65,7 +65,8 @@ export function validateGrader(exp: GraderExpectations): void {
     results.set(key, p);
   };
   const result = (key: string): Promise<GradeResult> => results.get(key)!;
-  const alternativeLoadValidated = validationIsCurrent(graderDir);
+  // Whose load items `pnpm validate` graded, five seeds over, for this very grader and kit.
+  const validated = validatedAlternatives(graderDir);
   const startersValidated = startersRecordIsCurrent(layout);
 
   beforeAll(async () => {
@@ -80,20 +81,21 @@ export function validateGrader(exp: GraderExpectations): void {
     // that way, and every grading queued behind it).
     const measuring = new Set([
       'reference',
-      ...(alternativeLoadValidated
-        ? []
-        : ['alternative', ...layout.languageAlternatives.map((a) => `alternative:${a.language}`)]),
+      ...(validated.has('typescript') ? [] : ['alternative']),
+      ...layout.languageAlternatives
+        .filter((a) => !validated.has(a.language))
+        .map((a) => `alternative:${a.language}`),
       ...mutants.filter((m) => m.fails.some((f) => g.load.includes(f.slug))).map((m) => `mutant:${m.name}`),
     ]);
     g.order = (label) => (measuring.has(label) ? 0 : 1);
     // Queued longest first (the pool's tail is shortest that way): whole suites, then mutants
     // whose items wait out outages and restarts.
     keep('reference', g.split('reference', referenceDir, 1234, true));
-    // The alternative's load items (a minute of measuring alone, per grader) are graded here only
+    // An alternative's load items (a minute of measuring alone, per grader) are graded here only
     // when `pnpm validate` has not graded them, five seeds over, for this very grader and kit.
-    keep('alternative', g.split('alternative', alternativeDir, 99, !alternativeLoadValidated));
+    keep('alternative', g.split('alternative', alternativeDir, 99, !validated.has('typescript')));
     for (const { language, dir } of layout.languageAlternatives)
-      keep(`alternative:${language}`, g.split(`alternative:${language}`, dir, 99, !alternativeLoadValidated));
+      keep(`alternative:${language}`, g.split(`alternative:${language}`, dir, 99, !validated.has(language)));
     // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
     keep('starter', g.shared('starter', starterDir, 5));
     // Their items outside load-test files: a load file's set-up asks for the machine alone
@@ -209,7 +211,7 @@ export function validateGrader(exp: GraderExpectations): void {
         const r = await result(key);
         expect(r.status, `${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
         expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
-        if (!alternativeLoadValidated) {
+        if (!validated.has(language)) {
           expect(r.score).toBe(100);
           return;
         }
@@ -217,12 +219,14 @@ export function validateGrader(exp: GraderExpectations): void {
         const record = readValidation(graderDir)!;
         expect(r.skipped.map((s) => s.id).sort()).toEqual([...g.load].sort());
         expect(r.score).toBe(r.max_score);
-        const scores =
-          language === 'typescript' ? record.alternative : record.languageAlternatives?.[language];
-        expect(scores?.length, `pnpm validate graded the ${language} alternative`).toBe(record.seeds);
-        expect(scores!.every((score) => score === 100)).toBe(true);
+        const entry =
+          language === 'typescript'
+            ? { scores: record.alternative, date: record.date }
+            : record.languageAlternatives![language]!;
+        expect(entry.scores.length, `pnpm validate graded the ${language} alternative`).toBe(record.seeds);
+        expect(entry.scores.every((score) => score === 100)).toBe(true);
         console.log(
-          `${exp.slug}: the ${language} alternative's load items (${g.load.join(', ')}) were graded by pnpm validate on ${record.date}, over ${record.seeds} seeds, for this grader and kit: not again here`,
+          `${exp.slug}: the ${language} alternative's load items (${g.load.join(', ')}) were graded by pnpm validate on ${entry.date}, over ${record.seeds} seeds, for this grader and kit: not again here`,
         );
       },
     );

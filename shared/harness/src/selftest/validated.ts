@@ -5,13 +5,24 @@ import { REPO_ROOT } from '../graders.ts';
 import { hashTree } from '../provenance.ts';
 import { type GraderLayout, languageAlternatives } from './layout.ts';
 
+/** A correct implementation in another language, graded over the validation's seeds. */
+export interface AlternativeRecord {
+  /** `alternativeHash` of the grader, kit and alternative that were graded. */
+  hash: string;
+  /** The day it ran (UTC, YYYY-MM-DD). */
+  date: string;
+  /** Its score per seed (100 each, or it is not recorded). */
+  scores: number[];
+}
+
 /**
  * What `pnpm validate` last proved of a grader, flake-free: recorded in
  * `graders/<slug>/selftest/validated.json`. The suite trusts it for what it leaves to validate
- * (the alternative's load items) only while the hash still names the same grader and kit.
+ * (each alternative's load items) only while the hashes still name the same grader, kit and
+ * alternative.
  */
 export interface ValidationRecord {
-  /** `validationHash` of the grader and kit that were validated. */
+  /** `validationHash` of the grader, kit and alternative that were validated. */
   hash: string;
   seeds: number;
   gradings: number;
@@ -20,8 +31,12 @@ export interface ValidationRecord {
   date: string;
   /** The alternative's score per seed (100 each, or the record is not written). */
   alternative: number[];
-  /** Each correct implementation in another language (fixtures/alternative-<language>): its score per seed. */
-  languageAlternatives?: Record<string, number[]>;
+  /**
+   * Each correct implementation in another language (`fixtures/alternative-<language>`), by its
+   * own hash: one added or changed later is validated alone (`pnpm validate <slug> --alternative
+   * <language>`), not with the whole grader again.
+   */
+  languageAlternatives?: Record<string, AlternativeRecord>;
 }
 
 const KIT_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'kit');
@@ -35,22 +50,26 @@ const skip = (n: string): boolean =>
 
 /**
  * SHA-256 of everything a validation judged with and judged: the grader's suite, reference,
- * alternatives (in every language) and mutants, and the kit its tests call (where load is
- * measured). Its own `selftest/` is left out, so writing the record does not change what it
- * names, and so are the other fixtures, which validate never grades.
+ * alternative and mutants, and the kit its tests call (where load is measured). Its own
+ * `selftest/` is left out, so writing the record does not change what it names, and so are the
+ * other fixtures, which validate never grades, and the alternatives in other languages, which
+ * have their own (`alternativeHash`).
  */
 export function validationHash(graderDir: string): string {
   const h = createHash('sha256');
   hashTree(h, graderDir, (n) => skip(n) || n === 'fixtures');
   h.update('\0alternative\0');
   hashTree(h, join(graderDir, 'fixtures', 'alternative'), skip);
-  // Added only where there are any, so a grader without them keeps the hash it was validated with.
-  for (const { language, dir } of languageAlternatives(graderDir)) {
-    h.update(`\0alternative-${language}\0`);
-    hashTree(h, dir, skip);
-  }
   h.update('\0kit\0');
   return hashTree(h, KIT_DIR, skip).digest('hex');
+}
+
+/** SHA-256 of the grader and kit (`validationHash`) and the alternative in `language`. */
+export function alternativeHash(graderDir: string, language: string): string {
+  const dir = languageAlternatives(graderDir).find((a) => a.language === language)?.dir;
+  if (!dir) throw new Error(`${graderDir} has no fixtures/alternative-${language}`);
+  const h = createHash('sha256').update(validationHash(graderDir)).update(`\0alternative-${language}\0`);
+  return hashTree(h, dir, skip).digest('hex');
 }
 
 const recordPath = (graderDir: string): string => join(graderDir, 'selftest', 'validated.json');
@@ -61,24 +80,74 @@ export function readValidation(graderDir: string): ValidationRecord | null {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as ValidationRecord) : null;
 }
 
-/** Whether the record names this very grader and kit (any change since means validate again). */
-export function validationIsCurrent(graderDir: string): boolean {
-  return readValidation(graderDir)?.hash === validationHash(graderDir);
+/**
+ * The alternatives whose load items `pnpm validate` graded for this very grader and kit:
+ * `typescript` for `fixtures/alternative`, and each language of `fixtures/alternative-<language>`
+ * whose own record still names it.
+ */
+export function validatedAlternatives(graderDir: string): Set<string> {
+  const record = readValidation(graderDir);
+  const out = new Set<string>();
+  if (!record) return out;
+  if (record.hash === validationHash(graderDir)) out.add('typescript');
+  for (const { language } of languageAlternatives(graderDir)) {
+    const entry = record.languageAlternatives?.[language];
+    if (entry && entry.hash === alternativeHash(graderDir, language)) out.add(language);
+  }
+  return out;
 }
 
-/** Record a flake-free validation. */
-export function writeValidation(graderDir: string, r: Omit<ValidationRecord, 'hash' | 'date'>): void {
-  const record: ValidationRecord = {
-    hash: validationHash(graderDir),
-    date: new Date().toISOString().slice(0, 10),
-    ...r,
-  };
-  // Lists of scores on one line, as the repository's formatter (Biome) writes them.
-  const text = JSON.stringify(record, null, 2).replace(
+const RECORD_HEADER = 'hash,date,seeds,gradings,seconds,alternative,languageAlternatives'.split(',');
+
+/** The record as the repository's formatter (Biome) writes it: lists of scores on one line. */
+function writeRecord(graderDir: string, record: ValidationRecord): void {
+  const ordered = Object.fromEntries(
+    RECORD_HEADER.filter((k) => k in record).map((k) => [k, record[k as keyof ValidationRecord]]),
+  );
+  const text = JSON.stringify(ordered, null, 2).replace(
     /\[\s*([-\d.,\s]*?)\s*\]/g,
     (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`,
   );
   writeFileSync(recordPath(graderDir), `${text}\n`);
+}
+
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+/** Record a flake-free validation, with the scores of each alternative in another language. */
+export function writeValidation(
+  graderDir: string,
+  r: Omit<ValidationRecord, 'hash' | 'date' | 'languageAlternatives'>,
+  languageScores: Record<string, number[]> = {},
+): void {
+  const date = today();
+  const languageAlternatives = Object.fromEntries(
+    Object.entries(languageScores).map(([language, scores]) => [
+      language,
+      { hash: alternativeHash(graderDir, language), date, scores },
+    ]),
+  );
+  writeRecord(graderDir, {
+    hash: validationHash(graderDir),
+    date,
+    ...r,
+    ...(Object.keys(languageAlternatives).length ? { languageAlternatives } : {}),
+  });
+}
+
+/**
+ * Record an alternative in another language graded alone over `scores.length` seeds, 100 each,
+ * in the grader's existing record (whose own hash and scores stay as they were).
+ */
+export function writeAlternativeValidation(graderDir: string, language: string, scores: number[]): void {
+  const record = readValidation(graderDir);
+  if (!record) throw new Error(`${recordPath(graderDir)} is missing: run pnpm validate on the grader first`);
+  writeRecord(graderDir, {
+    ...record,
+    languageAlternatives: {
+      ...record.languageAlternatives,
+      [language]: { hash: alternativeHash(graderDir, language), date: today(), scores },
+    },
+  });
 }
 
 /**
