@@ -252,6 +252,10 @@ async function runHiddenSuite(
     rubric: s.def.rubric,
     context,
     testTimeoutMs: s.timeouts.tests,
+    // Beside other gradings, a measurement's set-up first waits for them to finish or park (in
+    // pnpm validate, a saga performance hook waited past its 120 s and the grading was called
+    // broken); the grading's total timeout still bounds it.
+    ...(s.req.loadLock ? { hookWaitMs: LOAD_LOCK_WAIT_MS } : {}),
     onProgress: s.req.live ? progressPrinter(s.def.rubric) : undefined,
   });
   const perfMs = suite.byCategory.get('performance') ?? 0;
@@ -265,6 +269,9 @@ async function runHiddenSuite(
   }
   return suite;
 }
+
+/** How long a load file's set-up may wait for the machine alone, on top of the tests' timeout. */
+const LOAD_LOCK_WAIT_MS = 600_000;
 
 /**
  * In a batch, let this session's load measurements find the lock (its test workers inherit the

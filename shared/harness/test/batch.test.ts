@@ -92,6 +92,24 @@ describe('the load lock of a batch', () => {
     expect(readdirSync(dir).filter((n) => n.startsWith('r-'))).toEqual([]);
   }, 120_000);
 
+  test("when a load file's set-up waits for the machine longer than the tests' timeout, then the grading still measures, and is not called broken", async () => {
+    const dir = tempDir('bc-lock-');
+    // Another grading in flight: the fixture's measurement waits for it (its tests' timeout: 2 s).
+    await acquireShared(dir, 'other');
+    const grading = grade({
+      challenge: 'load-wait',
+      submission: join(fixtures, 'env-echo'),
+      graderDir: join(fixtures, 'grader-load-wait'),
+      seed: 1,
+      loadLock: dir,
+    });
+    await sleep(6_000);
+    releaseShared(dir, 'other');
+    const r = await grading;
+    expect(r.status, r.reason).toBe('graded');
+    expect(r.tests[0]?.status, r.tests[0]?.output).toBe('passed');
+  }, 120_000);
+
   test('when a holder died, then its claim is ignored', async () => {
     const dir = tempDir('bc-lock-');
     writeFileSync(join(dir, 'writer'), '999999999');

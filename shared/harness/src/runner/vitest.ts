@@ -124,6 +124,11 @@ export async function runSuite(opts: {
   rubric: readonly RubricItem[];
   context: GradingContext;
   testTimeoutMs: number;
+  /**
+   * Added to the hook timeout: a load file's set-up waits for the machine alone when the grading
+   * shares a load lock (a batch, the suite, pnpm validate), and that wait is not the service's.
+   */
+  hookWaitMs?: number;
   onProgress?: ProgressListener;
 }): Promise<{
   outcomes: Map<string, TestOutcome>;
@@ -148,7 +153,7 @@ export async function runSuite(opts: {
       // One module graph for every file: the kit and its clients load once, not once per file.
       isolate: false,
       testTimeout: opts.testTimeoutMs,
-      hookTimeout: opts.testTimeoutMs,
+      hookTimeout: opts.testTimeoutMs + (opts.hookWaitMs ?? 0),
       provide: { grading: opts.context },
       passWithNoTests: true,
       // Same seed, same run: a pinned order and no results cache carried between gradings.
