@@ -40,6 +40,7 @@ export interface ValidationRecord {
 }
 
 const KIT_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'kit');
+const LANGUAGES_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'languages');
 // Recorded failure text and tables are the self-test's expectations, not what grades or is graded.
 const skip = (n: string): boolean =>
   n === 'node_modules' ||
@@ -64,12 +65,18 @@ export function validationHash(graderDir: string): string {
   return hashTree(h, KIT_DIR, skip).digest('hex');
 }
 
-/** SHA-256 of the grader and kit (`validationHash`) and the alternative in `language`. */
+/**
+ * SHA-256 of the grader and kit (`validationHash`), the alternative in `language`, and the
+ * harness's language pipeline (detection, install, build and run of every language): while it
+ * holds, the suite leaves that alternative to its record.
+ */
 export function alternativeHash(graderDir: string, language: string): string {
   const dir = languageAlternatives(graderDir).find((a) => a.language === language)?.dir;
   if (!dir) throw new Error(`${graderDir} has no fixtures/alternative-${language}`);
   const h = createHash('sha256').update(validationHash(graderDir)).update(`\0alternative-${language}\0`);
-  return hashTree(h, dir, skip).digest('hex');
+  hashTree(h, dir, skip);
+  h.update('\0languages\0');
+  return hashTree(h, LANGUAGES_DIR, skip).digest('hex');
 }
 
 const recordPath = (graderDir: string): string => join(graderDir, 'selftest', 'validated.json');
@@ -165,7 +172,6 @@ export interface StarterRecord {
   scores: Record<string, number>;
 }
 
-const LANGUAGES_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'languages');
 
 /**
  * SHA-256 of the grader and kit (`validationHash`), each language starter and its golden file, and
