@@ -172,7 +172,6 @@ export interface StarterRecord {
   scores: Record<string, number>;
 }
 
-
 /**
  * SHA-256 of the grader and kit (`validationHash`), each language starter and its golden file, and
  * the harness's language pipeline (detection, install, build and run of every language): a change
