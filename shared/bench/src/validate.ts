@@ -26,6 +26,15 @@ const HANGING_SUBMISSION = `${REPO_ROOT}/shared/harness/test/fixtures/hostile/ha
  */
 const hangingBudgetS = (instances: number): number => 30 + 15 * instances;
 
+/** What a run lost, item by item with its points (or why it was not graded). */
+const lostCell = (r: GradeResult): string =>
+  r.tests
+    .filter((t) => t.status !== 'passed')
+    .map((t) => `${t.id} (${t.score}/${t.max_score})`)
+    .join(', ') ||
+  r.reason ||
+  '–';
+
 /**
  * The starters in other languages, graded as the suite grades them (seed 5, their items outside
  * load-test files): each must install, build, start, score low and fail in its golden file's
@@ -83,12 +92,17 @@ async function validateStarters(challenge: string, parallel: number): Promise<nu
  * grader's record, so the suite leaves its load items out too. For an alternative added or
  * changed after the grader's validation.
  */
-async function validateAlternative(challenge: string, language: string, seeds: number): Promise<number> {
+async function validateAlternative(
+  challenge: string,
+  language: string,
+  seeds: number,
+  parallel: number,
+): Promise<number> {
   graderDirFor(challenge);
   const layout = graderLayout(challenge);
   const alt = layout.languageAlternatives.find((a) => a.language === language);
   if (!alt) throw new Error(`graders/${challenge}/fixtures/alternative-${language} does not exist`);
-  const g = await SelfGradings.create(layout.graderDir, { width: 3 });
+  const g = await SelfGradings.create(layout.graderDir, { width: parallel });
   const started = Date.now();
   const runs = await Promise.all(
     Array.from({ length: seeds }, (_, i) =>
@@ -99,16 +113,7 @@ async function validateAlternative(challenge: string, language: string, seeds: n
   process.stdout.write(
     `${table(
       ['run', 'score', 'lost'],
-      runs.map((r, i) => [
-        `alternative:${language} seed ${5000 + i}`,
-        r.score,
-        r.tests
-          .filter((t) => t.status !== 'passed')
-          .map((t) => `${t.id} (${t.score}/${t.max_score})`)
-          .join(', ') ||
-          r.reason ||
-          '–',
-      ]),
+      runs.map((r, i) => [`alternative:${language} seed ${5000 + i}`, r.score, lostCell(r)]),
     )}\n\n${g.timingTable()}\n\n`,
   );
   const flakes = runs.filter((r) => r.score !== 100).length;
@@ -208,14 +213,7 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
   process.stdout.write(
     `\n${table(
       ['run', 'score', 'lost'],
-      allAlts.map(({ label, r }) => [
-        label,
-        r.score,
-        r.tests
-          .filter((t) => t.status !== 'passed')
-          .map((t) => `${t.id} (${t.score}/${t.max_score})`)
-          .join(', ') || '–',
-      ]),
+      allAlts.map(({ label, r }) => [label, r.score, lostCell(r)]),
     )}\n`,
   );
 
@@ -312,7 +310,7 @@ const program = new Command()
         const flakes = o.starters
           ? await validateStarters(challenge, Number(o.parallel))
           : o.alternative
-            ? await validateAlternative(challenge, o.alternative, Number(o.seeds))
+            ? await validateAlternative(challenge, o.alternative, Number(o.seeds), Number(o.parallel))
             : await validate(challenge, Number(o.seeds), Number(o.parallel));
         process.exitCode = flakes > 0 ? 1 : 0;
       } finally {

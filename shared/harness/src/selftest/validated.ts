@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../graders.ts';
@@ -65,6 +65,9 @@ export function validationHash(graderDir: string): string {
   return hashTree(h, KIT_DIR, skip).digest('hex');
 }
 
+/** `h` with the harness's language pipeline (detection, install, build and run) added. */
+const withLanguagePipeline = (h: Hash): Hash => hashTree(h.update('\0languages\0'), LANGUAGES_DIR, skip);
+
 /**
  * SHA-256 of the grader and kit (`validationHash`), the alternative in `language`, and the
  * harness's language pipeline (detection, install, build and run of every language): while it
@@ -75,16 +78,18 @@ export function alternativeHash(graderDir: string, language: string): string {
   if (!dir) throw new Error(`${graderDir} has no fixtures/alternative-${language}`);
   const h = createHash('sha256').update(validationHash(graderDir)).update(`\0alternative-${language}\0`);
   hashTree(h, dir, skip);
-  h.update('\0languages\0');
-  return hashTree(h, LANGUAGES_DIR, skip).digest('hex');
+  return withLanguagePipeline(h).digest('hex');
 }
 
 const recordPath = (graderDir: string): string => join(graderDir, 'selftest', 'validated.json');
 
+/** A record file, or null when there is none. */
+const readRecord = <T>(path: string): T | null =>
+  existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null;
+
 /** The grader's validation record, or null when there is none. */
 export function readValidation(graderDir: string): ValidationRecord | null {
-  const p = recordPath(graderDir);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as ValidationRecord) : null;
+  return readRecord(recordPath(graderDir));
 }
 
 /**
@@ -185,8 +190,7 @@ export function startersHash(layout: GraderLayout): string {
     hashTree(h, dir, (n) => n === 'node_modules' || n.startsWith('.'));
     h.update(existsSync(golden) ? readFileSync(golden) : '\0no golden\0');
   }
-  h.update('\0languages\0');
-  return hashTree(h, LANGUAGES_DIR, skip).digest('hex');
+  return withLanguagePipeline(h).digest('hex');
 }
 
 const starterRecordPath = (graderDir: string): string =>
@@ -194,8 +198,7 @@ const starterRecordPath = (graderDir: string): string =>
 
 /** The challenge's starter record, or null when there is none. */
 export function readStarterRecord(graderDir: string): StarterRecord | null {
-  const p = starterRecordPath(graderDir);
-  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as StarterRecord) : null;
+  return readRecord(starterRecordPath(graderDir));
 }
 
 /** Whether the starter record names these very starters, golden files, grader, kit and pipeline. */
@@ -209,7 +212,7 @@ export function startersRecordIsCurrent(layout: GraderLayout): boolean {
 export function writeStarterRecord(layout: GraderLayout, scores: Record<string, number>): void {
   const record: StarterRecord = {
     hash: startersHash(layout),
-    date: new Date().toISOString().slice(0, 10),
+    date: today(),
     scores,
   };
   writeFileSync(starterRecordPath(layout.graderDir), `${JSON.stringify(record, null, 2)}\n`);
