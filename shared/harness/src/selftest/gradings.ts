@@ -97,10 +97,16 @@ export class SelfGradings {
    * performance bug whose cost grows with the load (a window read in full) can hide behind the
    * contention and keep its points.
    */
-  async mutant(m: Mutant, referenceDir: string, seed: number, scope: MutantScope): Promise<GradeResult> {
+  async mutant(
+    m: Mutant,
+    referenceDir: string,
+    seed: number,
+    scope: MutantScope,
+    /** For `items`: those of the named items to grade (default: all of them). */
+    items: string[] = m.fails.map((f) => f.slug),
+  ): Promise<GradeResult> {
     const dir = await this.materialize(referenceDir, m);
     const label = `mutant:${m.name}`;
-    const named = m.fails.map((f) => f.slug);
     // `Load: yes` asks what the load files see after the bug (that it costs nothing there): one
     // grading, every file in order. A question for `all`: `items` asks only what the header names.
     const graded =
@@ -113,12 +119,12 @@ export class SelfGradings {
               seed,
               m.fails.some((f) => this.load.includes(f.slug)),
             )
-        : this.scoped(label, dir, seed, named).then((r) => {
+        : this.scoped(label, dir, seed, items).then((r) => {
             // An item that catches the bug only after the items before it in its file: graded
             // again as a candidate's grading runs it, and named in the closing table.
             if (!mutantMismatches(r, m).some((x) => x.includes('kept its points'))) return r;
             this.coupled.push(m.name);
-            return this.scoped(`${label} (files)`, dir, seed, this.itemsOfFiles(named));
+            return this.scoped(`${label} (files)`, dir, seed, this.itemsOfFiles(items));
           });
     return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
   }
