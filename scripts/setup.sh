@@ -127,11 +127,13 @@ fi
 
 pnpm install --frozen-lockfile --reporter=silent
 
-# Go submissions build against a standard library the harness compiles once per toolchain: here,
-# rather than in the first Go grading.
-case ",$languages," in
-  *,go,*) npx tsx shared/harness/src/languages/warm-cli.ts || true ;;
-esac
+# Each language's first grading on a machine would otherwise fetch (and, for Go, compile) what
+# every grading in it starts from: Go's standard library, and each challenge's starter's
+# dependencies (most candidates keep the starter's lockfile). Warmed here, once per toolchain and
+# lockfile, by the graders' own installs; a failure is reported and grading still works.
+if [ -n "$languages" ]; then
+  npx tsx shared/harness/src/languages/warm-cli.ts "$languages" || echo "setup: warming the language caches failed (above); the first gradings will fetch instead" >&2
+fi
 
 # Docker mode: an engine that answers, and the images. A machine that cannot run one still grades
 # locally, so this part reports and goes on rather than failing the set-up.
