@@ -132,7 +132,7 @@ pnpm install --frozen-lockfile --reporter=silent
 # dependencies (most candidates keep the starter's lockfile). Warmed here, once per toolchain and
 # lockfile, by the graders' own installs; a failure is reported and grading still works.
 if [ -n "$languages" ]; then
-  npx tsx shared/harness/src/languages/warm-cli.ts "$languages" || echo "setup: warming the language caches failed (above); the first gradings will fetch instead" >&2
+  npx tsx shared/harness/src/warm-cli.ts "$languages" || echo "setup: warming the language caches failed (above); the first gradings will fetch instead" >&2
 fi
 
 # Docker mode: an engine that answers, and the images. A machine that cannot run one still grades

@@ -40,6 +40,8 @@ export interface ValidationRecord {
 }
 
 const KIT_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'kit');
+// What grades a submission in another language; set-up's cache warming (src/warm-cli.ts) is kept
+// outside it, so a change to set-up does not call fifteen minutes of records stale.
 const LANGUAGES_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'languages');
 // Recorded failure text and tables are the self-test's expectations, not what grades or is graded.
 const skip = (n: string): boolean =>

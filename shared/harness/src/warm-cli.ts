@@ -1,4 +1,4 @@
-// `tsx shared/harness/src/languages/warm-cli.ts python,go,rust,java`: set-up's warming of the
+// `tsx shared/harness/src/warm-cli.ts python,go,rust,java`: set-up's warming of the
 // caches a grading in those languages starts from, so the first grading on a machine does not pay
 // for them: Go's standard library compiled (27 CPU-s), and each challenge's starter in the language
 // installed (its modules fetched, and Go's compiled: pgx and go-redis took 44-66 s of both cores
@@ -8,10 +8,10 @@
 // starter's code. Quiet for what is already cached; one line per failure, then exit 1.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../graders.ts';
-import { goStdCache, installLanguageDeps } from './install.ts';
-import { LANGUAGES, type Language } from './manifest.ts';
-import { findToolchain } from './toolchains.ts';
+import { REPO_ROOT } from './graders.ts';
+import { goStdCache, installLanguageDeps } from './languages/install.ts';
+import { LANGUAGES, type Language } from './languages/manifest.ts';
+import { findToolchain } from './languages/toolchains.ts';
 
 const say = (line: string): boolean => process.stderr.write(`setup: ${line}\n`);
 
