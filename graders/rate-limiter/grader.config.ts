@@ -59,5 +59,13 @@ export default defineGrader({
     )[index] ?? {},
   timeouts: { healthy: 30_000, tests: 60_000 },
   limits: { memoryMb: 512, pids: 256 },
-  baselines: { plain: fileURLToPath(new URL('./baselines/plain.ts', import.meta.url)) },
+  // A submission in Go or Python is measured against the same work in its language: the design
+  // is graded, not the language.
+  baselines: {
+    plain: {
+      node: fileURLToPath(new URL('./baselines/plain.ts', import.meta.url)),
+      go: fileURLToPath(new URL('./baselines/plain-go', import.meta.url)),
+      python: fileURLToPath(new URL('./baselines/plain-python', import.meta.url)),
+    },
+  },
 });

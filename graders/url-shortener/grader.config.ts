@@ -26,5 +26,13 @@ export default defineGrader({
   env: ({ seed }) => ({ BASE_URL: `https://s${(seed % 46656).toString(36)}.sho.rt` }),
   timeouts: { healthy: 30_000, tests: 60_000 },
   limits: { memoryMb: 512, pids: 256 },
-  baselines: { redirect: fileURLToPath(new URL('./baselines/redirect.ts', import.meta.url)) },
+  // A submission in Go or Python is measured against the same work in its language: the design
+  // is graded, not the language.
+  baselines: {
+    redirect: {
+      node: fileURLToPath(new URL('./baselines/redirect.ts', import.meta.url)),
+      go: fileURLToPath(new URL('./baselines/redirect-go', import.meta.url)),
+      python: fileURLToPath(new URL('./baselines/redirect-python', import.meta.url)),
+    },
+  },
 });

@@ -244,7 +244,7 @@ export const rubric = defineRubric([
   {
     slug: 'redirect-throughput',
     title:
-      'when cached redirects are loaded, then throughput is at least 0.7× a bare Express + Redis GET baseline',
+      'when cached redirects are loaded, then throughput is at least 0.7× a bare handler doing one Redis GET in the same language',
     points: 4,
     category: 'performance',
     visibility: 'hidden',

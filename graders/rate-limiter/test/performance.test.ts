@@ -10,9 +10,11 @@ import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { expectAllowed, hit, keysOf, path } from './steps/limits.ts';
 
-// Full marks at these ratios to the same Express routes without a limiter, zero at the far ends
-// (README R16): one Redis round trip per request keeps well inside; a connection per request, or
-// work that grows with the window, does not.
+// Full marks at these ratios to the same routes without a limiter but with the one Redis round trip
+// a shared limiter cannot avoid, in the submission's language (Express for TypeScript and any
+// language without one; see grader.config.ts), zero at the far ends (README R16): one round trip
+// per request keeps well inside; a connection per request, or work that grows with the window,
+// does not.
 const THROUGHPUT = { full: 0.5, zero: 0.25 };
 const P99 = { full: 3.0, zero: 8.0 };
 /** Instance c: one proxy hop trusted, limits nobody reaches. */

@@ -15,7 +15,8 @@ import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { create, expectRedirectTo, seededUrl, stats } from './steps/urls.ts';
 
-// Full marks at these ratios to a bare Express + one Redis GET, zero at the far ends: generous
+// Full marks at these ratios to a bare handler doing one Redis GET in the submission's language
+// (Express for TypeScript and any language without one; see grader.config.ts), zero at the far ends: generous
 // enough that a sound design never flakes on a busy 2-core machine, tight enough that a hot path
 // hitting Postgres (or worse, scanning it) loses.
 const THROUGHPUT = { full: 0.7, zero: 0.35 };

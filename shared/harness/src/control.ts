@@ -1,13 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createRequire } from 'node:module';
+import type { BaselineCommand } from './baselines.ts';
 import type { InstanceManager } from './instances.ts';
 import type { FaultMode, FaultProxy } from './proxy.ts';
 import type { HttpStub, StubRule, StubScript } from './stub.ts';
 import { freePort, TailBuffer, waitFor } from './util.ts';
-
-const require = createRequire(import.meta.url);
 
 /** The header that carries the session's control token. */
 export const CONTROL_TOKEN_HEADER = 'x-bc-control-token';
@@ -28,7 +26,9 @@ export interface ControlDeps {
   /** Fault proxies by service name. */
   proxies: Record<string, FaultProxy>;
   stubs: Record<string, HttpStub>;
-  baselineScripts: Record<string, string>;
+  /** The grader's calibration servers, by name, each in the submission's language when it has one. */
+  baselines: Record<string, BaselineCommand>;
+  /** The services' env every baseline is given (with its own, and PORT). */
   baselineEnv: Record<string, string>;
 }
 
@@ -162,11 +162,13 @@ export class ControlServer {
   private async baseline(name: string): Promise<string> {
     const running = this.baselines.get(name);
     if (running) return running.url;
-    const script = this.deps.baselineScripts[name];
-    if (!script) throw new Error(`no baseline named ${name}`);
+    const command = this.deps.baselines[name];
+    if (!command) throw new Error(`no baseline named ${name}`);
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', require.resolve('tsx'), script], {
-      env: { ...this.deps.baselineEnv, PORT: String(port), NODE_ENV: 'production' },
+    const [bin, ...args] = command.argv;
+    const child = spawn(bin!, args, {
+      ...(command.cwd ? { cwd: command.cwd } : {}),
+      env: { ...this.deps.baselineEnv, ...command.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     // Kept for the error below, not shown: the live view is the candidate's.

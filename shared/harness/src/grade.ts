@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineSource, prepareBaselines } from './baselines.ts';
 import { InfraError, InterruptedError, SubmissionError, UsageError } from './errors.ts';
 import { graderDirFor, limitsOf, loadGrader, REPO_ROOT, timeoutsOf } from './graders.ts';
 import { installDependencies } from './install.ts';
@@ -497,6 +498,22 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     if (language === 'java' && prepared.deps)
       warmMavenRepo(join(prepared.deps.src, 'm2'), mavenRepo(workDir), plan.runAs);
     const manifestTimeouts = prepared.plan.timeouts;
+    // The grader's calibration servers, in the submission's language where it wrote one (fetched
+    // and built here, with the network; the session has none).
+    const declared = def.baselines ?? {};
+    const inLanguage = Object.values(declared).some((d) => baselineSource(d, language).language !== 'node');
+    const { commands: baselines, cleanup: cleanupBaselines } = inLanguage
+      ? await timer.run('baselines', () => prepareBaselines(declared, language))
+      : await prepareBaselines(declared, language);
+    const cleanupDeps = cleanupInstall;
+    cleanupInstall = () => {
+      cleanupDeps();
+      cleanupBaselines();
+    };
+    if (Object.keys(baselines).length)
+      runtime.baselines = Object.entries(baselines)
+        .map(([name, b]) => `${name} in ${b.language}`)
+        .join(', ');
 
     const req: SessionRequest = {
       graderDir,
@@ -522,6 +539,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       firewall,
       ...(plan.mode === 'docker' ? { runnerImage: runnerImage(language)! } : {}),
       ...(loadLock ? { loadLock } : {}),
+      baselines,
     };
     const { outcome, code, errTail } = await runSessionProcess(
       req,

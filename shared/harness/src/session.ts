@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import type { BaselineCommand } from './baselines.ts';
 import { ControlServer } from './control.ts';
 import { InfraError, SubmissionError } from './errors.ts';
 import { limitsOf, loadGrader, timeoutsOf } from './graders.ts';
@@ -52,6 +53,8 @@ export interface SessionRequest {
   loadLock?: string;
   /** With --sandbox docker: the image that runs the submission's language. */
   runnerImage?: string;
+  /** The grader's calibration servers, ready to start (see baselines.ts). */
+  baselines: Record<string, BaselineCommand>;
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */
@@ -229,7 +232,7 @@ async function runHiddenSuite(
     instances: manager,
     proxies: wired.proxies,
     stubs: wired.stubs,
-    baselineScripts: s.def.baselines ?? {},
+    baselines: s.req.baselines,
     baselineEnv: { ...process.env, ...wired.env } as Record<string, string>,
   });
   await control.listen();

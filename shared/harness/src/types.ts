@@ -54,6 +54,12 @@ export interface Limits {
   outputBytes: number;
 }
 
+/**
+ * One calibration server in several languages: `node`, a TypeScript entry; `python`, a directory
+ * with `main.py` and pinned `requirements.txt`; `go`, a module directory (`go.mod`, `go.sum`).
+ */
+export type BaselineSources = { node: string } & Partial<Record<'python' | 'go', string>>;
+
 /** Static definition of a challenge's grader, default-exported by `graders/<slug>/grader.config.ts`. */
 export interface GraderDefinition {
   slug: string;
@@ -89,8 +95,11 @@ export interface GraderDefinition {
    * kit always quotes content-type, location, cache-control, retry-after and allow).
    */
   shownHeaders?: string[];
-  /** Calibration servers the grader may start: name → absolute path of a TypeScript entry. */
-  baselines?: Record<string, string>;
+  /**
+   * Calibration servers the grader may start: name → absolute path of a TypeScript entry, or the
+   * same server in several languages (a submission is measured against the one in its language).
+   */
+  baselines?: Record<string, string | BaselineSources>;
   /** Test files, relative to the grader dir. */
   testInclude?: string[];
   /**
@@ -182,6 +191,7 @@ export interface PhaseTiming {
   name:
     | 'prepare'
     | 'install'
+    | 'baselines'
     | 'provision'
     | 'seed'
     | 'proxies'
@@ -217,6 +227,8 @@ export interface RuntimeReport {
   install: string;
   build?: string;
   start: string;
+  /** The calibration servers performance is measured against, and their language ("redirect in go"). */
+  baselines?: string;
 }
 
 /** Everything one grading run produced; `results.json` is this object. */

@@ -32,4 +32,6 @@ export const ENV_ECHO_NOTE = {
     { id: 'a', env: { MODE: 'open' } },
     { id: 'b', env: { MODE: 'closed' } },
   ],
+  // The grader's calibration server in Node: the only one it has for a Node submission.
+  baseline: { language: 'node' },
 };

@@ -34,6 +34,7 @@ export function runtimeRows(r: GradeResult): [string, string][] {
     ['install', rt.install || 'not reached'],
     ['build', rt.build ?? 'none'],
     ['start', rt.start || 'not reached'],
+    ...(rt.baselines ? [['performance baselines', rt.baselines] as [string, string]] : []),
   ];
 }
 
