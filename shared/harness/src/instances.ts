@@ -29,6 +29,15 @@ export const ANSWER_BUDGET_MS = 15_000;
 /** How long an instance that ended a file answering only errors gets to answer otherwise. */
 const STUCK_PROBE_MS = 3000;
 
+/**
+ * The port every instance listens on in Docker, where each has a container, a network namespace
+ * and an address of its own. It lies below the ephemeral range on purpose: Docker's embedded DNS
+ * listens on 127.0.0.11 at random ephemeral ports inside every container, and a free port of the
+ * host (taken from that range) once met one of them (the Java starter's bind failed with
+ * EADDRINUSE in CI).
+ */
+export const CONTAINER_PORT = 8080;
+
 /** One running copy of the candidate's service. */
 export interface Instance {
   id: string;
@@ -162,7 +171,7 @@ export class InstanceManager {
 
   /** Start instance `id` (reusing its port on restart) and wait until GET /healthz answers 200. */
   async start(id: string): Promise<Instance> {
-    const port = this.ports.get(id) ?? (await freePort());
+    const port = this.ports.get(id) ?? (this.rt.docker ? CONTAINER_PORT : await freePort());
     this.ports.set(id, port);
     mkdirSync(join(this.rt.workDir, '.home'), { recursive: true });
     const address = this.rt.docker?.network.addressOf(id.charCodeAt(0) - 97);

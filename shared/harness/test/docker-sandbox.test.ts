@@ -71,11 +71,19 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     await removeRunNetwork(net.name);
   });
 
-  test('when a submission lists its network in Docker, then it sees loopback and its address on the internal run network, as a uid of the run', async () => {
+  test('when a submission lists its network in Docker, then it sees loopback and its address on the internal run network, as a uid of the run, and its PORT lies below the ephemeral range', async () => {
     const r = await gradeHostile('net-probe');
     expect(r.sandbox).toMatchObject({ mode: 'docker', network: 'internal container network' });
-    const seen = probe<{ interfaces: string[]; addresses: string[]; uid: number }>(r);
+    const seen = probe<{
+      interfaces: string[];
+      addresses: string[];
+      uid: number;
+      port: number;
+      ephemeral: [number, number];
+    }>(r);
     expect(seen.interfaces).toEqual(['eth0', 'lo']);
+    // Docker's embedded DNS listens at random ephemeral ports in the container: PORT is never one.
+    expect(seen.port).toBeLessThan(seen.ephemeral[0]);
     expect(seen.addresses.sort()).toEqual(['127.0.0.1', expect.stringMatching(/^172\.30\.\d+\.10$/)]);
     if (process.getuid?.() === 0) expect(seen.uid).toBeGreaterThanOrEqual(200_000);
     expect(r.sandbox.user).toBe(`uid ${seen.uid}`);

@@ -130,7 +130,8 @@ describe('a hanging submission is graded in a minute', () => {
 });
 
 describe('a submission that answers only some requests is graded in a minute', () => {
-  test('when every other request goes unanswered (never three in a row), then the answer budget ends it: 30 s plus 15 s per instance', async () => {
+  test('when every other request goes unanswered (never three in a row), then the answer budget ends it: 15 s of waiting per instance', async () => {
+    const started = Date.now();
     const r = await grade({
       challenge: 'url-shortener',
       submission: join(fixtures, 'hostile', 'half-hangs'),
@@ -143,8 +144,16 @@ describe('a submission that answers only some requests is graded in a minute', (
     );
     expect(r.tests.some((t) => /stopped answering earlier in this run/.test(t.output))).toBe(true);
     expect(r.score).toBe(0);
-    expect(r.execution_time).toBeLessThan(30 + 15 * 2);
-  }, 90_000);
+    // The budget is wall time spent waiting, which no neighbour stretches: 15 s, overrun by at most
+    // the requests already in flight (5 s each, overlapping). The rest of the grading is CPU, which
+    // at the suite's nice 19 beside the graders' pools stretched 30 s to over 40 (72 s in all, in
+    // CI); without a budget every unanswered request costs 5 s, several minutes for this grader.
+    const waits = [...r.candidate.verdicts.join('\n').matchAll(/went unanswered for (\d+) s in all/g)];
+    expect(waits.length).toBeGreaterThan(0);
+    for (const [, secs] of waits) expect(Number(secs)).toBeLessThanOrEqual(15 + 5);
+    process.stdout.write(`hostile: half-hangs graded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    expect(r.execution_time).toBeLessThan(150);
+  }, 180_000);
 });
 
 describe('broken submissions get a verdict and a score', () => {
