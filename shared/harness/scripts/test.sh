@@ -5,10 +5,7 @@
 # suite's wall clock (rehearsal at 986de3c: Docker files 309 s, the rest 400 s). Tried once before
 # and reverted (7aa4de5): the local files' cold Go and Java builds ran beside a grader's
 # measurement; set-up now warms the starters' caches and languages.test.ts joins the load lock.
-# Reverted a second time (f86c50b): beside the local files, the URL reference graded in Docker lost
-# a create (no answer within 5 s), as it then did one file at a time too (CI at a58a6ff). The
-# firewall had reset packets conntrack judged invalid or lost track of on a busy machine; it lets
-# TCP without SYN through since d95c71b. Each run writes its own JSON report.
+# Each run writes its own JSON report.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rm -f .vitest-results.json .vitest-results-docker.json
