@@ -15,7 +15,6 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SubmissionError } from './errors.ts';
 import { isRegularFile, readManifest, readRegular } from './submission-files.ts';
-import { processTree, shareNice } from './supervisor/proc.ts';
 import { installerCommand, SANDBOX_GID, SANDBOX_UID } from './supervisor/sandbox.ts';
 import { isRoot, privateDir, TailBuffer } from './util.ts';
 
@@ -121,17 +120,6 @@ export function runInstaller(
     });
     child.stdout?.on('data', opts.onChunk);
     child.stderr?.on('data', opts.onChunk);
-    // Its session (and its sandbox's) at the harness's nice: see shareNice.
-    const niced = new Set<number>();
-    const nice = setInterval(
-      () =>
-        shareNice(
-          processTree(child.pid ?? -1).map((p) => p.pid),
-          niced,
-        ),
-      250,
-    );
-    shareNice([child.pid ?? -1], niced);
     const timer = setTimeout(() => {
       opts.onChunk(
         Buffer.from(`\n[harness] install took longer than ${opts.timeoutMs / 1000} s and was stopped\n`),
@@ -147,7 +135,6 @@ export function runInstaller(
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      clearInterval(nice);
       resolve(code);
     });
   });

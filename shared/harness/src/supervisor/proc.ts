@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One row of the process table, read from /proc. */
 export interface ProcInfo {
@@ -218,26 +217,4 @@ export function sweepOrphans(): number {
     }
   }
   return killed;
-}
-
-/**
- * Give the scheduling group of each of `pids`' sessions this process's nice (once per pid, in
- * `done`). Where the kernel groups processes by session (autogroups: most Linux machines), a
- * process that starts a session of its own (an installer, bwrap's --new-session) competes as a
- * whole group at nice 0, whatever nice it inherited: the suite's harness gradings, meant to run at
- * nice 19 beside the graders, took as much of the cores as a grader's measurement. Nothing to do
- * at nice 0, or without autogroups.
- */
-export function shareNice(pids: Iterable<number>, done: Set<number>): void {
-  const nice = getPriority();
-  if (nice <= 0) return;
-  for (const pid of pids) {
-    if (done.has(pid)) continue;
-    done.add(pid);
-    try {
-      writeFileSync(`/proc/${pid}/autogroup`, String(nice));
-    } catch {
-      // gone, or no autogroups here
-    }
-  }
 }

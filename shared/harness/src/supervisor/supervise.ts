@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Limits } from '../types.ts';
 import { sleep, TailBuffer } from '../util.ts';
 import { type Cgroup, createCgroup } from './cgroup.ts';
-import { killPids, type ProcInfo, processTree, shareNice } from './proc.ts';
+import { killPids, type ProcInfo, processTree } from './proc.ts';
 import { type SandboxPlan, wrapCommand } from './sandbox.ts';
 
 /** Why the harness stopped a candidate process on its own. */
@@ -113,9 +113,6 @@ export function supervise(spec: ProcessSpec): Supervised {
   let peak = 0;
   let peakTasks = 0;
   const rootPid = child.pid ?? -1;
-  // The sessions it starts run at the harness's nice (checked again as its tree grows).
-  const niced = new Set<number>();
-  shareNice([rootPid], niced);
 
   const pids = (): number[] => {
     const set = new Set<number>(processTree(rootPid).map((p) => p.pid));
@@ -155,10 +152,6 @@ export function supervise(spec: ProcessSpec): Supervised {
     if (cgroup?.oomKilled()) return killAll('memory');
     if (cgroup?.pidsLimitHit() && !killedFor) return killAll('pids');
     const tree = processTree(rootPid);
-    shareNice(
-      tree.map((p) => p.pid),
-      niced,
-    );
     const rss = tree.reduce((s, p) => s + p.rssBytes, 0);
     const tasks = tree.reduce((s, p) => s + p.threads, 0);
     peak = Math.max(peak, rss);
