@@ -41,11 +41,11 @@ function installChain(
 
 const established: Rule = ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT'];
 /**
- * TCP without SYN opens no connection, so it passes: on a busy machine conntrack judged some
- * packets of live connections out of window or lost track of them (measured in Docker: a
- * thousand in one grading beside a CPU hog and a local grading), and a reset sent for one of
- * them tore down the service's end of a grader's connection, whose request then waited out its
- * 5 s: a correct submission lost points.
+ * TCP without SYN opens no connection (and a sandboxed process, without raw sockets, sends none
+ * outside a connection), so it passes: on a busy machine conntrack judged packets of live
+ * connections out of window or lost track of them (in Docker, up to a thousand in one grading
+ * beside a CPU hog and a local grading), and a reset sent for such a packet can tear down the
+ * service's end of a grader's connection, leaving its request to wait out its 5 s.
  */
 const midStream: Rule = ['-p', 'tcp', '--tcp-flags', 'SYN', 'NONE', '-j', 'ACCEPT'];
 const rejectRest: Rule[] = [
