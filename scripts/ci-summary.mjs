@@ -14,24 +14,15 @@ let last = 0;
 for (const group of ['shared', 'graders', 'challenges']) {
   if (!existsSync(group)) continue;
   for (const pkg of readdirSync(group)) {
-    // A package may run its tests in several Vitest runs side by side, each with its own report.
-    const dir = join(group, pkg);
-    const files = existsSync(dir)
-      ? readdirSync(dir).filter((f) => /^\.vitest-results(-[\w-]+)?\.json$/.test(f))
-      : [];
-    if (!files.length) continue;
-    let start = Number.POSITIVE_INFINITY;
-    let end = 0;
-    for (const f of files) {
-      const r = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      passed += r.numPassedTests;
-      failed += r.numFailedTests;
-      skipped += r.numPendingTests + r.numTodoTests;
-      start = Math.min(start, r.startTime);
-      end = Math.max(end, r.startTime, ...r.testResults.map((t) => t.endTime ?? 0));
-    }
-    times.push([`${group}/${pkg}`, (end - start) / 1000]);
-    first = Math.min(first, start);
+    const file = join(group, pkg, '.vitest-results.json');
+    if (!existsSync(file)) continue;
+    const r = JSON.parse(readFileSync(file, 'utf8'));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    skipped += r.numPendingTests + r.numTodoTests;
+    const end = Math.max(r.startTime, ...r.testResults.map((t) => t.endTime ?? 0));
+    times.push([`${group}/${pkg}`, (end - r.startTime) / 1000]);
+    first = Math.min(first, r.startTime);
     last = Math.max(last, end);
   }
 }

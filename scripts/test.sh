@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 GRADE_LOAD_LOCK="$(mktemp -d "${TMPDIR:-/tmp}/bc-load-lock.XXXXXX")"
 export GRADE_LOAD_LOCK
 trap 'rm -rf "$GRADE_LOAD_LOCK"' EXIT
-rm -f shared/*/.vitest-results*.json graders/*/.vitest-results*.json challenges/*/.vitest-results*.json
+rm -f shared/*/.vitest-results.json graders/*/.vitest-results.json challenges/*/.vitest-results.json
 status=0
 npx turbo run lint typecheck --continue || status=1
 # The harness's local gradings are small and mostly asleep (hostile fixtures' timeouts): holding
