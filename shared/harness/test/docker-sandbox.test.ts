@@ -101,7 +101,9 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
   });
 
   test('when a submission forks without bound in Docker, then it is stopped at the process limit', async () => {
-    const r = await gradeHostile('fork-bomb');
+    // As the memory hog below: starved in a rehearsal, it had not started Node within the fixture
+    // grader's 4 s; it is stopped within a second of starting.
+    const r = await gradeHostile('fork-bomb', 20_000);
     expect(r.status).toBe('error');
     expect(r.reason).toMatch(/it hit the limit of 64 processes and threads/);
   });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
@@ -267,7 +267,14 @@ describe("the harness's warm Go build cache", () => {
     const r = await gradeEnvEcho(d);
     expect(r.status).toBe('error');
     expect(r.reason).toMatch(/crashed during start-up/);
-    const poisoned = spawnSync('grep', ['-rl', canary, cacheRoot()], { encoding: 'utf8' });
+    // The warm Go caches only (a grading links `<lockfile>/go-build`, seeded from `go-shared-*`):
+    // the whole cache root is gigabytes of wheels and jars, and its grep alone outran the test's
+    // two minutes on a busy machine.
+    const goCaches = readdirSync(cacheRoot())
+      .map((n) => (n.startsWith('go-shared-') ? join(cacheRoot(), n) : join(cacheRoot(), n, 'go-build')))
+      .filter((p) => existsSync(p));
+    expect(goCaches.length).toBeGreaterThan(0);
+    const poisoned = spawnSync('grep', ['-rl', canary, ...goCaches], { encoding: 'utf8' });
     expect(poisoned.stdout).toBe('');
     // The attempt was real: the build reached the linked files, and its writes were refused.
     expect(r.candidate.outputTail).toMatch(/Permission denied|Operation not permitted/);
