@@ -131,7 +131,6 @@ describe('a hanging submission is graded in a minute', () => {
 
 describe('a submission that answers only some requests is graded in a minute', () => {
   test('when every other request goes unanswered (never three in a row), then the answer budget ends it: 15 s of waiting per instance', async () => {
-    const started = Date.now();
     const r = await grade({
       challenge: 'url-shortener',
       submission: join(fixtures, 'hostile', 'half-hangs'),
@@ -151,7 +150,7 @@ describe('a submission that answers only some requests is graded in a minute', (
     const waits = [...r.candidate.verdicts.join('\n').matchAll(/went unanswered for (\d+) s in all/g)];
     expect(waits.length).toBeGreaterThan(0);
     for (const [, secs] of waits) expect(Number(secs)).toBeLessThanOrEqual(15 + 5);
-    process.stdout.write(`hostile: half-hangs graded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`hostile: half-hangs graded in ${r.execution_time.toFixed(1)} s\n`);
     expect(r.execution_time).toBeLessThan(150);
   }, 180_000);
 });
