@@ -377,7 +377,7 @@ async function runSessionProcess(
   const outcome = existsSync(req.resultFile)
     ? (JSON.parse(readFileSync(req.resultFile, 'utf8')) as SessionOutcome)
     : null;
-  return { outcome, code, errTail: errTail.tail(5) };
+  return { outcome, code, errTail: errTail.tail(10) };
 }
 
 /**

@@ -4,6 +4,9 @@ import type { PhaseTiming } from './types.ts';
 export class PhaseTimer {
   readonly phases: PhaseTiming[] = [];
 
+  /** `onRecord` hears of each phase as it ends. */
+  constructor(private readonly onRecord?: (p: PhaseTiming) => void) {}
+
   async run<T>(name: PhaseTiming['name'], fn: () => Promise<T>): Promise<T> {
     const t0 = Date.now();
     try {
@@ -15,6 +18,7 @@ export class PhaseTimer {
 
   record(name: PhaseTiming['name'], ms: number): void {
     this.phases.push({ name, ms });
+    this.onRecord?.({ name, ms });
   }
 }
 

@@ -304,7 +304,11 @@ export async function runSession(
     req,
     def,
     timeouts: { ...timeoutsOf(def), ...req.timeoutOverrides },
-    timer: new PhaseTimer(),
+    // Quiet, each phase's end still goes to stderr, whose tail the outer process quotes when the
+    // grading overruns its total: "exceeded 60 s" alone did not say where the time went.
+    timer: new PhaseTimer(
+      req.live ? undefined : (p) => process.stderr.write(`[session] ${p.name}: ${p.ms} ms\n`),
+    ),
     log: stderrLogger(req.live),
     cleanups: [],
     services: {},

@@ -1,10 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
 import { reapDeadRuns } from '../src/grade.ts';
-import { killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
+import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
 import { root, runGradeCli, startGradeCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -154,6 +154,25 @@ describe('grading always ends and leaves nothing behind', () => {
     reapDeadRuns();
     await nothingLeft(child);
     expect(existsSync(runDir)).toBe(false);
+  });
+
+  test('when an owner was killed and its parent has not reaped it yet, then it counts as dead', async () => {
+    // sh's background child exits at once; the exec'd sleep never waits for it, so it stays a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const zombie = Number(
+      await new Promise<string>((res) => parent.stdout!.once('data', (d) => res(String(d)))),
+    );
+    try {
+      for (let i = 0; i < 50 && !readFileSync(`/proc/${zombie}/stat`, 'utf8').includes(') Z'); i++)
+        await sleep(20);
+      expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toContain(') Z');
+      expect(isAlive(zombie)).toBe(false);
+      expect(isAlive(parent.pid!)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   test('when the grading process itself is killed, then the session notices and cleans up after it', async () => {

@@ -9,7 +9,7 @@ import { graderDirFor, loadGrader } from '../src/graders.ts';
 import { withExclusive } from '../src/load-lock.ts';
 import { dockerUnavailable, RUN_LABEL } from '../src/provision/docker.ts';
 import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.ts';
-import { killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
+import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
 import { listMutants, materializeMutant, mutantMismatches } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
 import { dockerLanguageTests } from './docker-languages.ts';
@@ -160,7 +160,7 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     const [l, d] = [local, inDocker].map((r) => JSON.parse(r.tests[0]!.output) as Note);
     expect(withoutClock(d!)).toEqual(withoutClock(l!));
     expect([d!.seen[3]!.slow, d!.seen[4]!.slow]).toEqual([true, true]);
-  });
+  }, 320_000); // two gradings, each bounded by the fixture's total (150 s)
 
   const startCli = () =>
     startGradeCli(
@@ -197,9 +197,13 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     await instancesUp();
     // This grading's session only: other gradings may share the machine.
     const session = pidsOfRunsOwnedBy(child.pid!, 'session-entry.mjs');
+    const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGKILL');
     killPids(session, 'SIGKILL');
-    await sleep(300);
+    // Dead, not just signalled: on a busy machine a killed Node process took longer than 300 ms
+    // to exit, and its run then still had a live owner.
+    await exited;
+    for (let i = 0; i < 100 && session.some(isAlive); i++) await sleep(100);
     // Postgres, Redis and both instances outlive them: nothing of this run is left to stop them…
     expect(labelled('ps')).toHaveLength(4);
     expect(labelled('network')).toHaveLength(1);

@@ -187,13 +187,22 @@ function readlinkSafe(p: string): string | null {
   }
 }
 
-/** True while `pid` exists (ours to signal or not). */
+/**
+ * True while `pid` runs (ours to signal or not). A zombie is dead: a killed owner stays one until
+ * its parent reaps it, and on a busy machine its leftovers were then kept for a live run's.
+ */
 export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // The state follows the command name in parentheses, which may itself hold ") ".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false; // gone between the two looks
   }
 };
 
