@@ -12,6 +12,7 @@ import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts'
 import { listMutants, materializeMutant, mutantMismatches } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
 import { dockerLanguageTests } from './docker-languages.ts';
+import { NO_CAPABILITIES } from './fixture-grading.ts';
 import { startGradeCli } from './grade-cli.ts';
 import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
 import { tempDir } from './temp-dir.ts';
@@ -70,7 +71,7 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     await removeRunNetwork(net.name);
   });
 
-  test('when a submission lists its network in Docker, then it sees loopback and its address on the internal run network, as a uid of the run, and its PORT lies below the ephemeral range', async () => {
+  test('when a submission lists its network in Docker, then it sees loopback and its address on the internal run network, as a uid of the run without capabilities, and its PORT lies below the ephemeral range', async () => {
     const r = await gradeHostile('net-probe');
     expect(r.sandbox).toMatchObject({ mode: 'docker', network: 'internal container network' });
     const seen = probe<{
@@ -79,7 +80,10 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
       uid: number;
       port: number;
       ephemeral: [number, number];
+      status: Record<string, string>;
     }>(r);
+    // No CAP_NET_RAW: it cannot craft the packets the firewall lets through as mid-stream.
+    expect(seen.status).toEqual(NO_CAPABILITIES);
     expect(seen.interfaces).toEqual(['eth0', 'lo']);
     // Docker's embedded DNS listens at random ephemeral ports in the container: PORT is never one.
     expect(seen.port).toBeLessThan(seen.ephemeral[0]);

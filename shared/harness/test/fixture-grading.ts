@@ -35,3 +35,16 @@ export const ENV_ECHO_NOTE = {
   // The grader's calibration server in Node: the only one it has for a Node submission.
   baseline: { language: 'node' },
 };
+
+/**
+ * What the net-probe fixture reads of /proc/self/status in either sandbox: no capability in any
+ * set it can use, and no_new_privs, so no setuid or file-capability binary (Debian's ping carries
+ * cap_net_raw) gives one back.
+ */
+export const NO_CAPABILITIES = {
+  CapInh: '0000000000000000',
+  CapPrm: '0000000000000000',
+  CapEff: '0000000000000000',
+  CapAmb: '0000000000000000',
+  NoNewPrivs: '1',
+};

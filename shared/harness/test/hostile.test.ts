@@ -7,6 +7,7 @@ import { REPO_ROOT } from '../src/graders.ts';
 import { pidsOfRunsOwnedBy, pidsWithCmdline } from '../src/supervisor/proc.ts';
 import { netnsAvailable, planSandbox } from '../src/supervisor/sandbox.ts';
 import type { GradeResult } from '../src/types.ts';
+import { NO_CAPABILITIES } from './fixture-grading.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const graderDir = join(fixtures, 'grader-hostile');
@@ -38,9 +39,9 @@ afterEach(() => {
 });
 
 describe('hostile submissions are contained', () => {
-  test('when a submission lists its network interfaces, then it sees only loopback (when sandboxed)', async () => {
+  test('when a submission lists its network interfaces and capabilities, then it sees only loopback and holds no capability, nor can it gain one (when sandboxed)', async () => {
     const r = await gradeFixture('net-probe');
-    const { interfaces } = probe(r) as { interfaces: string[] };
+    const { interfaces, status } = probe(r) as { interfaces: string[]; status: Record<string, string> };
     if (process.getuid?.() === 0) {
       // Candidate code never runs as root, and each run has a uid of its own.
       expect(Number(r.sandbox.user.match(/^uid (\d+)$/)?.[1])).toBeGreaterThanOrEqual(200_000);
@@ -48,6 +49,8 @@ describe('hostile submissions are contained', () => {
     if (sandboxed) {
       expect(r.sandbox.network).toBe('loopback-only');
       expect(interfaces).toEqual(['lo']);
+      // No CAP_NET_RAW: it cannot craft the packets the firewall lets through as mid-stream.
+      expect(status).toEqual(NO_CAPABILITIES);
     } else {
       expect(r.sandbox.network).toBe('host');
       expect(r.sandbox.note).toBeTruthy();

@@ -202,7 +202,6 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
   let killedFor: KillReason | null = null;
   let stopped = false;
   let alive = true;
-  let peak = 0;
   let peakTasks = 0;
   let initPid = 0;
   let pidsEvents: string | null = null;
@@ -241,7 +240,6 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
     if (forksRefused(pidsEvents)) return killAll('pids');
     const tree = processTree(initPid);
     const rss = tree.reduce((s, p) => s + p.rssBytes, 0);
-    peak = Math.max(peak, rss);
     peakTasks = Math.max(
       peakTasks,
       tree.reduce((s, p) => s + p.threads, 0),
@@ -301,7 +299,6 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
       terminate,
       killAll: () => killAll(null),
     }),
-    peakRss: () => peak,
   };
 }
 

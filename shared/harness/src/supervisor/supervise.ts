@@ -44,8 +44,6 @@ export interface Supervised {
   /** SIGTERM the tree, wait up to `graceMs`, then SIGKILL. Resolves when everything is gone. */
   stop(graceMs: number): Promise<ExitInfo & { forced: boolean }>;
   kill(): Promise<ExitInfo>;
-  /** Peak memory of the tree seen by the watchdog, in bytes. */
-  peakRss(): number;
 }
 
 let seq = 0;
@@ -110,7 +108,6 @@ export function supervise(spec: ProcessSpec): Supervised {
   let killedFor: KillReason | null = null;
   let stopped = false;
   let alive = true;
-  let peak = 0;
   let peakTasks = 0;
   const rootPid = child.pid ?? -1;
 
@@ -149,12 +146,17 @@ export function supervise(spec: ProcessSpec): Supervised {
 
   const watchdog = setInterval(() => {
     if (!alive) return;
-    if (cgroup?.oomKilled()) return killAll('memory');
-    if (cgroup?.pidsLimitHit() && !killedFor) return killAll('pids');
+    if (cgroup) {
+      // The kernel holds the tree to both limits: two files say whether it had to. Reading every
+      // process of the machine five times a second instead cost a grading session 0.8 s of CPU in
+      // a 28 s grading here, and more on the suite's busy machine (2.7 s per session, on average).
+      if (cgroup.oomKilled()) return killAll('memory');
+      if (cgroup.pidsLimitHit() && !killedFor) killAll('pids');
+      return;
+    }
     const tree = processTree(rootPid);
     const rss = tree.reduce((s, p) => s + p.rssBytes, 0);
     const tasks = tree.reduce((s, p) => s + p.threads, 0);
-    peak = Math.max(peak, rss);
     peakTasks = Math.max(peakTasks, tasks);
     if (rss > spec.limits.memoryMb * 1024 * 1024) return killAll('memory');
     if (tasks > spec.limits.pids) return killAll('pids');
@@ -200,7 +202,6 @@ export function supervise(spec: ProcessSpec): Supervised {
       terminate: () => killPids(gracefulTargets(processTree(rootPid)), 'SIGTERM'),
       killAll: () => killAll(null),
     }),
-    peakRss: () => peak,
   };
 }
 
