@@ -120,8 +120,17 @@ describe('grading always ends and leaves nothing behind', () => {
     expect(instancesOf(child).length).toBeGreaterThanOrEqual(2);
   };
   const nothingLeft = async (child: ChildProcess) => {
-    for (let i = 0; i < 100 && pidsOfRunsOwnedBy(child.pid!).length > 0; i++) await sleep(100);
-    expect(pidsOfRunsOwnedBy(child.pid!)).toEqual([]);
+    // The property is that it all goes, not how fast: in the suite these tests run at nice 19, and
+    // beside test:busy's CPU hog a session's teardown outlived an earlier 10 s bound (it went later).
+    for (let i = 0; i < 600 && pidsOfRunsOwnedBy(child.pid!).length > 0; i++) await sleep(100);
+    const left = pidsOfRunsOwnedBy(child.pid!).flatMap((pid) => {
+      try {
+        return [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').slice(0, 120)}`];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+    expect(left).toEqual([]);
   };
 
   test('when grading is interrupted with Ctrl-C, then it exits 130 and every process it started is gone', async () => {
