@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '@bc/harness';
 import { Command } from 'commander';
 import { benchGrade } from './grade-bench.ts';
+import { suiteCpu } from './suite-cpu.ts';
 
 const program = new Command()
   .name('bench')
@@ -36,5 +37,10 @@ program
   .option('--runs <n>', 'grading runs (median reported)', '3')
   .description("wall time of full grading runs of the challenge's reference, by phase")
   .action((challenge: string, o: { runs: string }) => benchGrade(challenge, Number(o.runs)));
+program
+  .command('suite-cpu')
+  .argument('[command...]', 'what to account for', ['bash', 'scripts/test.sh'])
+  .description("core-seconds a command's processes spent, by kind (process accounting; needs accton)")
+  .action(async (command: string[]) => process.exit(await suiteCpu(command)));
 await program.parseAsync();
 process.exit(0);
