@@ -5,6 +5,10 @@ import { outcomeOfError, runSession, type SessionRequest, writeSessionOutcome } 
 // Its outcome, whatever it is, goes to the result file as data; the exit code only says whether
 // that file was written (0) or the session was stopped (128 + signal).
 const req = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as SessionRequest;
+// Once the outer process is gone, its end of our stderr pipe is too, and a write (a phase's line)
+// fails with EPIPE: unhandled, that error killed the session halfway through its teardown, leaving
+// Postgres and Redis running (test:busy at ca443ec). What it writes there is diagnostics only.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
 let cleanup: (() => Promise<void>) | null = null;
 let exiting: Promise<void> | null = null;
 const bail = async (code: number): Promise<void> => {

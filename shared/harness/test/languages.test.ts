@@ -181,7 +181,7 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
       const again = await gradeEnvEcho(join(fixtures, 'languages', `${language}-env-echo`), 9);
       expect(again.runtime.install).toBe(`${install} (cached)`);
     },
-    240_000,
+    330_000, // two gradings, each bounded by the fixture's total (150 s)
   );
 
   test('when a Go build fails, then the compiler output is the verdict', async () => {
