@@ -120,8 +120,9 @@ describe('grading always ends and leaves nothing behind', () => {
     expect(instancesOf(child).length).toBeGreaterThanOrEqual(2);
   };
   const nothingLeft = async (child: ChildProcess) => {
-    // The property is that it all goes, not how fast: in the suite these tests run at nice 19, and
-    // beside test:busy's CPU hog a session's teardown outlived an earlier 10 s bound (it went later).
+    // The property is that it all goes, not how fast (these tests run at nice 19 in the suite), and a
+    // failure names what is left: that is how test:busy showed a session dying mid-teardown of an
+    // EPIPE on its stderr (see session-main.ts), which a 10 s bound had passed off as slowness.
     for (let i = 0; i < 600 && pidsOfRunsOwnedBy(child.pid!).length > 0; i++) await sleep(100);
     const left = pidsOfRunsOwnedBy(child.pid!).flatMap((pid) => {
       try {
