@@ -22,7 +22,11 @@ export async function suiteCpu(command: string[]): Promise<number> {
   const scan = setInterval(() => scanCommandLines(names), 1000);
   writeFileSync(file, ''); // accton appends to a file that exists
   const on = spawnSync('accton', [file], { encoding: 'utf8' });
-  if (on.status !== 0) throw new Error(`accton could not start accounting: ${on.stderr.trim()}`);
+  if (on.status !== 0) {
+    clearInterval(scan);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`accton could not start accounting: ${on.stderr.trim()}`);
+  }
   const started = Date.now();
   let code: number;
   try {
