@@ -82,12 +82,15 @@ function scanCommandLines(names: Map<string, string>): void {
   }
 }
 
+// One per grading: the table counts gradings by it.
+const SESSION = 'grading session (proxies, stubs, hidden suite runner)';
+
 /** The kind of process a record is, for the table: the grading's parts by what they run. */
 function kindOf(r: AcctRecord, cmdline: string): string {
   if (r.uid >= 200_000) return `candidate: ${r.comm}`;
   if (['postgres', 'initdb', 'pg_ctl'].includes(r.comm)) return 'Postgres';
   if (r.comm === 'redis-server') return 'Redis';
-  if (cmdline.includes('session-entry')) return 'grading session (proxies, stubs, hidden suite runner)';
+  if (cmdline.includes('session-entry')) return SESSION;
   if (cmdline.includes('vitest') && cmdline.includes('--conditions'))
     return 'vitest workers (hidden suites, self-tests)';
   if (cmdline.includes('vitest')) return 'vitest main';
@@ -107,7 +110,7 @@ function printTable(records: AcctRecord[], names: Map<string, string>, wallSec: 
     rows.set(kind, row);
   }
   const total = [...rows.values()].reduce((s, r) => s + r.cpu, 0);
-  const sessions = rows.get('grading session (proxies, stubs, hidden suite runner)')?.n ?? 0;
+  const sessions = rows.get(SESSION)?.n ?? 0;
   process.stdout.write(
     `\nsuite-cpu: ${total.toFixed(0)} core-s in ${records.length} processes over ${wallSec.toFixed(0)} s of wall clock (${(total / wallSec).toFixed(2)} cores busy on average); ${sessions} gradings\n`,
   );
