@@ -78,6 +78,15 @@ export function validateGrader(exp: GraderExpectations): void {
   // mutant lost exactly its items on every seed: a mutant's performance items (a measurement
   // alone, 15-53 s each) are then left to it, unless the grader keeps one measured here.
   const recorded = validated.has('typescript');
+  // While it holds, the same record says every mutant lost exactly its items on every seed. The
+  // suite then grades again one mutant per category (the first by name the suite would grade) and
+  // those the grader keeps measured: its check on every run that the harness around the graders
+  // (sessions, sandbox, runner, report) still tells each kind of bug apart, in the words of its
+  // golden file. The rest are left to the record; their golden files are compared whenever the
+  // grader or the kit changes (the record is stale then, and every mutant is graded here).
+  // Regrading all of them was 96 of the suite's 195 gradings (ci44), for what pnpm validate had
+  // proved five seeds over.
+  let sampled: Set<string>;
   let measuredHere: (m: Mutant) => string[];
 
   beforeAll(async () => {
@@ -87,10 +96,24 @@ export function validateGrader(exp: GraderExpectations): void {
     g = await SelfGradings.create(graderDir, { width: exp.parallel ?? 3, maxWidth: exp.maxParallel });
     def = g.def;
     const performance = new Set(def.rubric.filter((r) => r.category === 'performance').map((r) => r.slug));
+    const firstPerCategory = new Map<string, string>();
+    // One the suite would grade: a mutant naming only performance items is left to the record.
+    for (const m of [...mutants].sort((a, b) => a.name.localeCompare(b.name)))
+      if (!firstPerCategory.has(m.target) && m.fails.some((f) => !performance.has(f.slug)))
+        firstPerCategory.set(m.target, m.name);
+    // Recording golden files grades every mutant: a message changed outside the grader and kit
+    // (say, a verdict of the harness's) is recorded for all of them at once.
+    sampled = new Set(
+      recorded && process.env.BC_RECORD_GOLDEN !== '1'
+        ? [...firstPerCategory.values(), ...(exp.alwaysMeasured ?? [])]
+        : mutants.map((m) => m.name),
+    );
     measuredHere = (m) =>
-      m.fails
-        .map((f) => f.slug)
-        .filter((slug) => !recorded || exp.alwaysMeasured?.includes(m.name) || !performance.has(slug));
+      sampled.has(m.name)
+        ? m.fails
+            .map((f) => f.slug)
+            .filter((slug) => !recorded || exp.alwaysMeasured?.includes(m.name) || !performance.has(slug))
+        : [];
     // The gradings that measure load take free slots first: then a measurement waits only for
     // gradings that are themselves about to measure, not for a mutant that waits out a minute of
     // outages and restarts while the machine idles (a reference's measurement waited 40-50 s
@@ -308,6 +331,17 @@ export function validateGrader(exp: GraderExpectations): void {
     test.each(mutants.map((m) => [m.name, m.fails.map((f) => f.slug).join(', '), m] as const))(
       'when mutant %s is graded on the items it names, then %s lose points, in the recorded words',
       async (_name, _fails, mutant) => {
+        if (!sampled.has(mutant.name)) {
+          const record = readValidation(graderDir)!;
+          expect(
+            record.seeds,
+            'pnpm validate graded every mutant on every item over several seeds',
+          ).toBeGreaterThanOrEqual(3);
+          console.log(
+            `${exp.slug}: mutant ${mutant.name} was graded on every item by pnpm validate on ${record.date}, over ${record.seeds} seeds, losing exactly its items each time, for this grader, kit, reference and mutant: not again here (the suite grades one mutant per category)`,
+          );
+          return;
+        }
         const left = mutant.fails.map((f) => f.slug).filter((s) => !measuredHere(mutant).includes(s));
         if (left.length) {
           const record = readValidation(graderDir)!;
