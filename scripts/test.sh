@@ -25,7 +25,10 @@ npx turbo run lint typecheck --continue || status=1
 # the same priority, 762 s at nice 10, 750 s at nice 19 (its own tests passed at both). Saga
 # first, its pool waiting out leases beside the harness's start, measured no better (772 s). Its
 # Docker test files put themselves back at normal priority (test/suite-docker.ts): starved at
-# nice 19 beside test:busy's hog, two of their timed gradings failed.
+# nice 19 beside test:busy's hog, two of their timed gradings failed. Its candidates, each in a
+# session of its own, carry its nice into their session's autogroup (keepNice in
+# shared/harness/src/supervisor/sandbox.ts): without that they ran at full weight beside the
+# graders' measurements.
 GRADE_LOAD_LOCK='' BC_SUITE_LOAD_LOCK="$GRADE_LOAD_LOCK" nice -n 19 npx turbo run test --only --filter=@bc/harness --continue &
 harness=$!
 npx turbo run test --only --filter='!@bc/harness' --concurrency=1 --continue || status=1
