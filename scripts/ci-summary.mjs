@@ -13,16 +13,24 @@ let first = Number.POSITIVE_INFINITY;
 let last = 0;
 for (const group of ['shared', 'graders', 'challenges']) {
   if (!existsSync(group)) continue;
-  for (const pkg of readdirSync(group)) {
-    const file = join(group, pkg, '.vitest-results.json');
-    if (!existsSync(file)) continue;
-    const r = JSON.parse(readFileSync(file, 'utf8'));
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    skipped += r.numPendingTests + r.numTodoTests;
-    const end = Math.max(r.startTime, ...r.testResults.map((t) => t.endTime ?? 0));
-    times.push([`${group}/${pkg}`, (end - r.startTime) / 1000]);
-    first = Math.min(first, r.startTime);
+  for (const entry of readdirSync(group, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const pkg = entry.name;
+    // A package may write more than one report: the harness's late files run apart (scripts/test.sh).
+    const reports = readdirSync(join(group, pkg)).filter((f) => /^\.vitest-results(\..+)?\.json$/.test(f));
+    if (reports.length === 0) continue;
+    let start = Number.POSITIVE_INFINITY;
+    let end = 0;
+    for (const report of reports) {
+      const r = JSON.parse(readFileSync(join(group, pkg, report), 'utf8'));
+      passed += r.numPassedTests;
+      failed += r.numFailedTests;
+      skipped += r.numPendingTests + r.numTodoTests;
+      start = Math.min(start, r.startTime);
+      end = Math.max(end, r.startTime, ...r.testResults.map((t) => t.endTime ?? 0));
+    }
+    times.push([`${group}/${pkg}`, (end - start) / 1000]);
+    first = Math.min(first, start);
     last = Math.max(last, end);
   }
 }

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 GRADE_LOAD_LOCK="$(mktemp -d "${TMPDIR:-/tmp}/bc-load-lock.XXXXXX")"
 export GRADE_LOAD_LOCK
 trap 'rm -rf "$GRADE_LOAD_LOCK"' EXIT
-rm -f shared/*/.vitest-results.json graders/*/.vitest-results.json challenges/*/.vitest-results.json
+rm -f shared/*/.vitest-results*.json graders/*/.vitest-results*.json challenges/*/.vitest-results*.json
 status=0
 npx turbo run lint typecheck --continue || status=1
 # The harness's local gradings are small and mostly asleep (hostile fixtures' timeouts): holding
@@ -29,9 +29,23 @@ npx turbo run lint typecheck --continue || status=1
 # session of its own, carry its nice into their session's autogroup (keepNice in
 # shared/harness/src/supervisor/sandbox.ts): without that they ran at full weight beside the
 # graders' measurements.
-GRADE_LOAD_LOCK='' BC_SUITE_LOAD_LOCK="$GRADE_LOAD_LOCK" nice -n 19 npx turbo run test --only --filter=@bc/harness --continue &
+# Once the graders are done, the machine was half idle for the harness's last four minutes (30-50 %
+# CPU in ci47), most of it hostile fixtures' timeouts and the CLI's waits, one file at a time. Those
+# files are left to a second run that starts then, beside the first run's rest: beside the graders,
+# a second run slowed them and starved the URL reference's gradings in Docker (tried four times).
+late=(test/hostile.test.ts test/cli.test.ts)
+# Assignments before a command expand left to right: BC_SUITE_LOAD_LOCK is read first. Written the
+# other way round (from 1421ea3 to here), it came out empty, and the harness's Docker files and
+# languages.test.ts never joined the lock nor left nice 19, whatever their comments said.
+harness_suite() { BC_SUITE_LOAD_LOCK="$GRADE_LOAD_LOCK" GRADE_LOAD_LOCK='' nice -n 19 "$@"; }
+harness_suite npx turbo run test --only --filter=@bc/harness --continue -- "${late[@]/#/--exclude=}" &
 harness=$!
 npx turbo run test --only --filter='!@bc/harness' --concurrency=1 --continue || status=1
+(
+  cd shared/harness &&
+    harness_suite npx vitest run "${late[@]}" --reporter=default --reporter=json \
+      --outputFile=.vitest-results.late.json 2>&1 | sed -u 's/^/@bc\/harness:test (late): /'
+) || status=1
 wait "$harness" || status=1
 node scripts/ci-summary.mjs || status=1
 exit "$status"
