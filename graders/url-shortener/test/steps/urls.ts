@@ -160,7 +160,11 @@ export async function expectClicks(
       lastClicks > expected
         ? 'more clicks than redirects: counted twice?'
         : `still short after waiting ${waitMs / 1000} s`;
-    fail(last, `clicks = ${expected} ${context}`, `Last seen clicks = ${lastClicks} (${why})`);
+    fail(
+      last,
+      `clicks = ${expected} ${context}`,
+      `Last seen clicks = ${lastClicks} on instance ${api.instanceId} (${why})`,
+    );
   }
 }
 
