@@ -31,8 +31,9 @@ npx turbo run lint typecheck --continue || status=1
 # graders' measurements.
 # Once the graders are done, the machine was half idle for the harness's last four minutes (30-50 %
 # CPU in ci47), most of it hostile fixtures' timeouts and the CLI's waits, one file at a time. Those
-# files are left to a second run that starts then, beside the first run's rest: beside the graders,
-# a second run slowed them and starved the URL reference's gradings in Docker (tried four times).
+# files are left to a second run that starts then, side by side, beside the first run's rest:
+# beside the graders, a second run slowed them and starved the URL reference's gradings in Docker
+# (tried four times). One after the other, they were the suite's last 156 s (ci48, 669 s).
 late=(test/hostile.test.ts test/cli.test.ts)
 # Assignments before a command expand left to right: BC_SUITE_LOAD_LOCK is read first. Written the
 # other way round (from 1421ea3 to here), it came out empty, and the harness's Docker files and
@@ -43,7 +44,8 @@ harness=$!
 npx turbo run test --only --filter='!@bc/harness' --concurrency=1 --continue || status=1
 (
   cd shared/harness &&
-    harness_suite npx vitest run "${late[@]}" --reporter=default --reporter=json \
+    harness_suite npx vitest run "${late[@]}" --fileParallelism --maxWorkers="${#late[@]}" \
+      --reporter=default --reporter=json \
       --outputFile=.vitest-results.late.json 2>&1 | sed -u 's/^/@bc\/harness:test (late): /'
 ) || status=1
 wait "$harness" || status=1
