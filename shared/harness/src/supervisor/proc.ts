@@ -27,6 +27,19 @@ function readProc(pid: number): ProcInfo | null {
   }
 }
 
+/**
+ * Whether `pid` has exited, though perhaps not yet reaped: a zombie, or gone. A child that died
+ * while this process's event loop was busy is a zombie until Node reaps it and says so.
+ */
+export function hasExited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
 /** Every live process. */
 export function processTable(): ProcInfo[] {
   const out: ProcInfo[] = [];

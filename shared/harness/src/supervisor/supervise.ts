@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Limits } from '../types.ts';
 import { sleep, TailBuffer } from '../util.ts';
 import { type Cgroup, createCgroup } from './cgroup.ts';
-import { killPids, type ProcInfo, processTree } from './proc.ts';
+import { hasExited, killPids, type ProcInfo, processTree } from './proc.ts';
 import { type SandboxPlan, wrapCommand } from './sandbox.ts';
 
 /** Why the harness stopped a candidate process on its own. */
@@ -197,8 +197,10 @@ export function supervise(spec: ProcessSpec): Supervised {
     ...stopControls({
       exited,
       isAlive: () => alive,
+      // A process that died on its own just before the stop (its exit not yet seen: the event
+      // loop was busy) died while being graded, and the report must say so.
       markStopped: () => {
-        stopped = true;
+        if (!hasExited(rootPid)) stopped = true;
       },
       terminate: () => killPids(gracefulTargets(processTree(rootPid)), 'SIGTERM'),
       killAll: () => killAll(null),

@@ -1,0 +1,36 @@
+import { tmpdir } from 'node:os';
+import { describe, expect, test } from 'vitest';
+import { DEFAULT_LIMITS } from '../src/graders.ts';
+import { hasExited } from '../src/supervisor/proc.ts';
+import { supervise } from '../src/supervisor/supervise.ts';
+
+const spec = (shellCommand: string) => ({
+  label: 'supervise-test',
+  shellCommand,
+  cwd: tmpdir(),
+  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  sandbox: { mode: 'none' as const, runAs: null },
+  limits: DEFAULT_LIMITS,
+});
+
+describe('supervised processes', () => {
+  test('when a process dies on its own just before the harness stops it, its exit not yet seen, then it is reported as dead, not stopped', async () => {
+    const p = supervise(spec('exit 3'));
+    // Hold the event loop until the process has exited, before Node reaps it: what a busy
+    // grading session does (ci49 lost "Instance a died while being graded" this way).
+    const t0 = Date.now();
+    while (!hasExited(p.pid) && Date.now() - t0 < 10_000) {
+      // busy: no event is handled meanwhile
+    }
+    expect(p.isAlive()).toBe(true);
+    const exit = await p.stop(1000);
+    expect(exit).toMatchObject({ code: 3, stopped: false, forced: false });
+  });
+
+  test('when a live process is stopped, then it is reported as stopped', async () => {
+    const p = supervise(spec('sleep 30'));
+    const exit = await p.stop(1000);
+    expect(exit.stopped).toBe(true);
+    expect(hasExited(p.pid)).toBe(true);
+  });
+});
