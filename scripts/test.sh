@@ -14,31 +14,31 @@ trap 'rm -rf "$GRADE_LOAD_LOCK"' EXIT
 rm -f shared/*/.vitest-results*.json graders/*/.vitest-results*.json challenges/*/.vitest-results*.json
 status=0
 npx turbo run lint typecheck --continue || status=1
-# The harness's local gradings are small and mostly asleep (hostile fixtures' timeouts): holding
-# the suite's lock, they kept the graders' load measurements waiting, and the harness's next
-# gradings waiting behind those, with the machine idle (in one run, about 100 s under 30 % CPU).
-# They run outside it. Its gradings in Docker are heavy (images, containers, a measured reference)
-# and join it by name (test/docker*.test.ts): beside them, with a CPU hog on the other core, a
-# saga mutant's 300 ms of sleep per saga went unmeasured.
-# The harness runs at the lowest priority: the graders' pools leave the cores 10-20 % idle and its
-# tests fill that time rather than slow the graders (the wall clock is theirs, added up): 812 s at
-# the same priority, 762 s at nice 10, 750 s at nice 19 (its own tests passed at both). Saga
-# first, its pool waiting out leases beside the harness's start, measured no better (772 s). Its
-# Docker test files put themselves back at normal priority (test/suite-docker.ts): starved at
-# nice 19 beside test:busy's hog, two of their timed gradings failed. Its candidates, each in a
-# session of its own, carry its nice into their session's autogroup (keepNice in
+# The harness's gradings stay out of the graders' load lock: holding it, its long and mostly
+# sleeping gradings (hostile fixtures' timeouts) kept the graders' load measurements waiting, and
+# its next gradings waiting behind those, with the machine idle (in one run, about 100 s under
+# 30 % CPU).
+# The harness runs at the lowest priority, all of it: the graders' pools leave the cores 10-20 %
+# idle and its tests fill that time rather than slow the graders (the wall clock is theirs, added
+# up): 812 s at the same priority, 762 s at nice 10, 750 s at nice 19. Saga first, its pool
+# waiting out leases beside the harness's start, measured no better (772 s). Its candidates, each
+# in a session of its own, carry its nice into their session's autogroup (keepNice in
 # shared/harness/src/supervisor/sandbox.ts): without that they ran at full weight beside the
 # graders' measurements.
+# From 1421ea3 to 9417b6e, the harness's Docker files and languages.test.ts were meant to join the
+# lock and the Docker files to go back to normal priority, but the lock's name reached them empty
+# (GRADE_LOAD_LOCK='' was expanded before the name was read), so they never did, and the suite was
+# green that way in every rehearsal since ci41 and beside a hog. Made to (ci48 and ci49), the URL
+# reference lost one of its 1,000 concurrent creates beside the Docker files at normal priority
+# (no connection within 5 s), and languages.test.ts waited on the graders' measurements (213 s
+# against 79 s): they stay as they ran.
 # Once the graders are done, the machine was half idle for the harness's last four minutes (30-50 %
 # CPU in ci47), most of it hostile fixtures' timeouts and the CLI's waits, one file at a time. Those
 # files are left to a second run that starts then, side by side, beside the first run's rest:
 # beside the graders, a second run slowed them and starved the URL reference's gradings in Docker
 # (tried four times). One after the other, they were the suite's last 156 s (ci48, 669 s).
 late=(test/hostile.test.ts test/cli.test.ts)
-# Assignments before a command expand left to right: BC_SUITE_LOAD_LOCK is read first. Written the
-# other way round (from 1421ea3 to here), it came out empty, and the harness's Docker files and
-# languages.test.ts never joined the lock nor left nice 19, whatever their comments said.
-harness_suite() { BC_SUITE_LOAD_LOCK="$GRADE_LOAD_LOCK" GRADE_LOAD_LOCK='' nice -n 19 "$@"; }
+harness_suite() { GRADE_LOAD_LOCK='' nice -n 19 "$@"; }
 harness_suite npx turbo run test --only --filter=@bc/harness --continue -- "${late[@]/#/--exclude=}" &
 harness=$!
 npx turbo run test --only --filter='!@bc/harness' --concurrency=1 --continue || status=1

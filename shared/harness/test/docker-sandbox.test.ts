@@ -14,11 +14,9 @@ import type { GradeResult } from '../src/types.ts';
 import { dockerLanguageTests } from './docker-languages.ts';
 import { NO_CAPABILITIES } from './fixture-grading.ts';
 import { startGradeCli } from './grade-cli.ts';
-import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
 import { tempDir } from './temp-dir.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-gradeInDockerAsTheSuiteDoes();
 const why = dockerUnavailable(['postgres', 'redis'], true);
 // A skip must say why where CI prints it: a silent skip reads as a pass.
 if (why) process.stdout.write(`docker sandbox tests skipped: ${why}\n`);

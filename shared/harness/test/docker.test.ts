@@ -8,9 +8,6 @@ import { grade } from '../src/grade.ts';
 import { dockerImages, dockerUnavailable, RUN_LABEL, reapContainers } from '../src/provision/docker.ts';
 import { provision } from '../src/provision/index.ts';
 import { stableView } from '../src/testing.ts';
-import { gradeInDockerAsTheSuiteDoes } from './suite-docker.ts';
-
-gradeInDockerAsTheSuiteDoes();
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const root = fileURLToPath(new URL('../../..', import.meta.url));

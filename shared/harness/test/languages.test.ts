@@ -12,10 +12,6 @@ import { ENV_ECHO_NOTE } from './fixture-grading.ts';
 import { tempDir } from './temp-dir.ts';
 
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-// In the suite, these gradings join the graders' load lock (at the harness's low priority): on a
-// fresh machine they compile Go's modules, Rust and Java for two minutes of both cores, and beside
-// a grader's measurement that cost a saga mutant the points it had to lose (rehearsal at 4798b1f).
-if (process.env.BC_SUITE_LOAD_LOCK) process.env.GRADE_LOAD_LOCK = process.env.BC_SUITE_LOAD_LOCK;
 
 /** A directory holding `files` (name → content). */
 function dirWith(files: Record<string, string>): string {
