@@ -34,6 +34,17 @@ export function startOnCore0(
   return `http://127.0.0.1:${port}`;
 }
 
+/** Calls per command name since the Redis server on `port` started, from INFO commandstats. */
+export function commandStats(port: string): Map<string, number> {
+  const out = execFileSync('redis-cli', ['-p', port, 'info', 'commandstats'], { encoding: 'utf8' });
+  return new Map(
+    [...out.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map((m): [string, number] => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
+}
+
 /** Resolves once `url` answers 2xx; throws after 10 s. */
 export async function waitUp(url: string, timeoutMs = 10_000): Promise<void> {
   if (!(await waitFor(async () => (await fetch(url)).ok, { timeoutMs })))
