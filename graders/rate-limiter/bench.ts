@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
-import { commandStats, hasTaskset, loadOnCore1, onCore0, prepareCopy, waitUp } from '@bc/harness/bench';
+import { hasTaskset, loadOnCore1, onCore0, prepareCopy, waitUp } from '@bc/harness/bench';
 import { compareToBaseline, median } from '@bc/harness/kit/load';
 import { startLocalRedis } from '@bc/harness/provision/redis';
 import { table } from '@bc/harness/util';
@@ -22,6 +22,17 @@ const row = (label: string, b: Point, r: Point): (string | number)[] => [
   (r.rps / b.rps).toFixed(2),
   (r.p99 / b.p99).toFixed(2),
 ];
+
+/** Calls per command name since the Redis server started, from INFO commandstats. */
+function commandStats(port: string): Map<string, number> {
+  const out = execFileSync('redis-cli', ['-p', port, 'info', 'commandstats'], { encoding: 'utf8' });
+  return new Map(
+    [...out.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map((m): [string, number] => [
+      m[1]!,
+      Number(m[2]),
+    ]),
+  );
+}
 
 /**
  * `pnpm bench rate-limiter`: allowed requests through the reference limiter (both policies, one
