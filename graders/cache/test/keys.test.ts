@@ -1,0 +1,62 @@
+import { api, expectStatus, fail, grading, rubricTest } from '@bc/harness/kit';
+import { Redis } from 'ioredis';
+import { rubric } from '../rubric.ts';
+import { settings } from './steps/cache.ts';
+
+/** README R13: a key's TTL may pass its purpose's by this much. */
+const SLACK_MS = 10_000;
+const BATCHES = 40;
+
+rubricTest(
+  rubric,
+  'keys-expire',
+  async () => {
+    const { freshMs, staleMs, negativeMs } = settings();
+    // Thousands of distinct ids, known and unknown, in batches of 50 over the three instances.
+    let last = await api(0).get('/healthz');
+    for (let b = 0; b < BATCHES; b += 4) {
+      const round = await Promise.all(
+        [0, 1, 2, 3].map((k) =>
+          api((b + k) % 3).get('/products', {
+            query: {
+              ids: Array.from(
+                { length: 50 },
+                (_, i) => `${(b + k) % 2 ? 'unknown-' : 'p-'}scan-${b + k}-${i}`,
+              ).join(','),
+            },
+          }),
+        ),
+      );
+      for (const ex of round) expectStatus(ex, [200], 'a batch of 50 distinct ids');
+      last = round.at(-1)!;
+    }
+    const longest = Math.max(freshMs + staleMs, negativeMs) + SLACK_MS;
+    const redis = new Redis(grading().env.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+      const ttls = await Promise.all(keys.map((k) => redis.pttl(k)));
+      // -2: the key expired between SCAN and PTTL.
+      const bad = keys.filter((_, i) => ttls[i] === -1 || ttls[i]! > longest);
+      if (bad.length > 0)
+        fail(
+          last,
+          `every key in Redis expiring within ${longest} ms (its TTL plus 10 s) after reading ${BATCHES * 50} distinct ids; ${bad.length} of ${keys.length} do not, e.g. ${bad
+            .slice(0, 3)
+            .map(
+              (k) => `"${k}" (${ttls[keys.indexOf(k)] === -1 ? 'no expiry' : `${ttls[keys.indexOf(k)]} ms`})`,
+            )
+            .join(', ')}`,
+        );
+    } finally {
+      redis.disconnect();
+    }
+  },
+  { timeout: 60_000 },
+);
