@@ -18,13 +18,14 @@ npx turbo run lint typecheck --continue || status=1
 # sleeping gradings (hostile fixtures' timeouts) kept the graders' load measurements waiting, and
 # its next gradings waiting behind those, with the machine idle (in one run, about 100 s under
 # 30 % CPU).
-# The harness runs at the lowest priority, all of it: the graders' pools leave the cores 10-20 %
-# idle and its tests fill that time rather than slow the graders (the wall clock is theirs, added
-# up): 812 s at the same priority, 762 s at nice 10, 750 s at nice 19. Saga first, its pool
-# waiting out leases beside the harness's start, measured no better (772 s). Its candidates, each
-# in a session of its own, carry its nice into their session's autogroup (keepNice in
-# shared/harness/src/supervisor/sandbox.ts): without that they ran at full weight beside the
-# graders' measurements.
+# The harness runs at the lowest priority (all of it but two timed gradings in Docker: see
+# atNormalPriority in shared/harness/test/docker-sandbox.test.ts): the graders' pools leave the
+# cores 10-20 % idle and its tests fill that time rather than slow the graders (the wall clock is
+# theirs, added up): 812 s at the same priority, 762 s at nice 10, 750 s at nice 19. Saga first,
+# its pool waiting out leases beside the harness's start, measured no better (772 s). Its
+# candidates, each in a session of its own, carry its nice into their session's autogroup
+# (keepNice in shared/harness/src/supervisor/sandbox.ts): without that they ran at full weight
+# beside the graders' measurements.
 # From 1421ea3 to 9417b6e, the harness's Docker files and languages.test.ts were meant to join the
 # lock and the Docker files to go back to normal priority, but the lock's name reached them empty
 # (GRADE_LOAD_LOCK='' was expanded before the name was read), so they never did, and the suite was
