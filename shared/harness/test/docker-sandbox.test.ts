@@ -1,18 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { grade, reapDeadRuns } from '../src/grade.ts';
-import { graderDirFor, loadGrader } from '../src/graders.ts';
 import { dockerUnavailable, RUN_LABEL } from '../src/provision/docker.ts';
 import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.ts';
 import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
-import { listMutants, materializeMutant, mutantMismatches } from '../src/testing.ts';
 import type { GradeResult } from '../src/types.ts';
 import { dockerLanguageTests } from './docker-languages.ts';
+import { docker, expectNothingOfARunLeft, labelled } from './docker-runs.ts';
 import { NO_CAPABILITIES } from './fixture-grading.ts';
 import { startGradeCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
@@ -21,37 +18,6 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const why = dockerUnavailable(['postgres', 'redis'], true);
 // A skip must say why where CI prints it: a silent skip reads as a pass.
 if (why) process.stdout.write(`docker sandbox tests skipped: ${why}\n`);
-
-const docker = (...args: string[]) => spawnSync('docker', args, { encoding: 'utf8' });
-
-/**
- * `run` with this process, and the grading sessions it starts meanwhile, at normal priority. The
- * suite runs the harness at nice 19 beside the graders' pools (scripts/test.sh): a grading whose
- * items are timed then waits on them. ci50 lost the URL reference's redirect within 1.5 s while
- * Redis was away (1,952 ms) that way. Only these gradings, not the whole file: with the file at
- * normal priority (ci49), the URL shortener's own reference lost one of its 1,000 concurrent
- * creates beside it.
- */
-async function atNormalPriority<T>(run: () => Promise<T>): Promise<T> {
-  const nice = getPriority();
-  try {
-    setPriority(0);
-  } catch {
-    // not root: stays at the suite's priority
-  }
-  try {
-    return await run();
-  } finally {
-    setPriority(nice);
-  }
-}
-const labelled = (kind: 'ps' | 'network'): string[] =>
-  (kind === 'ps'
-    ? docker('ps', '-aq', '--filter', `label=${RUN_LABEL}`)
-    : docker('network', 'ls', '-q', '--filter', `label=${RUN_LABEL}`)
-  ).stdout
-    .split('\n')
-    .filter(Boolean);
 
 function gradeHostile(name: string, healthyMs?: number): Promise<GradeResult> {
   return grade({
@@ -71,12 +37,7 @@ const probe = <T>(r: GradeResult): T => {
 };
 
 describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
-  afterEach(() => {
-    // Whatever a submission did, no container, network or process of a run outlives it.
-    expect(labelled('ps')).toEqual([]);
-    expect(labelled('network')).toEqual([]);
-    expect(pidsOfRunsOwnedBy(process.pid)).toEqual([]);
-  });
+  afterEach(expectNothingOfARunLeft);
 
   test("when a run's network is created, then it is internal (no route out) and removing it leaves nothing", async () => {
     const net = await createRunNetwork(`nettest-${process.pid}`);
@@ -258,75 +219,6 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
     expect(p.redis.configGet).toMatch(/NOPERM/);
     expect(r.tests.find((t) => t.id === 'redis-down')!.score).toBe(0);
   });
-
-  test('when the URL-shortener reference is graded in Docker, then it gets full marks on every item that does not load it; a mutant graded in Docker loses exactly the resilience items it names', async () => {
-    const graderDir = graderDirFor('url-shortener');
-    const reference = join(graderDir, 'reference');
-    const inDockerGrade = (submission: string, only?: string[]) =>
-      grade({
-        challenge: 'url-shortener',
-        submission,
-        seed: 21,
-        only,
-        services: 'docker',
-        sandbox: 'docker',
-      });
-    // Locally, the reference's 100 is the URL shortener's self-test's to prove: once is enough.
-    // The items that load it are left out: its concurrent bursts (1,000 creates at once, 40 of one
-    // alias, concurrent clicks) and its load file (a 3,000-row fill, eight rounds of load).
-    // Through Docker's network, on the suite's busy machine, one of those requests went
-    // unanswered for over 5 s in five rehearsals and a CI run, holding the machine alone or not,
-    // and with the firewall no longer resetting stray packets (rehearsal at 0ad99d6): a
-    // Docker-mode problem of its own, open in issue 19, that a harness test cannot pin. Every
-    // other item must get full marks, beside the graders' gradings as any grading (it held the
-    // machine alone until 0b65aa2: 75 s of the suite's critical path, for 25 s of grading). The
-    // load items in Docker:
-    // `pnpm grade url-shortener graders/url-shortener/reference --services docker --sandbox docker`.
-    const loadItems = [
-      'unique-codes-under-load',
-      'alias-race-single-winner',
-      'clicks-under-concurrency',
-      'clicks-exact-after-load',
-      'redirect-throughput',
-      'redirect-p99',
-    ];
-    const items = (await loadGrader(graderDir)).rubric.map((r) => r.slug);
-    expect(items).toEqual(expect.arrayContaining(loadItems));
-    const notLoad = items.filter((slug) => !loadItems.includes(slug));
-    const at = Date.now();
-    const ref = await atNormalPriority(() => inDockerGrade(reference, notLoad));
-    expect(ref.sandbox.mode).toBe('docker');
-    expect(ref.services.postgres).toMatch(/in Docker/);
-    const lost = (r: GradeResult) =>
-      r.tests
-        .filter((t) => t.score < t.max_score)
-        .map((t) => `${t.id}: ${t.output} ${t.measured?.join(' ') ?? ''}`)
-        .join('\n');
-    // With --only, the score is out of the items graded.
-    expect(ref.score, lost(ref)).toBe(ref.max_score);
-    expect(ref.tests.map((t) => t.id).sort()).toEqual([...notLoad].sort());
-    expect(ref.skipped.map((t) => t.id).sort()).toEqual([...loadItems].sort());
-    process.stdout.write(
-      `docker: url-shortener reference, seed 21, in Docker (services and sandbox): ${((Date.now() - at) / 1000).toFixed(1)} s\n`,
-    );
-
-    // Restarts, SIGTERM and Redis cut through the proxy: the resilience items, for a mutant that
-    // fails some. Exactly its named items lose points, as its self-test proves locally (a second,
-    // local grading here measured 26 s of the suite and proved nothing more).
-    const mutant = listMutants(join(graderDir, 'mutants')).find((m) => m.name === 'no-redis-fallback')!;
-    const dir = materializeMutant(reference, mutant);
-    try {
-      const started = Date.now();
-      const inDocker = await atNormalPriority(() => inDockerGrade(dir, ['resilience']));
-      expect(inDocker.sandbox.mode).toBe('docker');
-      expect(mutantMismatches(inDocker, mutant)).toEqual([]);
-      process.stdout.write(
-        `docker: mutant ${mutant.name}, resilience items in Docker: ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
-      );
-    } finally {
-      rmSync(dirname(dir), { recursive: true, force: true });
-    }
-  }, 400_000);
 });
 
 dockerLanguageTests();
