@@ -11,7 +11,10 @@ export interface Product {
 
 /** What tests read back of the origin (`control.stub('origin').state()`). */
 export interface OriginState {
-  /** Origin calls of the candidate in flight right now, and the most there were at once. */
+  /**
+   * Origin calls of the candidate in flight right now, and the most there were at once since the
+   * model was last reset (before every test file): read through the control server only.
+   */
   inFlight: number;
   peakInFlight: number;
   products: Record<string, Product>;
@@ -23,7 +26,7 @@ export interface OriginState {
  */
 export const isUnknownId = (id: string): boolean => id.startsWith('unknown-');
 
-/** The routes only the grader calls: the catalogue as it stands, its team's edits, and the in-flight peak. */
+/** The routes only the grader calls: the catalogue as it stands, and its team's edits. */
 export const CATALOGUE_PREFIX = '/_catalogue';
 
 // A small, fast generator: latencies and names follow the run's seed.
@@ -86,11 +89,8 @@ const origin: StubModelFactory = ({ seed }) => {
     handle(req) {
       const path = req.path.replace(/\/+$/, '');
       if (path.startsWith(CATALOGUE_PREFIX)) {
-        // The catalogue team: create or edit a product behind the cache's back, or read the peak.
-        if (req.method === 'POST' && path === `${CATALOGUE_PREFIX}/peak/reset`) {
-          peakInFlight = inFlight;
-          return { status: 204 };
-        }
+        // The catalogue team: read a product as it stands, or create or edit one behind the
+        // cache's back. The in-flight peak has no route: a service could reset it.
         const m = /^\/_catalogue\/products\/([^/]+)$/.exec(path);
         if (req.method === 'GET' && m) {
           const p = productOf(decodeURIComponent(m[1]!));
