@@ -5,6 +5,8 @@ export interface ProcInfo {
   pid: number;
   ppid: number;
   comm: string;
+  /** The state letter of /proc/<pid>/stat: R, S, D, Z (exited, not yet reaped)… */
+  state: string;
   rssBytes: number;
   /** Tasks, as RLIMIT_NPROC and the pids cgroup count them. */
   threads: number;
@@ -21,7 +23,14 @@ function readProc(pid: number): ProcInfo | null {
     const rest = stat.slice(close + 2).split(' ');
     const ppid = Number(rest[1]);
     const rssPages = Number(rest[21]);
-    return { pid, ppid, comm, rssBytes: rssPages * PAGE, threads: Number(rest[17]) || 1 };
+    return {
+      pid,
+      ppid,
+      comm,
+      state: rest[0] ?? '',
+      rssBytes: rssPages * PAGE,
+      threads: Number(rest[17]) || 1,
+    };
   } catch {
     return null;
   }
@@ -32,12 +41,8 @@ function readProc(pid: number): ProcInfo | null {
  * while this process's event loop was busy is a zombie until Node reaps it and says so.
  */
 export function hasExited(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
+  const p = readProc(pid);
+  return p === null || p.state === 'Z';
 }
 
 /** Every live process. */
