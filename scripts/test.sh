@@ -20,11 +20,11 @@ npx turbo run lint typecheck --continue || status=1
 # 30 % CPU).
 # The harness runs at the lowest priority: the graders' pools leave the cores 10-20 % idle and its
 # tests fill that time rather than slow the graders (the wall clock is theirs, added up): 812 s at
-# the same priority, 762 s at nice 10, 750 s at nice 19. Saga first,
-# its pool waiting out leases beside the harness's start, measured no better (772 s). Its
-# candidates, each in a session of its own, carry its nice into their session's autogroup
-# (keepNice in shared/harness/src/supervisor/sandbox.ts): without that they ran at full weight
-# beside the graders' measurements.
+# the same priority, 762 s at nice 10, 750 s at nice 19. Saga first, its pool waiting out leases
+# beside the harness's start, measured no better (772 s). Its candidates, each in a session of its
+# own, carry its nice into their session's autogroup (keepNice in
+# shared/harness/src/supervisor/sandbox.ts): without that they ran at full weight beside the
+# graders' measurements.
 # From 1421ea3 to 9417b6e, the harness's Docker files and languages.test.ts were meant to join the
 # lock and the Docker files to go back to normal priority, but the lock's name reached them empty
 # (GRADE_LOAD_LOCK='' was expanded before the name was read), so they never did, and the suite was
