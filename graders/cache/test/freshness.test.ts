@@ -4,11 +4,11 @@ import { rubric } from '../rubric.ts';
 import {
   catalogueEdit,
   expectProduct,
+  firstRead,
   freshId,
   getProduct,
   isStale,
   origin,
-  originProduct,
   readsOf,
   settings,
   until,
@@ -28,16 +28,6 @@ const FRESH_SLACK_MS = 300;
 const SLOW_REFRESH_MS = 450;
 /** A stale answer comes at cache latency: before the held refresh could come back (≥ 550 ms). */
 const STALE_ANSWER_MS = 450;
-
-/** The first read of a fresh product: when it was sent and answered, and its version. */
-async function firstRead(id: string) {
-  const sent = Date.now();
-  const ex = await getProduct(0, id);
-  const answered = Date.now();
-  const v = (await originProduct(id))?.version ?? 0;
-  expectProduct(ex, id, v, 'the first read of a product');
-  return { sent, answered, version: v };
-}
 
 rubricTest(
   rubric,

@@ -2,12 +2,12 @@ import { expectStatus, fail, rubricTest, type StubResponse } from '@bc/harness/k
 import { rubric } from '../rubric.ts';
 import {
   expectProduct,
+  firstRead,
   freshId,
   getProduct,
   isStale,
   MARGIN_MS,
   origin,
-  originProduct,
   settings,
   until,
 } from './steps/cache.ts';
@@ -24,10 +24,7 @@ rubricTest(rubric, 'origin-down-serves-stale', async () => {
   const { freshMs } = settings();
   for (const [k, f] of FAULTS.entries()) {
     const id = freshId(`down-stale-${k}`);
-    const first = await getProduct(0, id);
-    const answered = Date.now();
-    const v = (await originProduct(id))!.version;
-    expectProduct(first, id, v, 'the first read of a product');
+    const { answered, version: v } = await firstRead(id);
     await origin().add([{ method: 'GET', path: `/products/${id}`, respond: f.respond }]);
     await until(answered, freshMs + 200);
     const ex = await getProduct(1 + k, id);

@@ -102,3 +102,13 @@ export async function until(t0: number, ms: number): Promise<void> {
   const left = t0 + ms - Date.now();
   if (left > 0) await sleep(left);
 }
+
+/** The first read of a fresh product: when it was sent and answered, and its version. */
+export async function firstRead(id: string) {
+  const sent = Date.now();
+  const ex = await getProduct(0, id);
+  const answered = Date.now();
+  const v = (await originProduct(id))?.version ?? 0;
+  expectProduct(ex, id, v, 'the first read of a product');
+  return { sent, answered, version: v };
+}
