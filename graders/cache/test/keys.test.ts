@@ -52,7 +52,9 @@ rubricTest(
           `${bad.length} of ${keys.length} do not, e.g. ${bad
             .slice(0, 3)
             .map(
-              (k) => `"${k}" (${ttls[keys.indexOf(k)] === -1 ? 'no expiry' : `${ttls[keys.indexOf(k)]} ms`})`,
+              // Key names are the candidate's: quoted as data, and cut short.
+              (k) =>
+                `"${k.length > 80 ? `${k.slice(0, 80)}…` : k}" (${ttls[keys.indexOf(k)] === -1 ? 'no expiry' : `${ttls[keys.indexOf(k)]} ms`})`,
             )
             .join(', ')}.`,
         );
