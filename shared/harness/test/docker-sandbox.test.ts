@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, test } from 'vitest';
 import { grade, reapDeadRuns } from '../src/grade.ts';
-import { dockerUnavailable, RUN_LABEL } from '../src/provision/docker.ts';
+import { dockerUnavailable } from '../src/provision/docker.ts';
 import { createRunNetwork, removeRunNetwork } from '../src/supervisor/container.ts';
 import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
 import type { GradeResult } from '../src/types.ts';
@@ -162,10 +162,7 @@ describe.skipIf(why !== null)('candidates in Docker (--sandbox docker)', () => {
 
   const instancesUp = async () => {
     // Until the candidate's two instance containers run, so there is something to clean up.
-    const instances = () =>
-      docker('ps', '-q', '--filter', `label=${RUN_LABEL}`, '--filter', 'name=instance')
-        .stdout.split('\n')
-        .filter(Boolean);
+    const instances = () => labelled('ps', '--filter', 'status=running', '--filter', 'name=instance');
     for (let i = 0; i < 600 && instances().length < 2; i++) await sleep(100);
     expect(instances()).toHaveLength(2);
   };
