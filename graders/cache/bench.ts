@@ -60,8 +60,8 @@ export default async function benchCache(opts: { rounds: number; seconds: number
       env,
     );
     await Promise.all([waitUp(`${refUrl}/healthz`), waitUp(`${baseUrl}/healthz`)]);
-    const port = new URL(redis.url).port;
-    const before = commandStats(port);
+    const adminUrl = redis.adminUrl ?? redis.url;
+    const before = commandStats(adminUrl);
     const { rounds, warmup } = await compareToBaseline(
       [{ url: `${refUrl}/products/${HOT}` }],
       [{ url: `${baseUrl}/products/${HOT}` }],
@@ -73,7 +73,7 @@ export default async function benchCache(opts: { rounds: number; seconds: number
         warmupSec: 2,
       },
     );
-    const after = commandStats(port);
+    const after = commandStats(adminUrl);
     const wrong = rounds.find((r) => r.candidate.unexpected || r.baseline.unexpected);
     if (wrong)
       throw new Error(

@@ -34,9 +34,16 @@ export function startOnCore0(
   return `http://127.0.0.1:${port}`;
 }
 
-/** Calls per command name since the Redis server on `port` started, from INFO commandstats. */
-export function commandStats(port: string): Map<string, number> {
-  const out = execFileSync('redis-cli', ['-p', port, 'info', 'commandstats'], { encoding: 'utf8' });
+/**
+ * Calls per command name since the Redis server at `adminUrl` started, from INFO commandstats.
+ * The admin user's URL: the candidate's user may not run INFO, and redis-cli prints a refusal with
+ * exit code 0, which read as no calls at all.
+ */
+export function commandStats(adminUrl: string): Map<string, number> {
+  const out = execFileSync('redis-cli', ['-u', adminUrl, '--no-auth-warning', 'info', 'commandstats'], {
+    encoding: 'utf8',
+  });
+  if (!out.includes('# Commandstats')) throw new Error(`INFO commandstats refused: ${out.trim()}`);
   return new Map(
     [...out.matchAll(/^cmdstat_(\w+(?:\|\w+)?):calls=(\d+)/gm)].map((m): [string, number] => [
       m[1]!,
