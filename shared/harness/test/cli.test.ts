@@ -115,8 +115,10 @@ describe('grading always ends and leaves nothing behind', () => {
   // the machine (the suite runs the graders' self-tests beside these tests).
   const instancesOf = (child: ChildProcess) => pidsOfRunsOwnedBy(child.pid!, 'dist/server.js');
   const waitForSession = async (child: ChildProcess) => {
-    // Until the candidate's instances run, so there is something to clean up.
-    for (let i = 0; i < 300 && instancesOf(child).length < 2; i++) await sleep(100);
+    // Until the candidate's instances run, so there is something to clean up. Not how fast they
+    // start: at nice 19, beside the late run's Docker containers at normal priority, the install,
+    // build and start of the reference once took longer than 30 s.
+    for (let i = 0; i < 500 && instancesOf(child).length < 2; i++) await sleep(100);
     expect(instancesOf(child).length).toBeGreaterThanOrEqual(2);
   };
   const nothingLeft = async (child: ChildProcess) => {
