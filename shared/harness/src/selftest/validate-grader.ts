@@ -11,7 +11,7 @@ import {
   mutantTable,
   withMutantTable,
 } from '../mutants.ts';
-import { CATEGORIES, type GradeResult, type GraderDefinition } from '../types.ts';
+import { CATEGORIES, type GradeResult, type GraderDefinition, type TestResult } from '../types.ts';
 import { expectGolden } from './golden.ts';
 import { SelfGradings } from './gradings.ts';
 import { graderLayout } from './layout.ts';
@@ -49,6 +49,9 @@ export interface GraderExpectations {
 const readmeRuleIds = (readme: string): string[] => [
   ...new Set([...readme.matchAll(/\((R\d+)\)/g)].map((m) => m[1]!)),
 ];
+
+/** An item a correct submission lost, with what was measured: a ratio item's text alone is its scale. */
+const lost = (t: TestResult): string => [`${t.id}: ${t.output}`, ...(t.measured ?? [])].join('\n  ');
 
 /**
  * The standard self-validation of a grader, registered as Vitest tests (the suite's share; `pnpm
@@ -212,7 +215,7 @@ export function validateGrader(exp: GraderExpectations): void {
   describe(`${exp.slug}: submissions`, () => {
     test('when the reference is graded, then it scores 100', async () => {
       const first = await result('reference');
-      expect(first.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
+      expect(first.tests.filter((t) => t.status !== 'passed').map(lost)).toEqual([]);
       expect(first.status).toBe('graded');
       expect(first.score).toBe(100);
       expect(first.band).toBe('senior');
@@ -265,7 +268,7 @@ export function validateGrader(exp: GraderExpectations): void {
         }
         const r = await result(key);
         expect(r.status, `${r.reason ?? ''}\n${r.candidate.outputTail}`).toBe('graded');
-        expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.id}: ${t.output}`)).toEqual([]);
+        expect(r.tests.filter((t) => t.status !== 'passed').map(lost)).toEqual([]);
         if (!validated.has(language)) {
           expect(r.score).toBe(100);
           return;
