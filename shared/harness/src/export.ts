@@ -131,6 +131,9 @@ async function exportOtherLanguage(
     recursive: true,
     filter: (p) => !LEFT_OUT.has(basename(p)) && p !== join(own, 'NOTES.md'),
   });
+  // What a challenge gives for local development in any language (say, a stand-in for a service
+  // the grader runs): plain Node scripts, run with `node`.
+  if (existsSync(join(starter, 'dev'))) cpSync(join(starter, 'dev'), join(out, 'dev'), { recursive: true });
   const visible = join(out, 'visible-tests');
   mkdirSync(visible, { recursive: true });
   cpSync(join(starter, 'test'), join(visible, 'test'), { recursive: true });

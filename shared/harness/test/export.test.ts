@@ -109,6 +109,14 @@ describe('pnpm export', () => {
     },
   );
 
+  test('when a challenge gives development helpers (the cache its stand-in origin), then an export in any language has them', async () => {
+    const out = join(tempDir('bc-export-'), 'repo');
+    const files = await exportChallenge('cache', out, 'go');
+    expect(files).toEqual(expect.arrayContaining(['dev/origin.mjs', 'main.go', 'go.mod', 'go.sum']));
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('node dev/origin.mjs');
+    expect(await leaksIn(out, 'cache')).toEqual([]);
+  });
+
   test('when a challenge has no starter in the language asked for, then export says which it has', async () => {
     await expect(exportChallenge('saga', join(tempDir('bc-export-'), 'repo'), 'rust')).rejects.toThrow(
       'challenge "saga" has no rust starter (challenges/saga/starters/rust); it has: typescript, go, python',
