@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { getPriority } from 'node:os';
 import type { BaselineCommand } from './baselines.ts';
 import type { InstanceManager } from './instances.ts';
 import type { FaultMode, FaultProxy } from './proxy.ts';
@@ -37,6 +39,20 @@ export interface ControlDeps {
  * instances, cut dependencies, script stubs, start calibration baselines, and reset everything
  * before each test file. Tests never get process handles.
  */
+/**
+ * Gives a process's new session the harness's nice, as candidates' sessions get it (keepNice in
+ * supervisor/sandbox.ts): a session's weight is its own, whatever its processes' nice.
+ */
+function keepNiceOf(pid: number | undefined): void {
+  const nice = getPriority();
+  if (!pid || nice <= 0) return;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // No autogroups on this kernel, or the process is gone: nothing to keep.
+  }
+}
+
 export class ControlServer {
   private server: Server;
   private baselines = new Map<string, { url: string; child: ChildProcess }>();
@@ -166,11 +182,19 @@ export class ControlServer {
     if (!command) throw new Error(`no baseline named ${name}`);
     const port = await freePort();
     const [bin, ...args] = command.argv;
+    // In a session of its own, as every candidate instance is (bwrap --new-session, or a detached
+    // spawn): where the kernel shares the CPU between sessions (sched_autogroup), a baseline left
+    // in the harness's session shared that session's share with the load generator, the fault
+    // proxies and Redis, and got the cores they left, while the candidate's session got a share
+    // of its own. A Go server measured 0.54-0.74x of a Go baseline that way with the baseline's
+    // very handler in it (the cache grader; 0.98x for Node, whose server alone fills a core).
     const child = spawn(bin!, args, {
       ...(command.cwd ? { cwd: command.cwd } : {}),
       env: { ...this.deps.baselineEnv, ...command.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
+    keepNiceOf(child.pid);
     // Kept for the error below, not shown: the live view is the candidate's.
     const log = new TailBuffer(8 * 1024);
     child.stdout?.on('data', (c: Buffer) => log.push(c));
