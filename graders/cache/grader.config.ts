@@ -38,10 +38,14 @@ export default defineGrader({
     origin: { env: 'ORIGIN_URL', model: fileURLToPath(new URL('./stubs/origin.ts', import.meta.url)) },
   },
   probe: '/healthz',
-  // A submission in another language is measured against the same work in its language once
-  // baselines for them exist; until then, against Express.
+  // A submission is measured against the same work in its own language (R15); one in a language
+  // without a baseline here, against Express.
   baselines: {
-    plain: { node: fileURLToPath(new URL('./baselines/plain.ts', import.meta.url)) },
+    plain: {
+      node: fileURLToPath(new URL('./baselines/plain.ts', import.meta.url)),
+      go: fileURLToPath(new URL('./baselines/plain-go', import.meta.url)),
+      python: fileURLToPath(new URL('./baselines/plain-python', import.meta.url)),
+    },
   },
   timeouts: { healthy: 30_000, tests: 90_000 },
   limits: { memoryMb: 512, pids: 256 },
