@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StubModelFactory, StubResponse } from '@bc/harness/kit';
 
@@ -18,6 +19,8 @@ export interface OriginState {
   inFlight: number;
   peakInFlight: number;
   products: Record<string, Product>;
+  /** What a request to the catalogue's routes must carry in CATALOGUE_KEY_HEADER. */
+  catalogueKey: string;
 }
 
 /**
@@ -26,8 +29,14 @@ export interface OriginState {
  */
 export const isUnknownId = (id: string): boolean => id.startsWith('unknown-');
 
-/** The routes only the grader calls: the catalogue as it stands, and its team's edits. */
+/**
+ * The routes only the grader calls: the catalogue as it stands, and its team's edits. The service
+ * reaches the origin too, so they answer only a request that carries the run's key, which tests
+ * read through the control server; without it they are unknown routes, like any other.
+ */
 export const CATALOGUE_PREFIX = '/_catalogue';
+/** The header that carries `OriginState.catalogueKey`. */
+export const CATALOGUE_KEY_HEADER = 'x-catalogue-key';
 
 // A small, fast generator: latencies and names follow the run's seed.
 function rng(seed: number): () => number {
@@ -61,6 +70,7 @@ const origin: StubModelFactory = ({ seed }) => {
   let products = new Map<string, Product>();
   let inFlight = 0;
   let peakInFlight = 0;
+  const catalogueKey = randomBytes(16).toString('hex');
 
   const productOf = (id: string): Product | undefined => {
     const held = products.get(id);
@@ -88,7 +98,7 @@ const origin: StubModelFactory = ({ seed }) => {
   return {
     handle(req) {
       const path = req.path.replace(/\/+$/, '');
-      if (path.startsWith(CATALOGUE_PREFIX)) {
+      if (path.startsWith(CATALOGUE_PREFIX) && req.headers[CATALOGUE_KEY_HEADER] === catalogueKey) {
         // The catalogue team: read a product as it stands, or create or edit one behind the
         // cache's back. The in-flight peak has no route: a service could reset it.
         const m = /^\/_catalogue\/products\/([^/]+)$/.exec(path);
@@ -155,7 +165,12 @@ const origin: StubModelFactory = ({ seed }) => {
       }
       return notFound(`${req.method} ${req.path}`);
     },
-    state: (): OriginState => ({ inFlight, peakInFlight, products: Object.fromEntries(products) }),
+    state: (): OriginState => ({
+      inFlight,
+      peakInFlight,
+      products: Object.fromEntries(products),
+      catalogueKey,
+    }),
     reset() {
       products = new Map();
       peakInFlight = inFlight;

@@ -10,7 +10,12 @@ import {
   type StubCall,
   seeded,
 } from '@bc/harness/kit';
-import { CATALOGUE_PREFIX, type Product } from '../../stubs/origin.ts';
+import {
+  CATALOGUE_KEY_HEADER,
+  CATALOGUE_PREFIX,
+  type OriginState,
+  type Product,
+} from '../../stubs/origin.ts';
 
 /** The run's TTLs and origin limit, as the service got them. */
 export function settings() {
@@ -33,9 +38,18 @@ export function freshId(label: string, prefix = 'p'): string {
   return `${prefix}-${label}-${seeded(label).word(8)}`;
 }
 
-/** The candidate's origin calls (the grader's own catalogue edits left out). */
+/** The candidate's origin calls (the grader's own catalogue reads and edits, which carry the key, left out). */
 export async function candidateCalls(): Promise<StubCall[]> {
-  return (await origin().calls()).filter((c) => !c.path.startsWith(CATALOGUE_PREFIX));
+  return (await origin().calls()).filter((c) => c.headers[CATALOGUE_KEY_HEADER] === undefined);
+}
+
+/** The catalogue's routes, with the run's key (read through the control server). */
+async function catalogue(id: string, init: RequestInit = {}): Promise<Response> {
+  const { catalogueKey } = await origin().state<OriginState>();
+  return fetch(`${origin().url}${CATALOGUE_PREFIX}/products/${encodeURIComponent(id)}`, {
+    ...init,
+    headers: { ...init.headers, [CATALOGUE_KEY_HEADER]: catalogueKey },
+  });
 }
 
 /** Origin calls that read `id`: single reads, and batches naming it. */
@@ -50,7 +64,7 @@ export async function readsOf(id: string): Promise<StubCall[]> {
 
 /** The catalogue team edits (or creates) a product at the origin, behind the cache's back. */
 export async function catalogueEdit(id: string, fields: Partial<Product>): Promise<Product> {
-  const res = await fetch(`${origin().url}${CATALOGUE_PREFIX}/products/${encodeURIComponent(id)}`, {
+  const res = await catalogue(id, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(fields),
@@ -60,7 +74,7 @@ export async function catalogueEdit(id: string, fields: Partial<Product>): Promi
 
 /** What the origin holds of `id` now, whether or not the candidate ever asked for it. */
 export async function originProduct(id: string): Promise<Product | undefined> {
-  const res = await fetch(`${origin().url}${CATALOGUE_PREFIX}/products/${encodeURIComponent(id)}`);
+  const res = await catalogue(id);
   return res.status === 200 ? ((await res.json()) as Product) : undefined;
 }
 
