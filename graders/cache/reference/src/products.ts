@@ -106,12 +106,15 @@ export class Products {
         }
         while (Date.now() < deadline) {
           await sleep(POLL_MS);
+          // The lease first: its holder stores what it got before letting go, so a read after
+          // seeing it gone finds that (read before, a failure was missed and fetched again).
+          const held = await this.store.leaseHeld(`lock:${id}`);
           const r = await this.store.read(id);
           if (r.entry && this.isUsable(r.entry)) return { kind: 'fetched', entry: r.entry };
           if (r.unknown) return { kind: 'unknown' };
           if (r.failed)
             throw new OriginUnavailable('the origin failed for the instance fetching this product');
-          if (!(await this.store.leaseHeld(`lock:${id}`))) break;
+          if (!held) break;
         }
         if (Date.now() >= deadline) throw new OriginUnavailable('no answer from the origin in time');
       }
