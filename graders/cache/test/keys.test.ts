@@ -5,29 +5,33 @@ import { settings } from './steps/cache.ts';
 
 /** README R13: a key's TTL may pass its purpose's by this much. */
 const SLACK_MS = 10_000;
-const BATCHES = 40;
+// 2,000 ids in batches of 25, well inside R6's 50: the item grades expiry, not where a batch's
+// limit lies (a boundary mutant that refuses 50 lost this item too, on every seed).
+const BATCH = 25;
+const BATCHES = 80;
+const AT_ONCE = 8;
 
 rubricTest(
   rubric,
   'keys-expire',
   async () => {
     const { freshMs, staleMs, negativeMs } = settings();
-    // Thousands of distinct ids, known and unknown, in batches of 50 over the three instances.
+    // Thousands of distinct ids, known and unknown, in batches over the three instances.
     let last = await api(0).get('/healthz');
-    for (let b = 0; b < BATCHES; b += 4) {
+    for (let b = 0; b < BATCHES; b += AT_ONCE) {
       const round = await Promise.all(
-        [0, 1, 2, 3].map((k) =>
+        Array.from({ length: AT_ONCE }, (_, k) =>
           api((b + k) % 3).get('/products', {
             query: {
               ids: Array.from(
-                { length: 50 },
+                { length: BATCH },
                 (_, i) => `${(b + k) % 2 ? 'unknown-' : 'p-'}scan-${b + k}-${i}`,
               ).join(','),
             },
           }),
         ),
       );
-      for (const ex of round) expectStatus(ex, [200], 'a batch of 50 distinct ids');
+      for (const ex of round) expectStatus(ex, [200], `a batch of ${BATCH} distinct ids`);
       last = round.at(-1)!;
     }
     const longest = Math.max(freshMs + staleMs, negativeMs) + SLACK_MS;
@@ -48,7 +52,7 @@ rubricTest(
       if (bad.length > 0)
         fail(
           last,
-          `every key in Redis expiring within ${longest} ms (its TTL plus 10 s) after reading ${BATCHES * 50} distinct ids`,
+          `every key in Redis expiring within ${longest} ms (its TTL plus 10 s) after reading ${BATCHES * BATCH} distinct ids`,
           `${bad.length} of ${keys.length} do not, e.g. ${bad
             .slice(0, 3)
             .map(
