@@ -35,11 +35,6 @@ export interface ControlDeps {
 }
 
 /**
- * Loopback HTTP API through which hidden tests (in Vitest workers) drive the session: restart
- * instances, cut dependencies, script stubs, start calibration baselines, and reset everything
- * before each test file. Tests never get process handles.
- */
-/**
  * Gives a process's new session the harness's nice, as candidates' sessions get it (keepNice in
  * supervisor/sandbox.ts): a session's weight is its own, whatever its processes' nice.
  */
@@ -53,6 +48,11 @@ function keepNiceOf(pid: number | undefined): void {
   }
 }
 
+/**
+ * Loopback HTTP API through which hidden tests (in Vitest workers) drive the session: restart
+ * instances, cut dependencies, script stubs, start calibration baselines, and reset everything
+ * before each test file. Tests never get process handles.
+ */
 export class ControlServer {
   private server: Server;
   private baselines = new Map<string, { url: string; child: ChildProcess }>();
