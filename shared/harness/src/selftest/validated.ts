@@ -43,9 +43,12 @@ const KIT_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'kit');
 // What grades a submission in another language; set-up's cache warming (src/warm-cli.ts) is kept
 // outside it, so a change to set-up does not call fifteen minutes of records stale.
 const LANGUAGES_DIR = join(REPO_ROOT, 'shared', 'harness', 'src', 'languages');
-// Recorded failure text and tables are the self-test's expectations, not what grades or is graded.
+// Recorded failure text and tables are the self-test's expectations, not what grades or is graded;
+// `dist` is a build's output, which every grading rebuilds from source (one left in the cache's
+// reference by a local build was hashed here and missing from CI's clone: the record read stale).
 const skip = (n: string): boolean =>
   n === 'node_modules' ||
+  n === 'dist' ||
   n === 'selftest' ||
   n.startsWith('.') ||
   n.endsWith('.golden.txt') ||
