@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
-import { RUN_LABEL } from '../src/provision/docker.ts';
+import { RUN_LABEL, runOwner } from '../src/provision/docker.ts';
 import { isAlive, pidsOfRunsOwnedBy, processTree } from '../src/supervisor/proc.ts';
 
 /** The docker CLI, its output as text. */
@@ -24,9 +24,8 @@ export const labelled = (kind: 'ps' | 'network', ...filters: string[]): string[]
     .map((l) => l.trim().split(' '))
     .filter(([id, run]) => {
       if (!id) return false;
-      // A run's label ends in its harness's pid (grade.ts).
-      const owner = Number(run?.split('-').pop());
-      return !(owner > 0) || mine.has(owner) || !isAlive(owner);
+      const owner = runOwner(run);
+      return owner === 0 || mine.has(owner) || !isAlive(owner);
     })
     .map(([id]) => id!);
 };

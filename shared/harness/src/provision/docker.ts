@@ -227,6 +227,9 @@ async function lockRedis(host: string, port: number): Promise<{ url: string; adm
   };
 }
 
+/** The pid of the harness that owns a run, from its label (grade.ts ends a run id with it); 0 if none. */
+export const runOwner = (run: string | undefined): number => Number(run?.split('-').pop()) || 0;
+
 /**
  * Remove the containers and networks of runs whose harness is gone (and, with `runId`, of that
  * run): what Ryuk would do, for engines without it and for a harness killed outright.
@@ -244,7 +247,7 @@ export function reapContainers(runId?: string): void {
           .filter(([id, run]) => {
             if (!id || !run) return false;
             if (run === runId) return true;
-            const owner = Number(run.split('-').pop());
+            const owner = runOwner(run);
             return owner > 0 && !isAlive(owner);
           })
           .map(([id]) => id!);
