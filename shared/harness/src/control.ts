@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { getPriority } from 'node:os';
 import type { BaselineCommand } from './baselines.ts';
 import type { InstanceManager } from './instances.ts';
 import type { FaultMode, FaultProxy } from './proxy.ts';
 import type { HttpStub, StubRule, StubScript } from './stub.ts';
+import { keepNiceOf } from './supervisor/sandbox.ts';
 import { freePort, TailBuffer, waitFor } from './util.ts';
 
 /** The header that carries the session's control token. */
@@ -32,20 +31,6 @@ export interface ControlDeps {
   baselines: Record<string, BaselineCommand>;
   /** The services' env every baseline is given (with its own, and PORT). */
   baselineEnv: Record<string, string>;
-}
-
-/**
- * Gives a process's new session the harness's nice, as candidates' sessions get it (keepNice in
- * supervisor/sandbox.ts): a session's weight is its own, whatever its processes' nice.
- */
-function keepNiceOf(pid: number | undefined): void {
-  const nice = getPriority();
-  if (!pid || nice <= 0) return;
-  try {
-    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
-  } catch {
-    // No autogroups on this kernel, or the process is gone: nothing to keep.
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { InfraError } from '../errors.ts';
@@ -168,6 +168,20 @@ function keepNice(): string {
   const nice = getPriority();
   if (nice <= 0) return '';
   return `for t in 1 2 3 4 5; do { echo ${nice} > /proc/self/autogroup; } 2>/dev/null && break; [ -e /proc/self/autogroup ] || break; sleep 0.1; done; `;
+}
+
+/**
+ * Gives a process's new session the harness's nice, as candidates' sessions get it (keepNice,
+ * above): a session's weight is its own, whatever its processes' nice.
+ */
+export function keepNiceOf(pid: number | undefined): void {
+  const nice = getPriority();
+  if (!pid || nice <= 0) return;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // No autogroups on this kernel, or the process is gone: nothing to keep.
+  }
 }
 
 /** A spawnable command line that runs `shellCommand` in `workDir` under `plan`. */
