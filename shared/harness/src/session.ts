@@ -20,6 +20,7 @@ import type {
   GradeResult,
   GraderDefinition,
   GradingContext,
+  PreparedData,
   SandboxReport,
   ServiceName,
   Timeouts,
@@ -89,25 +90,41 @@ interface Session {
 /** Phase 1: the grader's services, from local binaries or env URLs. */
 async function provisionServices(s: Session): Promise<ProvisionedServices> {
   const provisioned = await s.timer.run('provision', () =>
-    provision(s.req.servicesMode, s.def.services, { runDir: s.req.runDir, markerEnv: s.req.markerEnv }),
+    provision(s.req.servicesMode, s.def.services, {
+      runDir: s.req.runDir,
+      markerEnv: s.req.markerEnv,
+      postgresSettings: s.def.serverSettings?.postgres,
+    }),
   );
   s.cleanups.push(() => provisioned.stop());
   for (const [name, svc] of Object.entries(provisioned.services)) if (svc) s.services[name] = svc.description;
   return provisioned;
 }
 
-/** Phase 1b: the grader's own data, in the services, before any candidate code runs. */
-async function prepareData(s: Session, provisioned: ProvisionedServices): Promise<void> {
-  const prepare = s.def.prepare;
-  if (!prepare) return;
-  const services: Partial<Record<ServiceName, string>> = {};
+/** The administrators' URLs of the run's services (the harness's and the grader's only). */
+function adminUrls(s: Session, provisioned: ProvisionedServices): Partial<Record<ServiceName, string>> {
   const admin: Partial<Record<ServiceName, string>> = {};
+  for (const name of s.def.services) {
+    const url = provisioned.services[name]?.adminUrl;
+    if (url) admin[name] = url;
+  }
+  return admin;
+}
+
+/**
+ * Phase 1b: the grader's own data, in the services, before any candidate code runs. Returns what
+ * it hands on to the baselines.
+ */
+async function prepareData(s: Session, provisioned: ProvisionedServices): Promise<PreparedData> {
+  const prepare = s.def.prepare;
+  if (!prepare) return {};
+  const services: Partial<Record<ServiceName, string>> = {};
   for (const name of s.def.services) {
     const svc = provisioned.services[name];
     if (svc) services[name] = providerOf(name).candidateUrl(svc, svc.port, svc.host);
-    if (svc?.adminUrl) admin[name] = svc.adminUrl;
   }
-  await s.timer.run('seed', () => prepare({ seed: s.req.seed, services, admin }));
+  const admin = adminUrls(s, provisioned);
+  return (await s.timer.run('seed', () => prepare({ seed: s.req.seed, services, admin }))) ?? {};
 }
 
 /**
@@ -227,13 +244,14 @@ async function runHiddenSuite(
   s: Session,
   manager: InstanceManager,
   wired: Awaited<ReturnType<typeof wireDependencies>>,
+  grader: { admin: Partial<Record<ServiceName, string>>; baselineEnv: Record<string, string> },
 ) {
   const control = new ControlServer({
     instances: manager,
     proxies: wired.proxies,
     stubs: wired.stubs,
     baselines: s.req.baselines,
-    baselineEnv: { ...process.env, ...wired.env } as Record<string, string>,
+    baselineEnv: { ...process.env, ...wired.env, ...grader.baselineEnv } as Record<string, string>,
   });
   await control.listen();
   s.cleanups.push(() => control.close());
@@ -245,6 +263,7 @@ async function runHiddenSuite(
     env: wired.env,
     only: s.req.only,
     shownHeaders: (s.def.shownHeaders ?? []).map((h) => h.toLowerCase()),
+    admin: grader.admin,
     stubs: Object.fromEntries(Object.entries(wired.stubs).map(([n, st]) => [n, st.url])),
     ...(wired.network ? { clientBridge: wired.network.bridge } : {}),
   };
@@ -333,7 +352,7 @@ export async function runSession(
   try {
     await joinBatch(s);
     const provisioned = await provisionServices(s);
-    await prepareData(s, provisioned);
+    const prepared = await prepareData(s, provisioned);
     const wired = await wireDependencies(s, provisioned);
     const rt: CandidateRuntime = {
       workDir: req.workDir,
@@ -354,7 +373,10 @@ export async function runSession(
     };
     buildTail = await build(s, rt);
     instances = await startInstances(s, rt);
-    const suite = await runHiddenSuite(s, instances, wired);
+    const suite = await runHiddenSuite(s, instances, wired, {
+      admin: adminUrls(s, provisioned),
+      baselineEnv: prepared.baselineEnv ?? {},
+    });
     // Teardown first: stopping the instances can add a verdict (no graceful exit on SIGTERM).
     await teardown();
     const deaths = instances.verdicts.filter((v) => v.includes('died'));

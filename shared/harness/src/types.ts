@@ -127,7 +127,19 @@ export interface GraderDefinition {
     seed: number;
     services: Partial<Record<ServiceName, string>>;
     admin: Partial<Record<ServiceName, string>>;
-  }) => Promise<void>;
+    // biome-ignore lint/suspicious/noConfusingVoidType: most prepare hooks return nothing
+  }) => Promise<void | PreparedData>;
+  /**
+   * Server settings the grader relies on, beyond every run's defaults (Postgres `-c name=value`,
+   * such as a preloaded `pg_stat_statements`). Servers the harness starts get them; one from
+   * `DATABASE_URL` is checked and refused without them.
+   */
+  serverSettings?: { postgres?: Record<string, string> };
+}
+
+/** What `prepare` may hand on: env for the grader's baselines only (never the candidate's). */
+export interface PreparedData {
+  baselineEnv?: Record<string, string>;
 }
 
 /** What a grader test can reach through `inject('grading')`. */
@@ -145,6 +157,12 @@ export interface GradingContext {
   stubs: Record<string, string>;
   /** The grader's `shownHeaders`, lower-cased. */
   shownHeaders?: string[];
+  /**
+   * Administrators' URLs of the run's services, for reading server statistics and grader-owned
+   * data. Never for the candidate's objects: as a superuser, a grader that touched them could run
+   * the candidate's triggers or functions outside the sandbox.
+   */
+  admin?: Partial<Record<ServiceName, string>>;
   /**
    * With --sandbox docker, the bridge interface of the run's network, where the kit's client
    * addresses go (`clientAddress`); absent when instances are reached on loopback.

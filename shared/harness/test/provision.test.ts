@@ -3,6 +3,7 @@ import pg from 'pg';
 import { describe, expect, test } from 'vitest';
 import { startLocalPostgres } from '../src/provision/local-postgres.ts';
 import { startLocalRedis } from '../src/provision/local-redis.ts';
+import { providerOf } from '../src/provision/registry.ts';
 import { pidsWithEnvMarker } from '../src/supervisor/proc.ts';
 
 const ctx = (marker: string) => ({ runDir: '/var/tmp', markerEnv: { BC_GRADE_RUN: marker } });
@@ -24,6 +25,35 @@ describe('local provisioning', () => {
     }
     expect(pidsWithEnvMarker('BC_GRADE_RUN=pg-a')).toEqual([]);
     expect(pidsWithEnvMarker('BC_GRADE_RUN=pg-b')).toEqual([]);
+  });
+
+  test('when a grader needs Postgres settings, then its server has them, and one from DATABASE_URL without them is refused', async () => {
+    const settings = { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' };
+    const withThem = await startLocalPostgres({ ...ctx('pg-settings'), postgresSettings: settings });
+    const plain = await startLocalPostgres(ctx('pg-plain'));
+    try {
+      const c = new pg.Client({ connectionString: withThem.adminUrl });
+      await c.connect();
+      await c.query('CREATE EXTENSION pg_stat_statements');
+      const { rows } = await c.query("SELECT current_setting('pg_stat_statements.track') AS track");
+      expect(rows[0].track).toBe('all');
+      expect((await c.query('SELECT count(*) FROM pg_stat_statements')).rowCount).toBe(1);
+      await c.end();
+      // The same settings asked of a server the harness did not start: refused, naming the setting.
+      const refusal = providerOf('postgres')
+        .fromEnv(plain.adminUrl!, { ...ctx('pg-env'), postgresSettings: settings })
+        .then(() => 'accepted');
+      await expect(refusal).rejects.toThrow(
+        /needs the Postgres setting shared_preload_libraries = 'pg_stat_statements'/,
+      );
+      const accepted = await providerOf('postgres').fromEnv(withThem.adminUrl!, {
+        ...ctx('pg-env2'),
+        postgresSettings: settings,
+      });
+      await accepted.stop();
+    } finally {
+      await Promise.all([withThem.stop(), plain.stop()]);
+    }
   });
 
   test('when Redis is provisioned, then it answers, is empty, and is gone after stop', async () => {

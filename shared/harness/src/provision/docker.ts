@@ -10,7 +10,7 @@ import { RUN_LABEL } from '../supervisor/container.ts';
 import { isAlive } from '../supervisor/proc.ts';
 import type { ServiceName } from '../types.ts';
 import { waitFor } from '../util.ts';
-import { createTenant, pgConnects, secret } from './local-postgres.ts';
+import { createTenant, pgConnects, secret, settingArgs } from './local-postgres.ts';
 import { addCandidateUser, redisPing } from './local-redis.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
@@ -136,6 +136,13 @@ const SPECS: Record<ServiceName, { port: number; ready: (host: string, port: num
     redis: { port: 6379, ready: (host, port) => redisPing(host, port) },
   };
 
+/** The command an image runs by default (its CMD). */
+function imageCommand(image: string): string[] {
+  const r = docker('image', 'inspect', image, '--format', '{{json .Config.Cmd}}');
+  if (r.status !== 0) throw new InfraError(`cannot read the command of ${image}`);
+  return JSON.parse(r.stdout.toString()) as string[];
+}
+
 /** One service of the run in its own container, from the pinned image, never pulled. */
 export async function startDockerService(name: ServiceName, ctx: ProvisionContext): Promise<RunningService> {
   const { GenericContainer } = await testcontainers();
@@ -143,8 +150,13 @@ export async function startDockerService(name: ServiceName, ctx: ProvisionContex
   const spec = SPECS[name];
   const runId = ctx.markerEnv.BC_GRADE_RUN ?? 'unknown';
   let started: Awaited<ReturnType<InstanceType<typeof GenericContainer>['start']>>;
+  // A grader's Postgres settings go after the image's own command (read from the image, so the
+  // Dockerfile stays the one place that spells it).
+  const extra = name === 'postgres' ? settingArgs(ctx.postgresSettings) : [];
   try {
-    started = await new GenericContainer(image)
+    let container = new GenericContainer(image);
+    if (extra.length) container = container.withCommand([...imageCommand(image), ...extra]);
+    started = await container
       .withExposedPorts(spec.port)
       .withLabels({ [RUN_LABEL]: runId })
       .withPullPolicy({ shouldPull: () => false })

@@ -72,7 +72,7 @@ export async function provision(
         const p = providerOf(n);
         const url = process.env[p.envVar];
         if (!url) throw new InfraError(`--services env needs ${p.envVar}`);
-        return p.fromEnv(url);
+        return p.fromEnv(url, ctx);
       });
       break;
     case 'docker':

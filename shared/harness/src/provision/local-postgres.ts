@@ -202,6 +202,7 @@ export async function startLocalPostgres(ctx: ProvisionContext): Promise<Running
       // Segments in the data dir rather than /dev/shm, so even a SIGKILLed server leaks none.
       '-c',
       'dynamic_shared_memory_type=mmap',
+      ...settingArgs(ctx.postgresSettings),
     ],
     {
       ...asUser(user),
@@ -260,6 +261,27 @@ export async function startLocalPostgres(ctx: ProvisionContext): Promise<Running
     };
   } finally {
     await admin.end();
+  }
+}
+
+/** A grader's Postgres settings as server arguments: `-c name=value` each. */
+export const settingArgs = (settings: Record<string, string> = {}): string[] =>
+  Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+
+/**
+ * Refuses a server (from DATABASE_URL) that lacks a setting the grader needs: its tests would
+ * fail for the server's sake, not the candidate's.
+ */
+export async function checkSettings(admin: pg.Client, settings: Record<string, string> = {}): Promise<void> {
+  for (const [name, value] of Object.entries(settings)) {
+    const actual = await admin
+      .query<{ setting: string }>('SELECT current_setting($1, true) AS setting', [name])
+      .then((r) => r.rows[0]?.setting ?? null);
+    if (actual !== value) {
+      throw new InfraError(
+        `this grader needs the Postgres setting ${name} = '${value}' (the server at DATABASE_URL has ${actual === null ? 'none' : `'${actual}'`})`,
+      );
+    }
   }
 }
 

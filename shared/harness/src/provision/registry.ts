@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { ServiceName } from '../types.ts';
-import { createTenant, findPostgresBin, pgConnects, startLocalPostgres } from './local-postgres.ts';
+import {
+  checkSettings,
+  createTenant,
+  findPostgresBin,
+  pgConnects,
+  startLocalPostgres,
+} from './local-postgres.ts';
 import { addCandidateUser, redisPing, startLocalRedis } from './local-redis.ts';
 import type { ProvisionContext, RunningService } from './types.ts';
 
@@ -24,7 +30,7 @@ export interface ServiceProvider {
   /** Does the URL in `envVar` answer? */
   envAnswers(url: string): Promise<boolean>;
   /** A share of the service at `url` that this run owns (a fresh database, a flushed Redis). */
-  fromEnv(url: string): Promise<RunningService>;
+  fromEnv(url: string, ctx: ProvisionContext): Promise<RunningService>;
   /** The URL the candidate gets: the same service, reached through the fault proxy at `host`:`proxyPort`. */
   candidateUrl(svc: RunningService, proxyPort: number, host?: string): string;
 }
@@ -46,7 +52,7 @@ const postgres: ServiceProvider = {
   localAvailable: () => findPostgresBin() !== null,
   startLocal: startLocalPostgres,
   envAnswers: (url) => pgConnects(url),
-  async fromEnv(adminUrl) {
+  async fromEnv(adminUrl, ctx) {
     // A database and a role of the run's own, dropped at the end: runs sharing one server never
     // see each other, and the candidate never gets the administrator's credentials.
     const name = `bc_${randomBytes(6).toString('hex')}`;
@@ -54,6 +60,7 @@ const postgres: ServiceProvider = {
     await admin.connect();
     let tenant: Awaited<ReturnType<typeof createTenant>>;
     try {
+      await checkSettings(admin, ctx.postgresSettings);
       tenant = await createTenant(admin, { role: name, database: name });
     } finally {
       await admin.end();

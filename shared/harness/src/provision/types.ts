@@ -27,4 +27,6 @@ export interface ProvisionContext {
   runDir: string;
   /** `KEY=value` put into the env of every process the run starts, so leftovers can be found. */
   markerEnv: Record<string, string>;
+  /** Postgres settings the grader needs (`GraderDefinition.serverSettings`). */
+  postgresSettings?: Record<string, string>;
 }
