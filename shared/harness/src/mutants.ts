@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { CATEGORIES, type Category, type GradeResult, type GraderDefinition } from './types.ts';
@@ -112,9 +112,16 @@ export function materializeMutant(
   mutant: Mutant,
   leftOut: readonly string[] = ['node_modules', 'dist'],
 ): string {
-  const dir = join(mkdtempSync(join(tmpdir(), `bc-mutant-${mutant.name}-`)), 'submission');
-  cpSync(referenceDir, dir, { recursive: true, filter: (p) => !leftOut.includes(basename(p)) });
-  execFileSync('git', ['apply', '-p0', mutant.patchFile], { cwd: dir, stdio: 'pipe' });
+  const root = mkdtempSync(join(tmpdir(), `bc-mutant-${mutant.name}-`));
+  const dir = join(root, 'submission');
+  try {
+    cpSync(referenceDir, dir, { recursive: true, filter: (p) => !leftOut.includes(basename(p)) });
+    execFileSync('git', ['apply', '-p0', mutant.patchFile], { cwd: dir, stdio: 'pipe' });
+  } catch (e) {
+    // A patch that no longer applies leaves no copy behind (the caller reports the error).
+    rmSync(root, { recursive: true, force: true });
+    throw e;
+  }
   return dir;
 }
 

@@ -1,13 +1,19 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   goldenText,
+  type Mutant,
   maskVarying,
+  materializeMutant,
   mutantTable,
   readmeRules,
   statedNumbers,
   withMutantTable,
 } from '../src/mutants.ts';
 import type { GradeResult } from '../src/types.ts';
+import { tempDir } from './temp-dir.ts';
 
 describe('README rules that state a number', () => {
   const readme = [
@@ -92,5 +98,36 @@ describe('the generated table of mutants/README.md', () => {
     ]);
     const readme = `# Mutants\n\n${table}\n`;
     expect(withMutantTable(readme, table)).toBe(readme);
+  });
+});
+
+describe('materializing a mutant', () => {
+  test('when its patch no longer applies, then it throws and leaves no copy in the temp dir', () => {
+    const reference = tempDir('bc-mutant-ref-');
+    writeFileSync(join(reference, 'app.ts'), 'export const limit = 50;\n');
+    const patchFile = join(tempDir('bc-mutant-patch-'), 'stale.patch');
+    writeFileSync(
+      patchFile,
+      [
+        'diff --git app.ts app.ts',
+        '--- app.ts',
+        '+++ app.ts',
+        '@@ -1 +1 @@',
+        '-export const limit = 100;',
+        '+export const limit = 101;',
+        '',
+      ].join('\n'),
+    );
+    const mutant: Mutant = {
+      name: `stale-${process.pid}`,
+      target: 'correctness',
+      fails: [],
+      bug: 'a patch made for an older reference',
+      withLoad: false,
+      patchFile,
+    };
+    const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`bc-mutant-${mutant.name}-`));
+    expect(() => materializeMutant(reference, mutant)).toThrow();
+    expect(leftovers()).toEqual([]);
   });
 });
