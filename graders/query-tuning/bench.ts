@@ -1,0 +1,130 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@bc/harness';
+import { hasTaskset, loadOnCore1, prepareCopy, startOnCore0, waitUp } from '@bc/harness/bench';
+import { compareToBaseline } from '@bc/harness/kit/load';
+import { startLocalPostgres } from '@bc/harness/provision/postgres';
+import { table } from '@bc/harness/util';
+import pg from 'pg';
+import { COUNTRIES, day, HEAVY_CUSTOMERS, SIZES, seedShop } from './test/steps/data.ts';
+import { withDatabase } from './test/steps/oracle-db.ts';
+
+const SEED = 1;
+const SETTINGS = { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' };
+
+/** Ten requests per endpoint, the same for both services. */
+const ENDPOINTS: Record<string, string[]> = {
+  'orders (page of 20)': Array.from(
+    { length: 10 },
+    (_, i) => `/customers/${HEAVY_CUSTOMERS + 1 + i * 7919}/orders`,
+  ),
+  'customers (page of 20)': Array.from(
+    { length: 10 },
+    (_, i) => `/customers?country=${COUNTRIES[i % COUNTRIES.length]}&after_id=${i * 9000}`,
+  ),
+  'report (one day)': Array.from(
+    { length: 10 },
+    (_, i) => `/reports/top-products?from=${day(i * 50)}&to=${day(i * 50)}`,
+  ),
+  search: ['ru', 'sl', 'er', 'ha', 'vi', 'co', 'de', 'pr', 'sm', 'gi'].map((q) => `/products/search?q=${q}`),
+};
+
+/** Statements and pages one request cost, read from pg_stat_statements for `database`. */
+async function workOf(admin: pg.Client, database: string, url: string): Promise<[number, number]> {
+  const totals = async () => {
+    const { rows } = await admin.query<{ s: string; p: string }>(
+      `SELECT coalesce(sum(calls), 0) AS s,
+              coalesce(sum(shared_blks_hit + shared_blks_read) FILTER (WHERE toplevel), 0) AS p
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
+      [database],
+    );
+    return [Number(rows[0]!.s), Number(rows[0]!.p)] as const;
+  };
+  const [s0, p0] = await totals();
+  const res = await fetch(url);
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  await res.arrayBuffer();
+  const [s1, p1] = await totals();
+  return [s1 - s0, p1 - p0];
+}
+
+/**
+ * `pnpm bench query-tuning`: seeding time; then the starter and the reference, each on its own
+ * copy of the same rows, per endpoint: p50 and p99 under load (alternating rounds, one run, one
+ * machine), the speed-up, and the statements and pages one request costs.
+ */
+export default async function benchQueryTuning(opts: {
+  rounds: number;
+  seconds: number;
+  connections: number;
+}) {
+  loadOnCore1();
+  const ctx = {
+    runDir: mkdtempSync(join(tmpdir(), 'bc-bench-')),
+    markerEnv: { BC_GRADE_RUN: `bench-${process.pid}` },
+    postgresSettings: SETTINGS,
+  };
+  const server = await startLocalPostgres(ctx);
+  const children: ChildProcess[] = [];
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  try {
+    const t0 = Date.now();
+    await seedShop(server.url, SEED);
+    const seedMs = Date.now() - t0;
+    await admin.connect();
+    // The starter's own copy, made before the reference adds its indexes to the original.
+    await admin.query('CREATE DATABASE starter TEMPLATE app STRATEGY FILE_COPY OWNER app');
+    await admin.query('CREATE EXTENSION pg_stat_statements');
+    const env = { ...process.env, ...ctx.markerEnv, NODE_ENV: 'production' };
+    const starter = await prepareCopy(
+      join(REPO_ROOT, 'challenges', 'query-tuning'),
+      join(ctx.runDir, 'starter'),
+    );
+    const reference = await prepareCopy(
+      join(REPO_ROOT, 'graders', 'query-tuning', 'reference'),
+      join(ctx.runDir, 'reference'),
+    );
+    const startUp = Date.now();
+    const refUrl = startOnCore0(children, 18461, process.execPath, ['dist/server.js'], reference, {
+      ...env,
+      DATABASE_URL: server.url,
+    });
+    const starterUrl = startOnCore0(children, 18462, process.execPath, ['dist/server.js'], starter, {
+      ...env,
+      DATABASE_URL: withDatabase(server.url, 'starter'),
+    });
+    await Promise.all([waitUp(`${refUrl}/healthz`, 120_000), waitUp(`${starterUrl}/healthz`, 120_000)]);
+    const migrateMs = Date.now() - startUp;
+    const rows: (string | number)[][] = [];
+    for (const [label, paths] of Object.entries(ENDPOINTS)) {
+      const [ss, sp] = await workOf(admin, 'starter', `${starterUrl}${paths[0]}`);
+      const [rs, rp] = await workOf(admin, 'app', `${refUrl}${paths[0]}`);
+      const c = await compareToBaseline(
+        paths.map((p) => `${refUrl}${p}`),
+        paths.map((p) => `${starterUrl}${p}`),
+        { rounds: opts.rounds, durationSec: opts.seconds, connections: opts.connections, expectStatus: 200 },
+      );
+      const fails = c.baseline.errors + c.baseline.unexpected;
+      rows.push([
+        label,
+        `${c.baseline.p50.toFixed(1)} / ${c.baseline.p99.toFixed(1)}${fails ? ` (${fails} failed)` : ''}`,
+        `${c.candidate.p50.toFixed(1)} / ${c.candidate.p99.toFixed(1)}`,
+        `${(c.baseline.p50 / c.candidate.p50).toFixed(1)}×`,
+        `${ss} / ${rs}`,
+        `${sp.toLocaleString('en')} / ${rp.toLocaleString('en')}`,
+      ]);
+    }
+    process.stdout.write(
+      `seeding ${SIZES.customers.toLocaleString('en')} customers, ${SIZES.orders.toLocaleString('en')} orders and their items: ${(seedMs / 1000).toFixed(1)} s (target < 10 s); the reference's migrations and the starter's start-up: ${(migrateMs / 1000).toFixed(1)} s\n\n` +
+        `${table(['endpoint', 'starter p50 / p99 ms', 'reference p50 / p99 ms', 'speed-up (p50)', 'statements (starter / ref)', 'pages (starter / ref)'], rows)}\n\n` +
+        `${opts.connections} connections, ${opts.rounds} rounds of ${opts.seconds} s per endpoint${hasTaskset ? ', servers on core 0, load on core 1' : ''}; the issue asks for ≥ 20× on every endpoint\n`,
+    );
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+    await admin.end().catch(() => {});
+    await server.stop();
+    rmSync(ctx.runDir, { recursive: true, force: true });
+  }
+}

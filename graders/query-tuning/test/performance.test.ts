@@ -1,0 +1,120 @@
+import {
+  api,
+  type Comparison,
+  compareToBaseline,
+  control,
+  expectLoadAnswered,
+  grading,
+  latencyRatio,
+  linearShare,
+  rubricTest,
+  seeded,
+  showMs,
+  showRatio,
+} from '@bc/harness/kit';
+import { beforeAll } from 'vitest';
+import { rubric } from '../rubric.ts';
+import { COUNTRIES, DAYS, day } from './steps/data.ts';
+import { customersOf, ordersOf, searchOf, topProducts } from './steps/oracle.ts';
+import { expectBody, ordinaryCustomer } from './steps/shop.ts';
+import { quietDatabase } from './steps/stats.ts';
+
+// README R8: p50 and p99 against the tuned queries on the same data in the same run, scored by
+// the worse of the two: full marks at ≤ 1.5×, none at ≥ 3×.
+const SCALE = { full: 1.5, zero: 3 };
+const LOAD = { rounds: 3, durationSec: 1, connections: 8, expectStatus: 200 };
+const URLS = 10;
+
+/** Each endpoint's load: paths, and the grader's answer to each. */
+const endpoints = {
+  orders: (n: number) => {
+    const c = ordinaryCustomer(seeded(`latency-orders-${n}`).int(0, 1e6));
+    return { path: `/customers/${c}/orders`, want: () => ordersOf(c, 20) };
+  },
+  customers: (n: number) => {
+    const r = seeded(`latency-customers-${n}`);
+    const country = r.pick(COUNTRIES);
+    const after = r.int(0, 99_000);
+    return {
+      path: `/customers?country=${country}&after_id=${after}`,
+      want: () => customersOf(country, after, 20),
+    };
+  },
+  report: (n: number) => {
+    const r = seeded(`latency-report-${n}`);
+    // One day: the tuned query's cost grows with the range, a scan of every order's does not.
+    const d = day(r.int(0, DAYS - 1));
+    return { path: `/reports/top-products?from=${d}&to=${d}`, want: () => topProducts(d, d, 10) };
+  },
+  search: (n: number) => {
+    const r = seeded(`latency-search-${n}`);
+    const q =
+      r.pick(['r', 's', 'e', 'h', 'v', 'c', 'd', 'p', 'g', 'm']) + r.pick(['', 'u', 'o', 'a', 'e', 'l']);
+    return { path: `/products/search?q=${q}`, want: () => searchOf(q, 20) };
+  },
+} as const;
+type Endpoint = keyof typeof endpoints;
+
+const measured = new Map<Endpoint, Comparison | Error>();
+
+/** Whether this grading grades `slug` (`--only` may leave a measurement out, and its cost). */
+const graded = (slug: string): boolean => {
+  const only = grading().only;
+  return !only || only.includes(slug);
+};
+
+beforeAll(async () => {
+  const base = await control.baseline('tuned');
+  const inst = grading().instances[0]!.url;
+  for (const which of Object.keys(endpoints) as Endpoint[]) {
+    if (!graded(`latency-${which}`)) continue;
+    try {
+      await quietDatabase();
+      const targets = Array.from({ length: URLS }, (_, n) => endpoints[which](n));
+      // The answers first: a fast wrong answer earns nothing (README R8).
+      for (const t of targets) {
+        const path = t.path.split('?')[0]!;
+        const query = Object.fromEntries(new URLSearchParams(t.path.split('?')[1] ?? ''));
+        expectBody(
+          await api(0).get(path, { query }),
+          'data',
+          await t.want(),
+          `${t.path}, one of the requests load-tested (R8)`,
+        );
+      }
+      measured.set(
+        which,
+        await compareToBaseline(
+          targets.map((t) => `${inst}${t.path}`),
+          targets.map((t) => `${base}${t.path}`),
+          LOAD,
+        ),
+      );
+    } catch (e) {
+      measured.set(which, e as Error);
+    }
+  }
+}, 240_000);
+
+for (const which of Object.keys(endpoints) as Endpoint[]) {
+  rubricTest(rubric, `latency-${which}`, async ({ item, award, measure, plotRounds }) => {
+    const m = measured.get(which);
+    if (m instanceof Error) throw m;
+    const c = expectLoadAnswered(m!, '200 for every request', 'not 200');
+    plotRounds(c.rounds);
+    const p50 = latencyRatio(c.rounds, 'p50');
+    const p99 = latencyRatio(c.rounds, 'p99');
+    measure(
+      `p50 ${showMs(c.candidate.p50)} vs the tuned queries' ${showMs(c.baseline.p50)} = ${showRatio(p50)}; p99 ${showMs(c.candidate.p99)} vs ${showMs(c.baseline.p99)} = ${showRatio(p99)} (median of ${c.rounds.length} rounds)`,
+    );
+    // The worse of the two decides: close to the tuned queries at the median and at the tail.
+    const share = Math.min(
+      linearShare(-p50, -SCALE.full, -SCALE.zero),
+      linearShare(-p99, -SCALE.full, -SCALE.zero),
+    );
+    award(
+      item.points * share,
+      `by the worse of p50 and p99: full marks at ≤ ${SCALE.full}×, none at ≥ ${SCALE.zero}×`,
+    );
+  });
+}

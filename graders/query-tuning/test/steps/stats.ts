@@ -1,0 +1,75 @@
+import { control, type Exchange, grading } from '@bc/harness/kit';
+import { sql } from './oracle.ts';
+
+/** What the service's database work added up to, as pg_stat_statements counts it. */
+export interface Work {
+  /** Statements executed, nested ones (inside functions) included, BEGIN and COMMIT too. */
+  statements: number;
+  /** 8 KB pages read (shared buffers hit + read), as EXPLAIN (ANALYZE, BUFFERS) counts them. */
+  pages: number;
+  /** Rows the statements sent to the service (nested statements' rows stay in the database). */
+  rows: number;
+}
+
+/** Totals so far of every statement the candidate's role ran in its database. */
+async function totals(): Promise<Work> {
+  const u = new URL(grading().env.DATABASE_URL!);
+  const [row] = await sql<{ statements: string; pages: string; rows: string }>(
+    `SELECT coalesce(sum(calls), 0) AS statements,
+            coalesce(sum(shared_blks_hit + shared_blks_read) FILTER (WHERE toplevel), 0) AS pages,
+            coalesce(sum(rows) FILTER (WHERE toplevel), 0) AS rows
+     FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)
+       AND userid = (SELECT oid FROM pg_roles WHERE rolname = $2)`,
+    [decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username)],
+  );
+  return { statements: Number(row!.statements), pages: Number(row!.pages), rows: Number(row!.rows) };
+}
+
+/**
+ * The database work of one request: the counters before and after it, with nothing else of the
+ * grader's in flight (the service's own background work, if any, counts too: README R6).
+ */
+export async function workOf(send: () => Promise<Exchange>): Promise<{ ex: Exchange; work: Work }> {
+  const before = await totals();
+  const ex = await send();
+  const after = await totals();
+  return {
+    ex,
+    work: {
+      statements: after.statements - before.statements,
+      pages: after.pages - before.pages,
+      rows: after.rows - before.rows,
+    },
+  };
+}
+
+/**
+ * Waits (up to `maxMs`) until no statement of the candidate's role is running: a load test whose
+ * requests timed out leaves their queries running in the database, and the next measurement must
+ * not pay for them. Returns how many were still running at the end.
+ */
+export async function databaseSettled(maxMs = 20_000): Promise<number> {
+  const u = new URL(grading().env.DATABASE_URL!);
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const [row] = await sql<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = $1 AND usename = $2 AND state = 'active'`,
+      [decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username)],
+    );
+    if (row!.n === 0 || Date.now() >= deadline) return row!.n;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The database quiet before a measurement: the candidate's statements finished, or, when they
+ * have not within 10 s (a pool's queue of requests the load test gave up on), its instances
+ * restarted and their last statements waited out. Each measurement pays only for itself.
+ */
+export async function quietDatabase(): Promise<void> {
+  if ((await databaseSettled(10_000)) === 0) return;
+  for (const { id } of grading().instances) await control.restart(id, 'SIGKILL');
+  await databaseSettled(20_000);
+}
