@@ -10,6 +10,7 @@ import { table } from '@bc/harness/util';
 import pg from 'pg';
 import { COUNTRIES, day, HEAVY_CUSTOMERS, SIZES, seedShop } from './test/steps/data.ts';
 import { withDatabase } from './test/steps/oracle-db.ts';
+import { type Work, workBetween, workTotals } from './test/steps/pg-work.ts';
 
 const SEED = 1;
 const SETTINGS = { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' };
@@ -31,23 +32,14 @@ const ENDPOINTS: Record<string, string[]> = {
   search: ['ru', 'sl', 'er', 'ha', 'vi', 'co', 'de', 'pr', 'sm', 'gi'].map((q) => `/products/search?q=${q}`),
 };
 
-/** Statements and pages one request cost, read from pg_stat_statements for `database`. */
-async function workOf(admin: pg.Client, database: string, url: string): Promise<[number, number]> {
-  const totals = async () => {
-    const { rows } = await admin.query<{ s: string; p: string }>(
-      `SELECT coalesce(sum(calls), 0) AS s,
-              coalesce(sum(shared_blks_hit + shared_blks_read) FILTER (WHERE toplevel), 0) AS p
-       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`,
-      [database],
-    );
-    return [Number(rows[0]!.s), Number(rows[0]!.p)] as const;
-  };
-  const [s0, p0] = await totals();
+/** The statements and pages one request to `url` cost in `database`. */
+async function workOf(admin: pg.Client, database: string, url: string): Promise<Work> {
+  const query = async (text: string, params: unknown[]) => (await admin.query(text, params)).rows;
+  const before = await workTotals(query, database);
   const res = await fetch(url);
   if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
   await res.arrayBuffer();
-  const [s1, p1] = await totals();
-  return [s1 - s0, p1 - p0];
+  return workBetween(before, await workTotals(query, database));
 }
 
 /**
@@ -99,8 +91,8 @@ export default async function benchQueryTuning(opts: {
     const migrateMs = Date.now() - startUp;
     const rows: (string | number)[][] = [];
     for (const [label, paths] of Object.entries(ENDPOINTS)) {
-      const [ss, sp] = await workOf(admin, 'starter', `${starterUrl}${paths[0]}`);
-      const [rs, rp] = await workOf(admin, 'app', `${refUrl}${paths[0]}`);
+      const s = await workOf(admin, 'starter', `${starterUrl}${paths[0]}`);
+      const r = await workOf(admin, 'app', `${refUrl}${paths[0]}`);
       const c = await compareToBaseline(
         paths.map((p) => `${refUrl}${p}`),
         paths.map((p) => `${starterUrl}${p}`),
@@ -112,13 +104,14 @@ export default async function benchQueryTuning(opts: {
         `${c.baseline.p50.toFixed(1)} / ${c.baseline.p99.toFixed(1)}${fails ? ` (${fails} failed)` : ''}`,
         `${c.candidate.p50.toFixed(1)} / ${c.candidate.p99.toFixed(1)}`,
         `${(c.baseline.p50 / c.candidate.p50).toFixed(1)}×`,
-        `${ss} / ${rs}`,
-        `${sp.toLocaleString('en')} / ${rp.toLocaleString('en')}`,
+        `${s.statements} / ${r.statements}`,
+        `${s.rows.toLocaleString('en')} / ${r.rows.toLocaleString('en')}`,
+        `${s.pages.toLocaleString('en')} / ${r.pages.toLocaleString('en')}`,
       ]);
     }
     process.stdout.write(
       `seeding ${SIZES.customers.toLocaleString('en')} customers, ${SIZES.orders.toLocaleString('en')} orders and their items: ${(seedMs / 1000).toFixed(1)} s (target < 10 s); the reference's migrations and the starter's start-up: ${(migrateMs / 1000).toFixed(1)} s\n\n` +
-        `${table(['endpoint', 'starter p50 / p99 ms', 'reference p50 / p99 ms', 'speed-up (p50)', 'statements (starter / ref)', 'pages (starter / ref)'], rows)}\n\n` +
+        `${table(['endpoint', 'starter p50 / p99 ms', 'reference p50 / p99 ms', 'speed-up (p50)', 'statements (starter / ref)', 'rows', 'pages'], rows)}\n\n` +
         `${opts.connections} connections, ${opts.rounds} rounds of ${opts.seconds} s per endpoint${hasTaskset ? ', servers on core 0, load on core 1' : ''}; the issue asks for ≥ 20× on every endpoint\n`,
     );
   } finally {

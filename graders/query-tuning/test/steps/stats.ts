@@ -1,29 +1,13 @@
 import { control, type Exchange, grading } from '@bc/harness/kit';
 import { sql } from './oracle.ts';
+import { type Work, workBetween, workTotals } from './pg-work.ts';
 
-/** What the service's database work added up to, as pg_stat_statements counts it. */
-export interface Work {
-  /** Statements executed, nested ones (inside functions) included, BEGIN and COMMIT too. */
-  statements: number;
-  /** 8 KB pages read (shared buffers hit + read), as EXPLAIN (ANALYZE, BUFFERS) counts them. */
-  pages: number;
-  /** Rows the statements sent to the service (nested statements' rows stay in the database). */
-  rows: number;
-}
+export type { Work } from './pg-work.ts';
 
 /** Totals so far of every statement the candidate's role ran in its database. */
-async function totals(): Promise<Work> {
+function totals(): Promise<Work> {
   const u = new URL(grading().env.DATABASE_URL!);
-  const [row] = await sql<{ statements: string; pages: string; rows: string }>(
-    `SELECT coalesce(sum(calls), 0) AS statements,
-            coalesce(sum(shared_blks_hit + shared_blks_read) FILTER (WHERE toplevel), 0) AS pages,
-            coalesce(sum(rows) FILTER (WHERE toplevel), 0) AS rows
-     FROM pg_stat_statements
-     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)
-       AND userid = (SELECT oid FROM pg_roles WHERE rolname = $2)`,
-    [decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username)],
-  );
-  return { statements: Number(row!.statements), pages: Number(row!.pages), rows: Number(row!.rows) };
+  return workTotals(sql, decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username));
 }
 
 /**
@@ -34,14 +18,7 @@ export async function workOf(send: () => Promise<Exchange>): Promise<{ ex: Excha
   const before = await totals();
   const ex = await send();
   const after = await totals();
-  return {
-    ex,
-    work: {
-      statements: after.statements - before.statements,
-      pages: after.pages - before.pages,
-      rows: after.rows - before.rows,
-    },
-  };
+  return { ex, work: workBetween(before, after) };
 }
 
 /**
