@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
 import { hasTaskset, loadOnCore1, prepareCopy, startOnCore0, waitUp } from '@bc/harness/bench';
-import { compareToBaseline } from '@bc/harness/kit/load';
+import { compareToBaseline, median } from '@bc/harness/kit/load';
 import { startLocalPostgres } from '@bc/harness/provision/postgres';
 import { table } from '@bc/harness/util';
 import pg from 'pg';
@@ -32,20 +32,36 @@ const ENDPOINTS: Record<string, string[]> = {
   search: ['ru', 'sl', 'er', 'ha', 'vi', 'co', 'de', 'pr', 'sm', 'gi'].map((q) => `/products/search?q=${q}`),
 };
 
+/** One request, answered 200; returns its time in ms. */
+async function get(url: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  return performance.now() - t0;
+}
+
+/** Median time of `paths` requested one at a time (after one untimed request to warm up). */
+async function sequentialMs(origin: string, paths: string[]): Promise<number> {
+  await get(`${origin}${paths[0]}`);
+  const ms: number[] = [];
+  for (const p of paths) ms.push(await get(`${origin}${p}`));
+  return median(ms);
+}
+
 /** The statements and pages one request to `url` cost in `database`. */
 async function workOf(admin: pg.Client, database: string, url: string): Promise<Work> {
   const query = async (text: string, params: unknown[]) => (await admin.query(text, params)).rows;
-  const before = await workTotals(query, database);
-  const res = await fetch(url);
-  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
-  await res.arrayBuffer();
-  return workBetween(before, await workTotals(query, database));
+  // The service's role only: the administrator's own statements run in the same database.
+  const before = await workTotals(query, database, 'app');
+  await get(url);
+  return workBetween(before, await workTotals(query, database, 'app'));
 }
 
 /**
  * `pnpm bench query-tuning`: seeding time; then the starter and the reference, each on its own
- * copy of the same rows, per endpoint: p50 and p99 under load (alternating rounds, one run, one
- * machine), the speed-up, and the statements and pages one request costs.
+ * copy of the same rows, per endpoint: the median time of a request, the speed-up, and the
+ * statements, rows and pages one request costs; then the reference's p50 and p99 under load.
  */
 export default async function benchQueryTuning(opts: {
   rounds: number;
@@ -90,29 +106,44 @@ export default async function benchQueryTuning(opts: {
     await Promise.all([waitUp(`${refUrl}/healthz`, 120_000), waitUp(`${starterUrl}/healthz`, 120_000)]);
     const migrateMs = Date.now() - startUp;
     const rows: (string | number)[][] = [];
+    // One request at a time, before any load: a load the starter cannot keep up with leaves
+    // queued work behind that would be counted against the next endpoint.
     for (const [label, paths] of Object.entries(ENDPOINTS)) {
       const s = await workOf(admin, 'starter', `${starterUrl}${paths[0]}`);
       const r = await workOf(admin, 'app', `${refUrl}${paths[0]}`);
-      const c = await compareToBaseline(
-        paths.map((p) => `${refUrl}${p}`),
-        paths.map((p) => `${starterUrl}${p}`),
-        { rounds: opts.rounds, durationSec: opts.seconds, connections: opts.connections, expectStatus: 200 },
-      );
-      const fails = c.baseline.errors + c.baseline.unexpected;
+      const sMs = await sequentialMs(starterUrl, paths);
+      const rMs = await sequentialMs(refUrl, paths);
       rows.push([
         label,
-        `${c.baseline.p50.toFixed(1)} / ${c.baseline.p99.toFixed(1)}${fails ? ` (${fails} failed)` : ''}`,
-        `${c.candidate.p50.toFixed(1)} / ${c.candidate.p99.toFixed(1)}`,
-        `${(c.baseline.p50 / c.candidate.p50).toFixed(1)}×`,
+        sMs.toFixed(1),
+        rMs.toFixed(1),
+        `${(sMs / rMs).toFixed(0)}×`,
         `${s.statements} / ${r.statements}`,
         `${s.rows.toLocaleString('en')} / ${r.rows.toLocaleString('en')}`,
         `${s.pages.toLocaleString('en')} / ${r.pages.toLocaleString('en')}`,
       ]);
     }
+    // The reference under load, for scale (the grader compares it with its own copy of the queries).
+    const loaded: (string | number)[][] = [];
+    for (const [label, paths] of Object.entries(ENDPOINTS)) {
+      const c = await compareToBaseline(
+        paths.map((p) => `${refUrl}${p}`),
+        paths.map((p) => `${refUrl}${p}`),
+        { rounds: opts.rounds, durationSec: opts.seconds, connections: opts.connections, expectStatus: 200 },
+      );
+      loaded.push([
+        label,
+        Math.round(c.candidate.rps),
+        c.candidate.p50.toFixed(1),
+        c.candidate.p99.toFixed(1),
+      ]);
+    }
     process.stdout.write(
       `seeding ${SIZES.customers.toLocaleString('en')} customers, ${SIZES.orders.toLocaleString('en')} orders and their items: ${(seedMs / 1000).toFixed(1)} s (target < 10 s); the reference's migrations and the starter's start-up: ${(migrateMs / 1000).toFixed(1)} s\n\n` +
-        `${table(['endpoint', 'starter p50 / p99 ms', 'reference p50 / p99 ms', 'speed-up (p50)', 'statements (starter / ref)', 'rows', 'pages'], rows)}\n\n` +
-        `${opts.connections} connections, ${opts.rounds} rounds of ${opts.seconds} s per endpoint${hasTaskset ? ', servers on core 0, load on core 1' : ''}; the issue asks for ≥ 20× on every endpoint\n`,
+        `${table(['endpoint', 'starter ms', 'reference ms', 'speed-up', 'statements (starter / ref)', 'rows', 'pages'], rows)}\n` +
+        `median of ten requests one at a time; the issue asks for ≥ 20× on every endpoint\n\n` +
+        `${table(['the reference under load', 'req/s', 'p50 ms', 'p99 ms'], loaded)}\n` +
+        `${opts.connections} connections, ${opts.rounds} rounds of ${opts.seconds} s${hasTaskset ? ', servers on core 0, load on core 1' : ''}\n`,
     );
   } finally {
     for (const c of children) c.kill('SIGKILL');
