@@ -23,8 +23,13 @@ const HANGING_SUBMISSION = `${REPO_ROOT}/shared/harness/test/fixtures/hostile/ha
 /**
  * Its whole grading, install included (a minute, not fifteen): each instance takes three
  * unanswered requests of 5 s to be declared hung, so the budget grows by that much per instance.
+ * The grader's own seeding is left out: it runs before any submission code, however the
+ * submission behaves (the query-tuning grader's takes 11 s).
  */
 const hangingBudgetS = (instances: number): number => 30 + 15 * instances;
+/** A grading's time without its grader's data seeding (phase `seed`). */
+const secondsBesidesSeeding = (r: GradeResult): number =>
+  r.execution_time - (r.phases.find((p) => p.name === 'seed')?.ms ?? 0) / 1000;
 
 /** What a run lost, item by item with its points (or why it was not graded). */
 const lostCell = (r: GradeResult): string =>
@@ -253,12 +258,12 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
   const h = await hanging;
   const budget = hangingBudgetS(def.instances);
   checks.push([
-    `hanging submission ended within ${budget} s`,
+    `hanging submission ended within ${budget} s (besides the grader's seeding)`,
     h.status === 'graded' &&
       h.score === 0 &&
       /stopped answering: 3 requests in a row/.test(h.candidate.verdicts.join('\n')) &&
-      h.execution_time < budget,
-    `${h.status}, ${h.execution_time.toFixed(0)} s, verdicts: ${h.candidate.verdicts.join(' | ') || 'none'}`,
+      secondsBesidesSeeding(h) < budget,
+    `${h.status}, ${secondsBesidesSeeding(h).toFixed(0)} s besides seeding (${h.execution_time.toFixed(0)} s in all), verdicts: ${h.candidate.verdicts.join(' | ') || 'none'}`,
   ]);
   const otherFlakes = checks.filter(([, ok]) => !ok).length;
   process.stdout.write(

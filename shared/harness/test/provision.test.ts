@@ -39,6 +39,17 @@ describe('local provisioning', () => {
       expect(rows[0].track).toBe('all');
       expect((await c.query('SELECT count(*) FROM pg_stat_statements')).rowCount).toBe(1);
       await c.end();
+      // The run's own role (the candidate's) can neither stop nor reset the counting a grader reads.
+      const tenant = new pg.Client({ connectionString: withThem.url });
+      await tenant.connect();
+      for (const q of [
+        'SELECT pg_stat_statements_reset()',
+        "SET pg_stat_statements.track = 'none'",
+        "ALTER SYSTEM SET pg_stat_statements.track = 'none'",
+        'CREATE EXTENSION dblink',
+      ])
+        await expect(tenant.query(q), q).rejects.toThrow(/permission denied/);
+      await tenant.end();
       // The same settings asked of a server the harness did not start: refused, naming the setting.
       const refusal = providerOf('postgres')
         .fromEnv(plain.adminUrl!, { ...ctx('pg-env'), postgresSettings: settings })
