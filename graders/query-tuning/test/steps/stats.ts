@@ -4,10 +4,16 @@ import { type Work, workBetween, workTotals } from './pg-work.ts';
 
 export type { Work } from './pg-work.ts';
 
+/** The candidate's database and role, as its DATABASE_URL names them. */
+function candidateAccount(): { database: string; role: string } {
+  const u = new URL(grading().env.DATABASE_URL!);
+  return { database: decodeURIComponent(u.pathname.slice(1)), role: decodeURIComponent(u.username) };
+}
+
 /** Totals so far of every statement the candidate's role ran in its database. */
 function totals(): Promise<Work> {
-  const u = new URL(grading().env.DATABASE_URL!);
-  return workTotals(sql, decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username));
+  const { database, role } = candidateAccount();
+  return workTotals(sql, database, role);
 }
 
 /**
@@ -27,7 +33,7 @@ export async function workOf(send: () => Promise<Exchange>): Promise<{ ex: Excha
  * not pay for them. Returns how many were still running at the end.
  */
 export async function databaseSettled(maxMs = 20_000): Promise<number> {
-  const u = new URL(grading().env.DATABASE_URL!);
+  const { database, role } = candidateAccount();
   const deadline = Date.now() + maxMs;
   // Quiet for half a second on end: a pool between two queued queries is idle for a moment.
   let quietSince: number | null = null;
@@ -35,7 +41,7 @@ export async function databaseSettled(maxMs = 20_000): Promise<number> {
     const [row] = await sql<{ n: number }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity
        WHERE datname = $1 AND usename = $2 AND state = 'active'`,
-      [decodeURIComponent(u.pathname.slice(1)), decodeURIComponent(u.username)],
+      [database, role],
     );
     const now = Date.now();
     quietSince = row!.n === 0 ? (quietSince ?? now) : null;
