@@ -19,6 +19,8 @@ rubricTest(rubric, 'search-prefix', async () => {
     ['s%l', 10], // nothing: no name starts with "s%l"
     ['100%25', 5], // nothing: no name holds "%25"
     ['zzz', 10], // nothing at all
+    ["it's", 10], // a quote is a character too: nothing, and no SQL error
+    ["x' OR true OR name LIKE '", 5], // nothing: a value, never SQL
     ['a', 1],
   ];
   for (const [n, [q, limit]] of queries.entries()) {
