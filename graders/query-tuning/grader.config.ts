@@ -23,6 +23,7 @@ export default defineGrader({
     R8: {
       exempt: 'a ratio scale scored linearly between its ends, with no edge to miss just past',
     },
+    R10: 'answering normally within 2 s of the database coming back',
   },
   services: ['postgres'],
   // Statements and pages per request are read from pg_stat_statements, nested ones included.

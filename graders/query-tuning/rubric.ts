@@ -7,12 +7,12 @@ import { defineRubric } from '@bc/harness/kit';
  * the README rules (R1…) each item grades.
  */
 export const rubric = defineRubric([
-  // correctness — 15
+  // correctness — 7. The starter is correct and earns every point outside performance: 15 in all.
   {
     slug: 'orders-pages',
     title:
       'when a customer’s orders are paged through, then every order comes once, newest first, with its items, names and totals as the README says',
-    points: 3,
+    points: 2,
     category: 'correctness',
     visibility: 'visible',
     hint: 'Orders by created_at desc, id desc; items by line_no; totals are sums of quantity × unit price; next_cursor null on the last page.',
@@ -20,53 +20,95 @@ export const rubric = defineRubric([
   },
   {
     slug: 'orders-edges',
-    title:
-      'when the customer is unknown, has no orders, or limit or cursor are out of bounds, then 404, an empty last page, or 400',
-    points: 2,
+    title: 'when the customer is unknown or has no orders, then 404, or an empty last page',
+    points: 1,
     category: 'correctness',
     visibility: 'hidden',
-    hint: 'An unknown customer is 404; a known one without orders is an empty page; limit is an integer from 1 to 50.',
-    rules: ['R1', 'R9'],
+    hint: 'An unknown customer is 404; a known one without orders is an empty page with next_cursor null.',
+    rules: ['R1'],
   },
   {
     slug: 'customers-list',
     title:
       'when the customers of a country are listed, then they come in id order from after_id, each with their order count and last order time',
-    points: 3,
+    points: 1,
     category: 'correctness',
     visibility: 'visible',
     hint: 'order_count counts every order, cancelled ones too; last_order_at is null without orders; next_after_id is the last id of a full page.',
-    rules: ['R2', 'R9'],
+    rules: ['R2'],
   },
   {
     slug: 'report-top-products',
     title:
-      'when top products are asked for a range of days, then revenue of the orders not cancelled in those UTC days ranks them, ties by product id, and bad ranges are 400',
-    points: 3,
+      'when top products are asked for a range of days, then revenue of the orders not cancelled in those UTC days ranks them, ties by product id',
+    points: 1,
     category: 'correctness',
     visibility: 'hidden',
     hint: 'from and to are inclusive UTC days, at most 31 of them; revenue is quantity × unit price summed; cancelled orders do not count.',
-    rules: ['R3', 'R9'],
+    rules: ['R3'],
   },
   {
     slug: 'search-prefix',
     title:
       'when products are searched by a prefix, then the names starting with it, whatever their case, come in lower-cased byte order, % and _ matching themselves',
-    points: 2,
+    points: 1,
     category: 'correctness',
     visibility: 'visible',
     hint: 'Compare lower-cased names with the lower-cased prefix; escape % and _ in a LIKE pattern; order by the lower-cased name in byte order (COLLATE "C"), then id.',
-    rules: ['R4', 'R9'],
+    rules: ['R4'],
   },
   {
     slug: 'writes-show-at-once',
     title:
       'when an order is placed, then it is answered with its prices and totals, and every instance’s orders, customers and report include it at once',
-    points: 2,
+    points: 1,
     category: 'correctness',
     visibility: 'hidden',
     hint: 'Prices come from the products table at the time of the order; anything you precompute must change in the same transaction as the order.',
     rules: ['R5'],
+  },
+  // robustness — 2
+  {
+    slug: 'inputs-refused',
+    title:
+      'when a limit, cursor, country, after_id, date range, q or order is outside what the README allows, then 400 with the error JSON and nothing stored',
+    points: 2,
+    category: 'robustness',
+    visibility: 'hidden',
+    hint: 'Check every parameter before any query: limits 1 to 50 or 100, at most 31 days, q of 1 to 50 characters, 1 to 20 items of quantity 1 to 100; an unreadable cursor is 400, never 500.',
+    rules: ['R1', 'R2', 'R3', 'R4', 'R5', 'R9'],
+  },
+  // security — 2
+  {
+    slug: 'inputs-are-values',
+    title:
+      'when q, country, after_id or a cursor hold quotes, backslashes or SQL, then they are matched as values or refused, never run',
+    points: 2,
+    category: 'security',
+    visibility: 'hidden',
+    hint: 'Pass every value as a query parameter ($1), never in the SQL text; escape \\, % and _ inside a LIKE pattern.',
+    rules: ['R4', 'R9'],
+  },
+  // concurrency — 2
+  {
+    slug: 'orders-at-once',
+    title:
+      'when orders for the same customers and products are placed at the same moment on both instances, then each is placed once, with its own id, and every one shows',
+    points: 2,
+    category: 'concurrency',
+    visibility: 'hidden',
+    hint: 'Let the database number orders (an identity column); anything you keep up to date beside them must take concurrent writers, in any order of products, without losing one or deadlocking.',
+    rules: ['R5'],
+  },
+  // resilience — 2
+  {
+    slug: 'db-reconnect',
+    title: 'when the database connections drop and come back, then within 2 s the service answers again',
+    points: 2,
+    category: 'resilience',
+    visibility: 'hidden',
+    hint: 'Use a pool (it replaces broken connections), handle its error events, and never crash on a connection error.',
+    rules: ['R10'],
   },
   // performance — 85: statements per request (R6)
   {

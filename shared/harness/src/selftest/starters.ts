@@ -5,10 +5,14 @@ import type { GradeResult } from '../types.ts';
 /** The most a starter may score (the self-validation's default). */
 export const MAX_STARTER_SCORE = 15;
 
-/** Whether every failed item says what was expected, was not run, or failed its set-up. */
+/** Whether every failed item says what was expected, was not run, failed its set-up, or was measured on its scale. */
 export const failsInExpectedWords = (r: GradeResult): string[] =>
   r.tests
-    .filter((t) => t.status === 'failed' && !/^Expected: |^Not run|^Set-up/m.test(t.output))
+    // A load test's rounds: the item measured and scored on its scale (a correct, slow starter,
+    // as query-tuning's, earns nothing there and fails in the scale's own words).
+    .filter(
+      (t) => t.status === 'failed' && !t.rounds?.length && !/^Expected: |^Not run|^Set-up/m.test(t.output),
+    )
     .map((t) => t.id);
 
 /**
