@@ -66,7 +66,8 @@ const graded = (slug: string): boolean => {
 };
 
 beforeAll(async () => {
-  const base = await control.baseline('tuned');
+  // Started once the first answers are right: an instance that answers nothing costs no baseline.
+  let base: string | undefined;
   const inst = grading().instances[0]!.url;
   let last: Comparison | undefined;
   for (const which of Object.keys(endpoints) as Endpoint[]) {
@@ -85,6 +86,7 @@ beforeAll(async () => {
           `${t.path}, one of the requests load-tested (R8)`,
         );
       }
+      base ??= await control.baseline('tuned');
       last = await compareToBaseline(
         targets.map((t) => `${inst}${t.path}`),
         targets.map((t) => `${base}${t.path}`),

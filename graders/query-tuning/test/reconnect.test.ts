@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, control, fail, rubricTest } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
+import { declaredHung } from './steps/stats.ts';
 
 /** README R10: back within 2 s of the database coming back, graded with 0.5 s of margin. */
 const BACK_MS = 2_500;
@@ -20,7 +21,8 @@ rubricTest(
       for (;;) {
         const ex = await search(i);
         if (ex.status === 200) break;
-        if (Date.now() > deadline)
+        // One declared hung fails every request at once until the grading restarts it.
+        if (Date.now() > deadline || (await declaredHung(i)))
           fail(
             ex,
             `200 from instance ${'ab'[i]} within ${BACK_MS / 1000} s of the database coming back (R10: 2 s, and 0.5 s of margin)`,

@@ -17,6 +17,15 @@ function totals(): Promise<Work> {
 }
 
 /**
+ * Whether the session has declared instance `i` hung (it left requests unanswered and its
+ * GET /healthz did not answer since): every request to it fails at once (README).
+ */
+export async function declaredHung(i: number): Promise<boolean> {
+  const id = grading().instances[i]!.id;
+  return (await control.instances()).some((s) => s.id === id && s.hung);
+}
+
+/**
  * The database work of one request: the counters before and after it, with nothing else of the
  * grader's in flight (the service's own background work, if any, counts too: README R6).
  */
@@ -60,6 +69,8 @@ export async function databaseSettled(maxMs = 20_000): Promise<number> {
  * restart. Each measurement pays only for itself. Returns whether the instances were restarted.
  */
 export async function quietDatabase(restart = false): Promise<boolean> {
+  // Instances declared hung fail every request at once: no measurement to keep quiet for.
+  if ((await Promise.all(grading().instances.map((_, i) => declaredHung(i)))).every(Boolean)) return false;
   if (!restart && (await databaseSettled(10_000)) === 0) return false;
   for (const { id } of grading().instances) await control.restart(id, 'SIGKILL');
   await databaseSettled(20_000);
