@@ -1,14 +1,13 @@
 import { api, type Exchange, expectStatus, fail, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { SIZES } from './steps/data.ts';
-import { type Order, recordOrder, sql } from './steps/oracle.ts';
+import { type Order, recordOrder } from './steps/oracle.ts';
 import { expectPlaced, place } from './steps/placing.ts';
-import { firstDifference, ordinaryCustomer } from './steps/shop.ts';
+import { firstDifference, type ListedCustomer, listedCustomer, ordinaryCustomer } from './steps/shop.ts';
 
 /** Orders sent at once: half on each instance, for three customers, two products in either order. */
 const AT_ONCE = 24;
 
-type Listed = { id?: number; order_count?: number; last_order_at?: string | null };
 type Row = { product_id?: number; units?: number; revenue_cents?: number };
 
 // README R5: orders placed at the same moment are each placed once, with their own id, and all
@@ -22,20 +21,6 @@ rubricTest(rubric, 'orders-at-once', async () => {
   const customers = [0, 1, 2].map((k) => ordinaryCustomer(r.int(0, 1e6) + k));
   // Product 1 is the one the input checks send: a wrongly accepted order names it.
   const [a, b] = [r.int(2, SIZES.products / 2), r.int(SIZES.products / 2 + 1, SIZES.products)];
-  const countries = new Map<number, string>();
-  for (const c of customers) {
-    const [row] = await sql<{ country: string }>('SELECT country FROM customers WHERE id = $1', [c]);
-    countries.set(c, row!.country);
-  }
-  const listed = async (k: number, c: number): Promise<[Exchange, Listed]> => {
-    const ex = await api(k % 2).get('/customers', {
-      query: { country: countries.get(c)!, after_id: c - 1, limit: 1 },
-    });
-    expectStatus(ex, [200], `customer ${c} in the ${countries.get(c)} listing (R2)`);
-    const entry = (ex.json as { data?: Listed[] })?.data?.[0];
-    if (entry?.id !== c) fail(ex, `customer ${c} first in the listing after id ${c - 1} (R2)`);
-    return [ex, entry];
-  };
   const today = new Date().toISOString().slice(0, 10);
   const sales = async (): Promise<[Exchange, Map<number, Row>]> => {
     const ex = await api(0).get('/reports/top-products', { query: { from: today, to: today, limit: 100 } });
@@ -43,8 +28,8 @@ rubricTest(rubric, 'orders-at-once', async () => {
     const rows = (ex.json as { data?: Row[] })?.data ?? [];
     return [ex, new Map(rows.map((row) => [row.product_id ?? 0, row]))];
   };
-  const before = new Map<number, Listed>();
-  for (const [k, c] of customers.entries()) before.set(c, (await listed(k, c))[1]);
+  const before = new Map<number, ListedCustomer>();
+  for (const [k, c] of customers.entries()) before.set(c, (await listedCustomer(k % 2, c)).entry);
   const [, soldBefore] = await sales();
 
   const sent = Array.from({ length: AT_ONCE }, (_, n) => {
@@ -85,7 +70,7 @@ rubricTest(rubric, 'orders-at-once', async () => {
           d,
         );
     }
-    const [ex, after] = await listed(k + 1, c);
+    const { ex, entry: after } = await listedCustomer((k + 1) % 2, c);
     const last = theirs
       .map((o) => o.created_at)
       .sort()

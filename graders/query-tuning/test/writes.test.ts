@@ -1,9 +1,16 @@
-import { api, type Exchange, expectError, expectStatus, fail, rubricTest, seeded } from '@bc/harness/kit';
+import { api, expectError, expectStatus, fail, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { SIZES } from './steps/data.ts';
-import { recordOrder, sql, topProducts } from './steps/oracle.ts';
+import { recordOrder, topProducts } from './steps/oracle.ts';
 import { expectPlaced, place } from './steps/placing.ts';
-import { expectBody, firstDifference, idleCustomer, ordersPage, ordinaryCustomer } from './steps/shop.ts';
+import {
+  expectBody,
+  firstDifference,
+  idleCustomer,
+  listedCustomer,
+  ordersPage,
+  ordinaryCustomer,
+} from './steps/shop.ts';
 
 rubricTest(rubric, 'writes-show-at-once', async () => {
   const r = seeded('writes');
@@ -12,19 +19,7 @@ rubricTest(rubric, 'writes-show-at-once', async () => {
     product_id: r.int(1, SIZES.products),
     quantity: r.int(1, 100),
   }));
-  const [{ country }] = (await sql<{ country: string }>('SELECT country FROM customers WHERE id = $1', [
-    customer,
-  ])) as [{ country: string }];
-  const listing = () => api(1).get('/customers', { query: { country, after_id: customer - 1, limit: 1 } });
-  const entry = (ex: Exchange) => {
-    expectStatus(ex, [200], `customer ${customer} in the ${country} listing (R2)`);
-    const c = (ex.json as { data?: { id?: number; order_count?: unknown; last_order_at?: unknown }[] })
-      ?.data?.[0];
-    if (c?.id !== customer)
-      fail(ex, `customer ${customer} first in the ${country} listing after id ${customer - 1} (R2)`);
-    return c;
-  };
-  const before = entry(await listing());
+  const { entry: before } = await listedCustomer(1, customer);
   // Today's report before the order too: a report kept from before the write must not be served.
   const report = (day: string) =>
     api(1).get('/reports/top-products', { query: { from: day, to: day, limit: 100 } });
@@ -42,8 +37,7 @@ rubricTest(rubric, 'writes-show-at-once', async () => {
   expectStatus(page, [200], `customer ${customer}'s orders (R1)`);
   const newest = firstDifference((page.json as { data?: unknown[] })?.data?.[0], placed);
   if (newest) fail(page, `order ${placed.id}, just placed on the other instance, first (R5)`, newest);
-  const afterEx = await listing();
-  const after = entry(afterEx);
+  const { ex: afterEx, entry: after } = await listedCustomer(1, customer);
   if (after.order_count !== Number(before.order_count) + 1 || after.last_order_at !== placed.created_at)
     fail(
       afterEx,

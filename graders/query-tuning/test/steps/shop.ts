@@ -1,6 +1,6 @@
 import { api, type Exchange, expectError, expectStatus, fail } from '@bc/harness/kit';
 import { HEAVY_CUSTOMERS, LAST_BUYER } from './data.ts';
-import { type Order, ordersOf } from './oracle.ts';
+import { type Order, ordersOf, sql } from './oracle.ts';
 
 /** A customer who ordered, with only a handful of orders (never one of the heavy ones). */
 export const ordinaryCustomer = (n: number): number =>
@@ -96,4 +96,26 @@ export async function walkOrders(customer: number, limit: number, why: string): 
     }
     cursor = next;
   }
+}
+
+/** A customer's entry in their country's listing (R2). */
+export interface ListedCustomer {
+  id?: number;
+  order_count?: number;
+  last_order_at?: string | null;
+}
+
+/** `customer`'s entry in their country's listing, as instance `i` answers it; fails unless it is there. */
+export async function listedCustomer(
+  i: number,
+  customer: number,
+): Promise<{ ex: Exchange; entry: ListedCustomer }> {
+  const [row] = await sql<{ country: string }>('SELECT country FROM customers WHERE id = $1', [customer]);
+  const country = row!.country;
+  const ex = await api(i).get('/customers', { query: { country, after_id: customer - 1, limit: 1 } });
+  expectStatus(ex, [200], `customer ${customer} in the ${country} listing (R2)`);
+  const entry = (ex.json as { data?: ListedCustomer[] })?.data?.[0];
+  if (entry?.id !== customer)
+    fail(ex, `customer ${customer} first in the ${country} listing after id ${customer - 1} (R2)`);
+  return { ex, entry };
 }

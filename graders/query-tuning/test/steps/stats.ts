@@ -21,8 +21,12 @@ function totals(): Promise<Work> {
  * GET /healthz did not answer since): every request to it fails at once (README).
  */
 export async function declaredHung(i: number): Promise<boolean> {
-  const id = grading().instances[i]!.id;
-  return (await control.instances()).some((s) => s.id === id && s.hung);
+  return (await hungIds()).has(grading().instances[i]!.id);
+}
+
+/** The ids of the instances the session has declared hung, in one call. */
+async function hungIds(): Promise<Set<string>> {
+  return new Set((await control.instances()).filter((s) => s.hung).map((s) => s.id));
 }
 
 /**
@@ -70,7 +74,8 @@ export async function databaseSettled(maxMs = 20_000): Promise<number> {
  */
 export async function quietDatabase(restart = false): Promise<boolean> {
   // Instances declared hung fail every request at once: no measurement to keep quiet for.
-  if ((await Promise.all(grading().instances.map((_, i) => declaredHung(i)))).every(Boolean)) return false;
+  const hung = await hungIds();
+  if (grading().instances.every(({ id }) => hung.has(id))) return false;
   if (!restart && (await databaseSettled(10_000)) === 0) return false;
   for (const { id } of grading().instances) await control.restart(id, 'SIGKILL');
   await databaseSettled(20_000);
