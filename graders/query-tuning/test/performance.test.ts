@@ -23,6 +23,9 @@ import { quietDatabase } from './steps/stats.ts';
 // the worse of the two: full marks at ≤ 1.5×, none at ≥ 3×.
 const SCALE = { full: 1.5, zero: 3 };
 const LOAD = { rounds: 3, durationSec: 1, connections: 8, expectStatus: 200 };
+// A tuned report takes ~80 ms: a 1 s round is ~100 requests, whose p99 is its one slowest request
+// (a Go alternative's swung 1.3× to 1.56× across gradings of one seed). 3 s makes it the third.
+const SECONDS: Partial<Record<Endpoint, number>> = { report: 3 };
 const URLS = 10;
 
 /** Each endpoint's load: paths, and the grader's answer to each. */
@@ -90,7 +93,7 @@ beforeAll(async () => {
       last = await compareToBaseline(
         targets.map((t) => `${inst}${t.path}`),
         targets.map((t) => `${base}${t.path}`),
-        LOAD,
+        { ...LOAD, durationSec: SECONDS[which] ?? LOAD.durationSec },
       );
       measured.set(which, last);
     } catch (e) {
