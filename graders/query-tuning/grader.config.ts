@@ -3,6 +3,7 @@ import { defineGrader } from '@bc/harness/kit';
 import { rubric } from './rubric.ts';
 import { seedShop } from './test/steps/data.ts';
 import { copyForGrader } from './test/steps/oracle-db.ts';
+import { startWriter } from './test/steps/start-writer.ts';
 
 export default defineGrader({
   slug: 'query-tuning',
@@ -24,6 +25,10 @@ export default defineGrader({
       exempt: 'a ratio scale scored linearly between its ends, with no edge to miss just past',
     },
     R10: 'answering normally within 2 s of the database coming back',
+    R11: {
+      exempt:
+        'a wait measured on a busy machine: writes beside concurrent index builds wait tens of milliseconds, and behind a blocking build on the orders table for seconds; no realistic bug holds a lock just past 0.5 s',
+    },
   },
   services: ['postgres'],
   // Statements and pages per request are read from pg_stat_statements, nested ones included.
@@ -39,6 +44,8 @@ export default defineGrader({
     const url = await copyForGrader(admin.postgres!, new URL(services.postgres!).pathname.slice(1));
     return { baselineEnv: { GRADER_DATABASE_URL: url } };
   },
+  // Orders written straight into the tables while the instances start and migrate (README R11).
+  whileStarting: (ctx) => startWriter(ctx),
   // Building indexes on millions of rows takes a while on a loaded 2-core machine. The latency
   // measurements' set-up (a slow starter's 4 endpoints, 3 rounds each way) needs up to 4 minutes,
   // plus, beside other gradings, its waits for the machine alone (the harness adds those).

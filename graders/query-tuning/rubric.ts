@@ -94,11 +94,21 @@ export const rubric = defineRubric([
     slug: 'orders-at-once',
     title:
       'when orders for the same customers and products are placed at the same moment on both instances, then each is placed once, with its own id, and every one shows',
-    points: 2,
+    points: 1,
     category: 'concurrency',
     visibility: 'hidden',
     hint: 'Let the database number orders (an identity column); anything you keep up to date beside them must take concurrent writers, in any order of products, without losing one or deadlocking.',
     rules: ['R5'],
+  },
+  {
+    slug: 'writes-during-start',
+    title:
+      'when orders are written straight into the tables while both instances start and migrate, then no write waits longer than 0.5 s',
+    points: 1,
+    category: 'concurrency',
+    visibility: 'hidden',
+    hint: 'Build indexes with CREATE INDEX CONCURRENTLY; fill a new summary table in small batches, never under a lock that blocks writes to the orders tables.',
+    rules: ['R11'],
   },
   // resilience — 2
   {

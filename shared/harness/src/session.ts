@@ -118,13 +118,22 @@ function adminUrls(s: Session, provisioned: ProvisionedServices): Partial<Record
 async function prepareData(s: Session, provisioned: ProvisionedServices): Promise<PreparedData> {
   const prepare = s.def.prepare;
   if (!prepare) return {};
+  return (
+    (await s.timer.run('seed', () => prepare({ seed: s.req.seed, ...graderUrls(s, provisioned) }))) ?? {}
+  );
+}
+
+/** The services' URLs a grader hook gets: the run's own account's, direct, and the administrators'. */
+function graderUrls(
+  s: Session,
+  provisioned: ProvisionedServices,
+): { services: Partial<Record<ServiceName, string>>; admin: Partial<Record<ServiceName, string>> } {
   const services: Partial<Record<ServiceName, string>> = {};
   for (const name of s.def.services) {
     const svc = provisioned.services[name];
     if (svc) services[name] = providerOf(name).candidateUrl(svc, svc.port, svc.host);
   }
-  const admin = adminUrls(s, provisioned);
-  return (await s.timer.run('seed', () => prepare({ seed: s.req.seed, services, admin }))) ?? {};
+  return { services, admin: adminUrls(s, provisioned) };
 }
 
 /**
@@ -212,6 +221,33 @@ function instanceEnvOf(s: Session, id: string): Record<string, string> {
   return s.def.instanceEnv?.({ id, index: id.charCodeAt(0) - 97, seed: s.req.seed }) ?? {};
 }
 
+/**
+ * Phase 4 with the grader's `whileStarting` hook around it: the instances start while the hook's
+ * work runs, which stops once they are all healthy or one has failed. Returns what it found.
+ */
+async function startWatched(
+  s: Session,
+  rt: CandidateRuntime,
+  provisioned: ProvisionedServices,
+): Promise<{ manager: InstanceManager; whileStarting?: unknown }> {
+  const hook = s.def.whileStarting;
+  if (!hook) return { manager: await startInstances(s, rt) };
+  const watch = await hook({ seed: s.req.seed, ...graderUrls(s, provisioned) });
+  let stopped: Promise<unknown> | undefined;
+  const stop = (): Promise<unknown> => (stopped ??= watch.stop());
+  // A start that throws still stops the hook's work (teardown would otherwise find it running).
+  s.cleanups.push(async () => {
+    await stop();
+  });
+  let manager: InstanceManager;
+  try {
+    manager = await startInstances(s, rt);
+  } finally {
+    await stop().catch(() => undefined);
+  }
+  return { manager, whileStarting: await stop() };
+}
+
 /** Phase 4: every instance at once (start-up must be concurrency-safe), each until healthy. */
 async function startInstances(s: Session, rt: CandidateRuntime): Promise<InstanceManager> {
   const startCommand = s.req.scripts.start;
@@ -244,7 +280,11 @@ async function runHiddenSuite(
   s: Session,
   manager: InstanceManager,
   wired: Awaited<ReturnType<typeof wireDependencies>>,
-  grader: { admin: Partial<Record<ServiceName, string>>; baselineEnv: Record<string, string> },
+  grader: {
+    admin: Partial<Record<ServiceName, string>>;
+    baselineEnv: Record<string, string>;
+    whileStarting?: unknown;
+  },
 ) {
   const control = new ControlServer({
     instances: manager,
@@ -266,6 +306,7 @@ async function runHiddenSuite(
     admin: grader.admin,
     stubs: Object.fromEntries(Object.entries(wired.stubs).map(([n, st]) => [n, st.url])),
     ...(wired.network ? { clientBridge: wired.network.bridge } : {}),
+    ...(grader.whileStarting !== undefined ? { whileStarting: grader.whileStarting } : {}),
   };
   const suiteStart = Date.now();
   const suite = await runSuite({
@@ -372,10 +413,12 @@ export async function runSession(
         : {}),
     };
     buildTail = await build(s, rt);
-    instances = await startInstances(s, rt);
+    const started = await startWatched(s, rt, provisioned);
+    instances = started.manager;
     const suite = await runHiddenSuite(s, instances, wired, {
       admin: adminUrls(s, provisioned),
       baselineEnv: prepared.baselineEnv ?? {},
+      whileStarting: started.whileStarting,
     });
     // Teardown first: stopping the instances can add a verdict (no graceful exit on SIGTERM).
     await teardown();

@@ -130,6 +130,17 @@ export interface GraderDefinition {
     // biome-ignore lint/suspicious/noConfusingVoidType: most prepare hooks return nothing
   }) => Promise<void | PreparedData>;
   /**
+   * Runs while the instances first start, from before the first is launched until every one is
+   * healthy or has failed: the grader's own work against the services meanwhile (a writer that
+   * finds out whether start-up migrations block writes). Gets what `prepare` gets; `stop` is
+   * called once, and what it returns (plain JSON) reaches the tests as `grading().whileStarting`.
+   */
+  whileStarting?: (ctx: {
+    seed: number;
+    services: Partial<Record<ServiceName, string>>;
+    admin: Partial<Record<ServiceName, string>>;
+  }) => Promise<{ stop: () => Promise<unknown> }>;
+  /**
    * Server settings the grader relies on, beyond every run's defaults (Postgres `-c name=value`,
    * such as a preloaded `pg_stat_statements`). Servers the harness starts get them; one from
    * `DATABASE_URL` is checked and refused without them.
@@ -163,6 +174,8 @@ export interface GradingContext {
    * the candidate's triggers or functions outside the sandbox.
    */
   admin?: Partial<Record<ServiceName, string>>;
+  /** What the grader's `whileStarting` hook found, when it has one. */
+  whileStarting?: unknown;
   /**
    * With --sandbox docker, the bridge interface of the run's network, where the kit's client
    * addresses go (`clientAddress`); absent when instances are reached on loopback.

@@ -6,16 +6,23 @@ import { grade } from '../src/grade.ts';
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 describe('the grader prepare hook', () => {
-  test('when a grader prepares data, then it is in the database before the instances start, from the run seed', async () => {
+  test('when a grader prepares data, then it is in the database before the instances start, from the run seed, and its whileStarting hook runs until they are healthy', async () => {
     const r = await grade({
       challenge: 'prepared',
       submission: join(fixtures, 'env-echo'),
       graderDir: join(fixtures, 'grader-prepared'),
       seed: 21,
     });
-    const t = r.tests[0]!;
+    const t = r.tests.find((x) => x.id === 'prepared-data')!;
     expect(t.status, t.output).toBe('passed');
     expect(JSON.parse(t.output)).toEqual({ count: 1021, max: 1021, url: true });
+    // The whileStarting hook: it ran from before the start, and its stop came before the tests.
+    const w = r.tests.find((x) => x.id === 'while-starting')!;
+    expect(w.status, w.output).toBe('passed');
+    const seen = JSON.parse(w.output) as { found: { ticks: number }; rows: number; later: number };
+    expect(seen.found.ticks).toBeGreaterThan(0);
+    expect(seen.rows).toBe(seen.found.ticks);
+    expect(seen.later).toBe(seen.rows);
     const order = r.phases.map((p) => p.name);
     expect(order.indexOf('seed')).toBeGreaterThan(order.indexOf('provision'));
     expect(order.indexOf('seed')).toBeLessThan(order.indexOf('start'));

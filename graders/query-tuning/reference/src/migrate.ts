@@ -1,6 +1,6 @@
 import type pg from 'pg';
 
-// Each built CONCURRENTLY: writes go on while an index builds (README R9). IF NOT EXISTS makes a
+// Each built CONCURRENTLY: writes go on while an index builds (README R11). IF NOT EXISTS makes a
 // second run, or a second instance, a no-op; an index a crashed build left INVALID is rebuilt.
 const INDEXES: [name: string, definition: string][] = [
   // A customer's orders newest first, and their count (R1, R2): one range of one index.
