@@ -43,7 +43,9 @@ rubricTest(rubric, 'report-top-products', async () => {
   // The higher id first: a report that ranks ties as they were stored gets them the wrong way round.
   const items = [pair[1], pair[0]].map((product_id) => ({ product_id, quantity: 60 }));
   const sentAt = Date.now();
-  await recordOrder(await expectPlaced(await place(1, { customer_id: customer, items }), customer, items, sentAt));
+  await recordOrder(
+    await expectPlaced(await place(1, { customer_id: customer, items }), customer, items, sentAt),
+  );
   expectBody(
     await report(0, { from: today, to: today, limit: 100 }),
     'data',

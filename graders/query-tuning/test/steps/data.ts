@@ -153,86 +153,68 @@ CREATE TABLE order_items (
 );`;
 
 /**
- * Fills the schema: the same rows for the same seed. Each table on a connection of its own, at
- * once (one core fills order items while the other fills the rest), primary keys added after the
- * rows (one sort instead of four million index inserts), then each table vacuumed and analysed.
+ * Fills the schema: the same rows for the same seed. Primary keys are added after the rows
+ * (one sort instead of four million index inserts), then the tables are vacuumed and analysed.
  */
 export async function seedShop(url: string, seed: number): Promise<void> {
-  const first = new pg.Client({ connectionString: url });
-  await first.connect();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
   try {
-    await first.query(SCHEMA.replace(/,\n\s+PRIMARY KEY \(order_id, line_no\)/, '').replace(/ PRIMARY KEY/g, ''));
+    const q = (text: string, params: unknown[] = [seed]) => client.query(text, params);
+    await q(SCHEMA.replace(/,\n\s+PRIMARY KEY \(order_id, line_no\)/, '').replace(/ PRIMARY KEY/g, ''), []);
+    await q(
+      `INSERT INTO products
+       SELECT g,
+         CASE WHEN g % 997 = 0 THEN '100% ' WHEN g % 991 = 0 THEN 'Under_' ELSE '' END
+           || ($2::text[])[1 + ${h('g')} % array_length($2::text[], 1)] || ' '
+           || ($3::text[])[1 + (${h('g')} >> 8) % array_length($3::text[], 1)] || ' '
+           || ($4::text[])[1 + (${h('g')} >> 16) % array_length($4::text[], 1)],
+         repeat(md5(g::text || $1::text) || ' ', 18 + ${h('g')} % 20),
+         ($5::text[])[1 + (${h('g')} >> 4) % array_length($5::text[], 1)],
+         199 + ${h('g')} % 49800
+       FROM generate_series(1, ${SIZES.products}) g`,
+      [seed, ADJECTIVES, MATERIALS, NOUNS, CATEGORIES],
+    );
+    await q(
+      `INSERT INTO customers
+       SELECT g, 'Customer ' || g, 'customer' || g || '@example.com',
+         ($2::text[])[1 + ${h('g')} % array_length($2::text[], 1)],
+         timestamptz '2024-01-01 00:00:00+00' + (${h('g')} % 31536000) * interval '1 second'
+       FROM generate_series(1, ${SIZES.customers}) g`,
+      [seed, COUNTRIES],
+    );
+    await q(
+      `INSERT INTO orders
+       SELECT g,
+         CASE WHEN g % 10 = 0 THEN 1 + ${h('g')} % ${HEAVY_CUSTOMERS}
+              ELSE ${HEAVY_CUSTOMERS + 1} + ${h('g')} % ${LAST_BUYER - HEAVY_CUSTOMERS} END,
+         ($2::text[])[1 + (${h('g')} >> 5) % array_length($2::text[], 1)],
+         timestamptz '${FIRST_DAY} 00:00:00+00' + ((g::bigint * ${DAYS * 1440}) / ${SIZES.orders}) * interval '1 minute',
+         CASE WHEN ${h('g')} % 10 = 0 THEN repeat('gift wrap, leave at the door. ', 1 + ${h('g')} % 7) END
+       FROM generate_series(1, ${SIZES.orders}) g`,
+      [seed, STATUSES],
+    );
+    await q(
+      `INSERT INTO order_items
+       SELECT o, l,
+         CASE WHEN ${h('o * 8 + l')} % 5 = 0 THEN 1 + ${h('o * 8 + l')} % 500
+              ELSE 1 + (${h('o * 8 + l')} >> 3) % ${SIZES.products} END,
+         1 + (${h('o * 8 + l')} >> 9) % 5,
+         199 + (${h('o * 8 + l')} >> 12) % 49800
+       FROM generate_series(1, ${SIZES.orders}) o, generate_series(1, 1 + ${h('o')} % 7) l`,
+    );
+    await q(
+      `ALTER TABLE customers ADD PRIMARY KEY (id);
+       ALTER TABLE products ADD PRIMARY KEY (id);
+       ALTER TABLE orders ADD PRIMARY KEY (id);
+       ALTER TABLE order_items ADD PRIMARY KEY (order_id, line_no);
+       ALTER TABLE orders ALTER id RESTART WITH ${SIZES.orders + 1};`,
+      [],
+    );
+    // As a live database would be after autovacuum: statistics, and a visibility map that lets
+    // index-only scans skip the table.
+    await q('VACUUM ANALYZE', []);
   } finally {
-    await first.end();
+    await client.end();
   }
-  /** Runs `statements` in order on a connection of its own. */
-  const session = async (statements: [text: string, params: unknown[]][]): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      // The primary keys' sorts in memory: the order items' is ~4M entries.
-      await c.query("SET maintenance_work_mem = '256MB'");
-      for (const [text, params] of statements) await c.query(text, params);
-    } finally {
-      await c.end();
-    }
-  };
-  await Promise.all([
-    session([
-      [
-        `INSERT INTO products
-         SELECT g,
-           CASE WHEN g % 997 = 0 THEN '100% ' WHEN g % 991 = 0 THEN 'Under_' ELSE '' END
-             || ($2::text[])[1 + ${h('g')} % array_length($2::text[], 1)] || ' '
-             || ($3::text[])[1 + (${h('g')} >> 8) % array_length($3::text[], 1)] || ' '
-             || ($4::text[])[1 + (${h('g')} >> 16) % array_length($4::text[], 1)],
-           repeat(md5(g::text || $1::text) || ' ', 18 + ${h('g')} % 20),
-           ($5::text[])[1 + (${h('g')} >> 4) % array_length($5::text[], 1)],
-           199 + ${h('g')} % 49800
-         FROM generate_series(1, ${SIZES.products}) g`,
-        [seed, ADJECTIVES, MATERIALS, NOUNS, CATEGORIES],
-      ],
-      ['ALTER TABLE products ADD PRIMARY KEY (id)', []],
-      ['VACUUM ANALYZE products', []],
-      [
-        `INSERT INTO customers
-         SELECT g, 'Customer ' || g, 'customer' || g || '@example.com',
-           ($2::text[])[1 + ${h('g')} % array_length($2::text[], 1)],
-           timestamptz '2024-01-01 00:00:00+00' + (${h('g')} % 31536000) * interval '1 second'
-         FROM generate_series(1, ${SIZES.customers}) g`,
-        [seed, COUNTRIES],
-      ],
-      ['ALTER TABLE customers ADD PRIMARY KEY (id)', []],
-      ['VACUUM ANALYZE customers', []],
-      [
-        `INSERT INTO orders
-         SELECT g,
-           CASE WHEN g % 10 = 0 THEN 1 + ${h('g')} % ${HEAVY_CUSTOMERS}
-                ELSE ${HEAVY_CUSTOMERS + 1} + ${h('g')} % ${LAST_BUYER - HEAVY_CUSTOMERS} END,
-           ($2::text[])[1 + (${h('g')} >> 5) % array_length($2::text[], 1)],
-           timestamptz '${FIRST_DAY} 00:00:00+00' + ((g::bigint * ${DAYS * 1440}) / ${SIZES.orders}) * interval '1 minute',
-           CASE WHEN ${h('g')} % 10 = 0 THEN repeat('gift wrap, leave at the door. ', 1 + ${h('g')} % 7) END
-         FROM generate_series(1, ${SIZES.orders}) g`,
-        [seed, STATUSES],
-      ],
-      [`ALTER TABLE orders ADD PRIMARY KEY (id), ALTER id RESTART WITH ${SIZES.orders + 1}`, []],
-      // As a live database would be after autovacuum: statistics, and a visibility map that lets
-      // index-only scans skip the table.
-      ['VACUUM ANALYZE orders', []],
-    ]),
-    session([
-      [
-        `INSERT INTO order_items
-         SELECT o, l,
-           CASE WHEN ${h('o * 8 + l')} % 5 = 0 THEN 1 + ${h('o * 8 + l')} % 500
-                ELSE 1 + (${h('o * 8 + l')} >> 3) % ${SIZES.products} END,
-           1 + (${h('o * 8 + l')} >> 9) % 5,
-           199 + (${h('o * 8 + l')} >> 12) % 49800
-         FROM generate_series(1, ${SIZES.orders}) o, generate_series(1, 1 + ${h('o')} % 7) l`,
-        [seed],
-      ],
-      ['ALTER TABLE order_items ADD PRIMARY KEY (order_id, line_no)', []],
-      ['VACUUM ANALYZE order_items', []],
-    ]),
-  ]);
 }

@@ -48,8 +48,8 @@ export async function startWriter(ctx: {
   await writer.query("SET statement_timeout = '30s'");
   const pid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
   // An ordinary customer and product the seed picks: an order like any other.
-  const customer = 11 + (((ctx.seed * 7919) % 99_000) + 99_000) % 99_000;
-  const productId = 1 + (((ctx.seed * 104_729) % SIZES.products) + SIZES.products) % SIZES.products;
+  const customer = 11 + ((((ctx.seed * 7919) % 99_000) + 99_000) % 99_000);
+  const productId = 1 + ((((ctx.seed * 104_729) % SIZES.products) + SIZES.products) % SIZES.products);
   const price = (
     await writer.query<{ p: number }>('SELECT price_cents AS p FROM products WHERE id = $1', [productId])
   ).rows[0]!.p;
@@ -62,7 +62,7 @@ export async function startWriter(ctx: {
     blockedBy: [],
     errors: [],
   };
-  const t0 = Date.now();
+  let t0 = Date.now();
   let stopping = false;
   let ended = false;
   let pending: { began: number; done: Promise<void> } | undefined;
@@ -103,6 +103,10 @@ export async function startWriter(ctx: {
     if (ms > result.slowest.ms) result.slowest = { ms, atMs: began - t0, unfinished };
   };
 
+  // One write untimed: the session's first statements fill its caches, which no migration slows.
+  await writeOnce();
+  result.writes = 0;
+  t0 = Date.now();
   const loop = (async () => {
     while (!stopping) {
       const began = Date.now();
