@@ -15,6 +15,7 @@ import { InterruptedError, UsageError } from './errors.ts';
 import { type GradeOptions, grade } from './grade.ts';
 import { graderDirFor } from './graders.ts';
 import { hashTree, suiteHash } from './provenance.ts';
+import { readFollowUps } from './follow-ups.ts';
 import { writeOutputs } from './report/formats.ts';
 import { writeLeaderboard } from './report/leaderboard.ts';
 import type { GradeResult } from './types.ts';
@@ -133,7 +134,7 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
           loadLock: lock,
         });
         rmSync(next.folder, { recursive: true, force: true });
-        writeOutputs(result, next.folder);
+        writeOutputs(result, next.folder, readFollowUps(graderDir));
         writeFileSync(
           join(next.folder, 'batch.json'),
           `${JSON.stringify({ key: next.key, seed: o.seed })}\n`,

@@ -6,8 +6,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type BatchEvent, batchSubmissions, gradeBatch } from './batch.ts';
 import { cliExitCode, UsageError } from './errors.ts';
 import { grade } from './grade.ts';
-import { REPO_ROOT } from './graders.ts';
+import { graderDirFor, REPO_ROOT } from './graders.ts';
 import { LANGUAGES, type Language, MissingToolchain } from './languages/index.ts';
+import { readFollowUps } from './follow-ups.ts';
 import { writeOutputs } from './report/formats.ts';
 import { leaderboardRows, writeLeaderboard } from './report/leaderboard.ts';
 import { summaryTable } from './report/terminal.ts';
@@ -204,7 +205,8 @@ try {
       return grade(opts);
     });
     const out = resolve(o.out);
-    writeOutputs(result, out);
+    // The hiring team's own grading: the reviewer's page too (a pull request's never has it).
+    writeOutputs(result, out, readFollowUps(graderDir ?? graderDirFor(challenge)));
     process.stdout.write(summaryTable(result, out));
     if (o.minScore !== undefined && result.score < o.minScore) {
       process.stderr.write(`score ${result.score} is below --min-score ${o.minScore}\n`);

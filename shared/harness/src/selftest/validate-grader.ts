@@ -1,3 +1,4 @@
+import { FOLLOW_UPS_FILE, followUpProblems, readFollowUps } from '../follow-ups.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
@@ -220,6 +221,14 @@ export function validateGrader(exp: GraderExpectations): void {
         ids.filter((id) => !graded.has(id)),
         'README rules no rubric item grades',
       ).toEqual([]);
+    });
+  });
+
+  describe(`${exp.slug}: follow-ups`, () => {
+    test('when follow-ups.md is read, then every rubric item and every band has interview questions, and every heading names one', () => {
+      const f = readFollowUps(graderDir);
+      expect(f, `${FOLLOW_UPS_FILE} beside rubric.ts`).not.toBeNull();
+      expect(followUpProblems(f!, def.rubric.map((r) => r.slug))).toEqual([]);
     });
   });
 

@@ -52,7 +52,9 @@ const skip = (n: string): boolean =>
   n === 'selftest' ||
   n.startsWith('.') ||
   n.endsWith('.golden.txt') ||
-  n === 'README.md';
+  n === 'README.md' ||
+  // The reviewer's interview questions: they neither grade nor are graded.
+  n === 'follow-ups.md';
 
 /**
  * SHA-256 of everything a validation judged with and judged: the grader's suite, reference,
