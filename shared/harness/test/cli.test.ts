@@ -3,8 +3,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
+import { readFollowUps } from '../src/follow-ups.ts';
 import { reapDeadRuns } from '../src/grade.ts';
 import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
+import { escapeMarkup } from '../src/untrusted.ts';
 import { root, runGradeCli, startGradeCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -79,7 +81,7 @@ describe('grade CLI exit codes', () => {
     expect(results.output).toMatch(/25 item\(s\) not graded in this run \(--only\)/);
   });
 
-  test('when the score is below --min-score, then exit 3 and all five reports are still written', () => {
+  test('when the score is below --min-score, then exit 3 and all five reports are still written, with the reviewer’s page beside them holding what the candidate’s never do', () => {
     const out = tempDir('bc-out-');
     const r = grade(
       'url-shortener',
@@ -100,9 +102,24 @@ describe('grade CLI exit codes', () => {
       'report.html',
       'report.md',
       'results.json',
+      'review.html',
     ]);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results).toMatchObject({ status: 'graded', challenge: 'url-shortener', seed: 3, max_score: 100 });
+    // The starter loses items: the reviewer's page asks about the one that cost most, and no
+    // report the candidate receives carries any follow-up question.
+    const followUps = readFollowUps(join(root, 'graders', 'url-shortener'))!;
+    const lost = (results.tests as { id: string; score: number; max_score: number }[])
+      .filter((t) => t.score < t.max_score)
+      .sort((a, b) => b.max_score - b.score - (a.max_score - a.score) || a.id.localeCompare(b.id))[0]!;
+    const review = readFileSync(join(out, 'review.html'), 'utf8');
+    expect(review).toContain(`data-from="${lost.id}"`);
+    expect(review).toContain(escapeMarkup(followUps.items.get(lost.id)![0]!));
+    const questions = [...followUps.items.values(), ...followUps.bands.values()].flat();
+    for (const f of ['exercism.json', 'junit.xml', 'report.html', 'report.md', 'results.json']) {
+      const text = readFileSync(join(out, f), 'utf8');
+      expect(questions.filter((q) => text.includes(q.slice(0, 60))), f).toEqual([]);
+    }
     expect(r.stdout).toMatch(/total +\d+ \/ 100/);
     expect(existsSync(join(out, 'report.md'))).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -212,6 +212,9 @@ describe('pr grade', () => {
     expect(r.provenance.grader.commit).toBe(git(REPO_ROOT, 'rev-parse', 'HEAD'));
     for (const f of ['report.html', 'report.md', 'junit.xml', 'comment.md'])
       expect(readFileSync(join(out, f), 'utf8')).not.toBe('');
+    // The candidate can read this run's uploads: the grader has follow-ups, and none is there.
+    expect(existsSync(join(base, 'graders', 'instance-env', 'follow-ups.md'))).toBe(true);
+    expect(existsSync(join(out, 'review.html'))).toBe(false);
     expect(gh.comments).toHaveLength(1);
     expect(gh.comments[0]!.body).toContain('instance-env: 1 / 1');
     expect(gh.comments[0]!.body).toContain('❌ **Below** the minimum score of 2');
