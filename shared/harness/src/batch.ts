@@ -12,10 +12,10 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InterruptedError, UsageError } from './errors.ts';
+import { readFollowUps } from './follow-ups.ts';
 import { type GradeOptions, grade } from './grade.ts';
 import { graderDirFor } from './graders.ts';
 import { hashTree, suiteHash } from './provenance.ts';
-import { readFollowUps } from './follow-ups.ts';
 import { writeOutputs } from './report/formats.ts';
 import { writeLeaderboard } from './report/leaderboard.ts';
 import type { GradeResult } from './types.ts';

@@ -28,7 +28,8 @@ export function parseFollowUps(text: string): FollowUps {
       const name = heading[1]!;
       const band = /^band (\w+)$/.exec(name);
       if (band) {
-        if (!(BANDS as readonly string[]).includes(band[1]!)) throw new Error(`${FOLLOW_UPS_FILE}: no band "${band[1]}"`);
+        if (!(BANDS as readonly string[]).includes(band[1]!))
+          throw new Error(`${FOLLOW_UPS_FILE}: no band "${band[1]}"`);
         out.bands.set(band[1] as (typeof BANDS)[number], current);
       } else {
         if (out.items.has(name)) throw new Error(`${FOLLOW_UPS_FILE}: "${name}" twice`);
@@ -56,7 +57,8 @@ export function readFollowUps(graderDir: string): FollowUps | null {
 export function followUpProblems(f: FollowUps, slugs: readonly string[]): string[] {
   const problems: string[] = [];
   for (const s of slugs) if (!f.items.get(s)?.length) problems.push(`no follow-up questions for item "${s}"`);
-  for (const s of f.items.keys()) if (!slugs.includes(s)) problems.push(`follow-ups for "${s}", which no rubric item is`);
+  for (const s of f.items.keys())
+    if (!slugs.includes(s)) problems.push(`follow-ups for "${s}", which no rubric item is`);
   for (const b of BANDS) if (!f.bands.get(b)?.length) problems.push(`no follow-up questions for band "${b}"`);
   return problems;
 }

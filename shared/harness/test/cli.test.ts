@@ -118,7 +118,10 @@ describe('grade CLI exit codes', () => {
     const questions = [...followUps.items.values(), ...followUps.bands.values()].flat();
     for (const f of ['exercism.json', 'junit.xml', 'report.html', 'report.md', 'results.json']) {
       const text = readFileSync(join(out, f), 'utf8');
-      expect(questions.filter((q) => text.includes(q.slice(0, 60))), f).toEqual([]);
+      expect(
+        questions.filter((q) => text.includes(q.slice(0, 60))),
+        f,
+      ).toEqual([]);
     }
     expect(r.stdout).toMatch(/total +\d+ \/ 100/);
     expect(existsSync(join(out, 'report.md'))).toBe(true);

@@ -56,7 +56,18 @@ describe('follow-up questions', () => {
   test('when they are compared with the rubric, then a missing item, a missing band and an unknown heading are each named', () => {
     const f = parseFollowUps(`${TEXT}\n## gone\n- ?\n`);
     f.bands.delete('senior');
-    expect(followUpProblems(f, ['creates', 'bad-json', 'no-js-scheme', 'unique-codes', 'redis-down', 'throughput', 'p99', 'new-item'])).toEqual([
+    expect(
+      followUpProblems(f, [
+        'creates',
+        'bad-json',
+        'no-js-scheme',
+        'unique-codes',
+        'redis-down',
+        'throughput',
+        'p99',
+        'new-item',
+      ]),
+    ).toEqual([
       'no follow-up questions for item "new-item"',
       'follow-ups for "gone", which no rubric item is',
       'no follow-up questions for band "senior"',
@@ -98,16 +109,23 @@ describe('review.html', () => {
     const items = page.locator('#questions li');
     expect(await items.count()).toBe(5);
     expect(await items.first().getAttribute('data-from')).toBe('no-js-scheme');
-    expect(await items.first().textContent()).toContain('it lost 3 point(s) on “when the URL is javascript:, then 400 <script>”');
+    expect(await items.first().textContent()).toContain(
+      'it lost 3 point(s) on “when the URL is javascript:, then 400 <script>”',
+    );
     // Markup in a question or a title stays text.
     expect(await page.locator('#questions script').count()).toBe(0);
     expect(await page.locator('#summary tr[data-category]').count()).toBe(6);
-    expect(await page.locator('#summary tr[data-category="security"]').textContent()).toContain('Missed: when the URL is javascript:');
+    expect(await page.locator('#summary tr[data-category="security"]').textContent()).toContain(
+      'Missed: when the URL is javascript:',
+    );
     expect(requests.filter((u) => !u.startsWith('file:'))).toEqual([]);
     const questions = [...f.items.values(), ...f.bands.values()].flat();
     for (const file of readdirSync(dir).filter((n) => n !== 'review.html')) {
       const text = readFileSync(join(dir, file), 'utf8');
-      expect(questions.filter((q) => text.includes(q)), file).toEqual([]);
+      expect(
+        questions.filter((q) => text.includes(q)),
+        file,
+      ).toEqual([]);
     }
   });
 

@@ -37,5 +37,6 @@ export function writeOutputs(r: GradeResult, outDir: string, review?: FollowUps 
   mkdirSync(outDir, { recursive: true });
   for (const [file, write] of Object.entries(writers)) writeFileSync(join(outDir, file), write(r));
   if (review)
-    for (const [file, write] of Object.entries(reviewWriters)) writeFileSync(join(outDir, file), write(r, review));
+    for (const [file, write] of Object.entries(reviewWriters))
+      writeFileSync(join(outDir, file), write(r, review));
 }

@@ -1,6 +1,6 @@
-import { FOLLOW_UPS_FILE, followUpProblems, readFollowUps } from '../follow-ups.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { FOLLOW_UPS_FILE, followUpProblems, readFollowUps } from '../follow-ups.ts';
 import {
   boundaryTable,
   formatBoundaryTable,
@@ -228,7 +228,12 @@ export function validateGrader(exp: GraderExpectations): void {
     test('when follow-ups.md is read, then every rubric item and every band has interview questions, and every heading names one', () => {
       const f = readFollowUps(graderDir);
       expect(f, `${FOLLOW_UPS_FILE} beside rubric.ts`).not.toBeNull();
-      expect(followUpProblems(f!, def.rubric.map((r) => r.slug))).toEqual([]);
+      expect(
+        followUpProblems(
+          f!,
+          def.rubric.map((r) => r.slug),
+        ),
+      ).toEqual([]);
     });
   });
 
