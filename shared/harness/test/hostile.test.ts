@@ -15,8 +15,8 @@ const sandboxed = planSandbox('auto').mode === 'bwrap' && netnsAvailable();
 
 /**
  * A fork bomb needs CPU to reach the limit. Beside the suite's Docker containers, which run at
- * normal priority while the suite runs at nice 19, it once had not within the fixture's 4 s health
- * window, and was only "never healthy". It ends at the limit, so a long window costs nothing.
+ * normal priority while the suite runs at nice 19, it once had not within the fixture's then 4 s
+ * health window, and was only "never healthy". It ends at the limit, so a long window costs nothing.
  */
 const FORK_BOMB_WINDOW = { healthy: 45_000 };
 
@@ -120,7 +120,7 @@ describe('hostile submissions are contained', () => {
   });
 
   test('when a submission accepts connections but never answers, then it is never healthy, with a reason', async () => {
-    const r = await gradeFixture('never-answers');
+    const r = await gradeFixture('never-answers', { healthy: 4_000 });
     expect(r.status).toBe('error');
     expect(r.reason).toMatch(
       /accepted connections on PORT=\d+, but GET \/healthz never answered 200 within 4 s/,
