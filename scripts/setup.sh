@@ -31,6 +31,8 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v git >/dev/null 2>&1 || need+=(git)
+# Dolos's tree-sitter parsers (similarity across a batch) are native add-ons compiled on install.
+{ command -v make && command -v g++; } >/dev/null 2>&1 || need+=(make g++)
 # The test suite also renders the reviewer's report in a real browser (Debian's Chromium).
 if ((want_test)); then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -125,6 +127,10 @@ if ! command -v pnpm >/dev/null 2>&1; then
   fi
 fi
 
+# node-gyp downloads Node's headers from nodejs.org unless told where they are: the running
+# Node's own, when it has them (Debian's and NodeSource's packages do).
+node_prefix=$(node -p 'require("node:path").resolve(process.execPath, "../..")')
+[ -f "$node_prefix/include/node/node.h" ] && export npm_config_nodedir="$node_prefix"
 pnpm install --frozen-lockfile --reporter=silent
 
 # Each language's first grading on a machine would otherwise fetch (and, for Go, compile) what

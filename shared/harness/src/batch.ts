@@ -10,14 +10,16 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { InterruptedError, UsageError } from './errors.ts';
 import { readFollowUps } from './follow-ups.ts';
 import { type GradeOptions, grade } from './grade.ts';
-import { graderDirFor } from './graders.ts';
+import { graderDirFor, REPO_ROOT } from './graders.ts';
 import { hashTree, suiteHash } from './provenance.ts';
 import { writeOutputs } from './report/formats.ts';
 import { writeLeaderboard } from './report/leaderboard.ts';
+import { writeSimilarity } from './report/similarity.ts';
+import { compareSubmissions, SIMILARITY_THRESHOLD, type SimilarityReport } from './similarity.ts';
 import type { GradeResult } from './types.ts';
 
 /** Options of grading a directory of submissions. */
@@ -36,6 +38,10 @@ export interface BatchOptions {
   unsafe?: boolean;
   graderDir?: string;
   timeoutOverrides?: GradeOptions['timeoutOverrides'];
+  /** Earlier cohorts' batch directories: their submissions are compared with this batch's too. */
+  against?: string[];
+  /** What every candidate was given, left out of the comparison (default: `challenges/<slug>`). */
+  starter?: string;
   /** Progress lines (the CLI's bar). */
   onEvent?: (e: BatchEvent) => void;
 }
@@ -45,7 +51,8 @@ export type BatchEvent =
   | { kind: 'start'; name: string; done: number; total: number; running: number }
   | { kind: 'done'; name: string; done: number; total: number; running: number; result: GradeResult }
   | { kind: 'resumed'; name: string; done: number; total: number }
-  | { kind: 'failed'; name: string; done: number; total: number; running: number; message: string };
+  | { kind: 'failed'; name: string; done: number; total: number; running: number; message: string }
+  | { kind: 'similarity'; pairs: number; listed: number; seconds: number };
 
 /** How one submission fared: graded now, kept from an earlier run, or not graded (why). */
 export interface BatchEntry {
@@ -92,6 +99,14 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
     throw new UsageError('--services env shares one Redis database between gradings: use --parallel 1');
   const graderDir = o.graderDir ? resolve(o.graderDir) : graderDirFor(o.challenge);
   const subs = batchSubmissions(resolve(o.dir));
+  // Read before grading, so a mistyped --against stops the batch before its first grading.
+  const earlier = (o.against ?? []).flatMap((d) =>
+    batchSubmissions(resolve(d)).map((s) => ({
+      ...s,
+      name: `${basename(resolve(d))}/${s.name}`,
+      earlier: true,
+    })),
+  );
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const lock = mkdtempSync(join(out, '.load-lock-'));
@@ -164,8 +179,33 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
     await Promise.all(Array.from({ length: Math.max(1, o.parallel) }, worker));
   } finally {
     rmSync(lock, { recursive: true, force: true });
-    writeLeaderboard(out, `${o.challenge}: leaderboard`);
   }
-  if (interrupted) throw interrupted;
+  if (interrupted) {
+    writeLeaderboard(out, `${o.challenge}: leaderboard`);
+    throw interrupted;
+  }
+  const starter = o.starter ?? join(REPO_ROOT, 'challenges', o.challenge);
+  let similar: SimilarityReport;
+  try {
+    similar = await compareSubmissions([...subs, ...earlier], existsSync(starter) ? starter : undefined);
+  } catch (e) {
+    // Say so on the page, and keep the leaderboard: the gradings are what the batch is for.
+    const why = (e as Error).message.split('\n')[0];
+    similar = {
+      threshold: SIMILARITY_THRESHOLD,
+      pairs: [],
+      best: {},
+      seconds: 0,
+      notes: [`not compared: ${why}`],
+    };
+  }
+  writeSimilarity(out, similar, `${o.challenge}: similar submissions`);
+  o.onEvent?.({
+    kind: 'similarity',
+    pairs: similar.pairs.length,
+    listed: similar.pairs.filter((p) => p.similarity >= similar.threshold).length,
+    seconds: similar.seconds,
+  });
+  writeLeaderboard(out, `${o.challenge}: leaderboard`);
   return entries;
 }

@@ -43,6 +43,10 @@ const program = new Command()
   .option('--batch <dir>', 'grade every subdirectory of <dir> as a submission, then write a leaderboard')
   .option('--parallel <n>', 'with --batch: gradings at once (load tests still run alone)', int, 2)
   .option(
+    '--against <dirs...>',
+    "with --batch: earlier cohorts' batch directories, whose submissions the similarity check compares with this batch's too",
+  )
+  .option(
     '--leaderboard <dir>',
     'only rebuild leaderboard.csv/.html from the report folders in <dir> (merged artifacts)',
   )
@@ -97,6 +101,12 @@ function graderIn(root: string, challenge: string): string {
 function progress(total: number): (e: BatchEvent) => void {
   const tty = process.stderr.isTTY;
   return (e) => {
+    if (e.kind === 'similarity') {
+      process.stderr.write(
+        `similarity: ${e.pairs} pair(s) compared in ${e.seconds.toFixed(1)} s, ${e.listed} at or above the threshold (similarity.html)\n`,
+      );
+      return;
+    }
     const width = 20;
     const filled = Math.round((width * e.done) / e.total);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.done}/${total}`;
@@ -132,6 +142,7 @@ try {
     quiet?: boolean;
     only?: string[];
     batch?: string;
+    against?: string[];
     parallel: number;
     leaderboard?: string;
     graders?: string;
@@ -168,6 +179,7 @@ try {
       sandbox: o.sandbox,
       unsafe: o.unsafe,
       graderDir,
+      against: o.against,
       onEvent: o.quiet ? undefined : progress(subs.length),
     });
     const rows = leaderboardRows(resolve(out));
@@ -181,7 +193,7 @@ try {
         )
         .join(
           '\n',
-        )}\nleaderboard: ${join(out, 'leaderboard.csv')} and leaderboard.html; reports in ${out}/<submission>/\n`,
+        )}\nleaderboard: ${join(out, 'leaderboard.csv')} and leaderboard.html; similar pairs: similarity.html; reports in ${out}/<submission>/\n`,
     );
     if (failed) code = 1;
   } else {

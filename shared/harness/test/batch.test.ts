@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
@@ -134,9 +134,13 @@ describe('grade --batch', () => {
       child.on('close', (status) => resolve({ status, stdout, stderr, ms: Date.now() - started }));
     });
 
-  test('when submissions pass, crash or are not submissions at all, then each gets its row and folder, the leaderboard ranks them, and a re-run resumes', async () => {
+  test('when submissions pass, crash, copy another or are not submissions at all, then each gets its row and folder, the leaderboard ranks them and names the copy, and a re-run resumes', async () => {
     const subs = tempDir('bc-batch-');
     cpSync(join(fixtures, 'env-echo'), join(subs, 'alice'), { recursive: true });
+    // dave hands in alice's work with a comment of his own: the similarity check pairs them.
+    cpSync(join(fixtures, 'env-echo'), join(subs, 'dave'), { recursive: true });
+    const daves = join(subs, 'dave', 'server.mjs');
+    writeFileSync(daves, `// my own server\n${readFileSync(daves, 'utf8')}`);
     cpSync(join(fixtures, 'hostile', 'start-crashes'), join(subs, 'bob'), { recursive: true });
     mkdirSync(join(subs, 'carol'));
     writeFileSync(join(subs, 'carol', 'notes.txt'), 'no package.json');
@@ -163,9 +167,22 @@ describe('grade --batch', () => {
     const rows = leaderboardRows(out);
     expect(rows.map((r) => [r.name, r.status, r.score])).toEqual([
       ['alice', 'graded', 1],
+      ['dave', 'graded', 1],
       ['bob', 'error', 0],
       ['carol', 'not graded', 0],
     ]);
+    expect(rows.map((r) => [r.name, r.similar?.partner])).toEqual([
+      ['alice', 'dave'],
+      ['dave', 'alice'],
+      ['bob', expect.any(String)],
+      ['carol', undefined],
+    ]);
+    expect(rows[1]!.similar!.similarity).toBe(1);
+    expect(rows[2]!.similar!.similarity).toBeLessThan(0.6);
+    expect(first.stderr).toMatch(/similarity: 3 pair\(s\) compared in [\d.]+ s, 1 at or above the threshold/);
+    const page = readFileSync(join(out, 'similarity.html'), 'utf8');
+    expect(page).toContain('<h2>alice and dave: 100% similar</h2>');
+    expect(page).toContain('carol: no source file in a language compared');
     for (const name of ['alice', 'bob']) {
       for (const f of ['results.json', 'report.html', 'report.md', 'junit.xml'])
         expect(existsSync(join(out, name, f)), `${name}/${f}`).toBe(true);
@@ -173,14 +190,14 @@ describe('grade --batch', () => {
     const csv = readFileSync(join(out, 'leaderboard.csv'), 'utf8');
     expect(csv).toBe(leaderboardCsv(rows));
     expect(csv.split('\n')[0]).toBe(
-      'rank,submission,score,max,band,status,correctness,robustness,security,concurrency,resilience,performance,seconds,seed,note',
+      'rank,submission,score,max,band,status,correctness,robustness,security,concurrency,resilience,performance,seconds,seed,most_similar,similarity,note',
     );
     // A candidate's name that would be a spreadsheet formula is written as text.
     const formula = leaderboardCsv([{ ...rows[0]!, name: '=HYPERLINK("x")' }]);
     expect(formula.split('\n')[1]).toMatch(/^1,"'=HYPERLINK\(""x""\)",1,1,/);
-    expect(readFileSync(join(out, 'leaderboard.html'), 'utf8')).toContain(
-      '<a href="alice/report.html">alice</a>',
-    );
+    const board = readFileSync(join(out, 'leaderboard.html'), 'utf8');
+    expect(board).toContain('<a href="alice/report.html">alice</a>');
+    expect(board).toContain('<a href="similarity.html">100% dave</a>');
 
     // Re-run after alice changed: only alice (and carol, still failing) are graded again.
     appendFileSync(join(subs, 'alice', 'server.mjs'), '\n// v2\n');
@@ -188,6 +205,19 @@ describe('grade --batch', () => {
     expect(second.stderr).toMatch(/bob: kept from an earlier run/);
     expect(second.stderr).toMatch(/grading alice/);
     expect(second.stderr).not.toMatch(/grading bob/);
-    expect(leaderboardRows(out).map((r) => r.name)).toEqual(['alice', 'bob', 'carol']);
+    expect(leaderboardRows(out).map((r) => r.name)).toEqual(['alice', 'dave', 'bob', 'carol']);
+
+    // An earlier cohort held alice's work too: --against pairs them, without grading anyone again.
+    const earlier = tempDir('bc-batch-2025-');
+    cpSync(join(fixtures, 'env-echo'), join(earlier, 'zed'), { recursive: true });
+    const third = await batch(...args, '--against', earlier);
+    expect(third.stderr).not.toMatch(/grading (alice|bob|dave)/);
+    const pairs = (
+      JSON.parse(readFileSync(join(out, 'similarity.json'), 'utf8')) as {
+        pairs: { a: string; b: string; similarity: number }[];
+      }
+    ).pairs.map((p) => `${p.a} ${p.b} ${p.similarity}`);
+    expect(pairs).toContain(`alice earlier/${basename(earlier)}/zed 1`);
+    expect(pairs).toContain(`dave earlier/${basename(earlier)}/zed 1`);
   });
 });

@@ -1,7 +1,9 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SIMILARITY_THRESHOLD } from '../similarity.ts';
 import { CATEGORIES, type GradeResult } from '../types.ts';
 import { escapeMarkup as esc, plainDeep } from '../untrusted.ts';
+import { readBestSimilar } from './similarity.ts';
 
 /** One leaderboard row. */
 export interface LeaderboardRow {
@@ -14,6 +16,8 @@ export interface LeaderboardRow {
   seconds: number;
   seed: number | '';
   note: string;
+  /** Its most similar submission of the batch or an earlier cohort, and how similar (0 to 1). */
+  similar?: { partner: string; similarity: number };
 }
 
 /**
@@ -22,6 +26,7 @@ export interface LeaderboardRow {
  */
 export function leaderboardRows(out: string): LeaderboardRow[] {
   const rows: LeaderboardRow[] = [];
+  const best = plainDeep(readBestSimilar(out));
   for (const name of readdirSync(out).sort()) {
     const folder = join(out, name);
     if (name.startsWith('.') || !lstatSync(folder).isDirectory()) continue;
@@ -42,6 +47,7 @@ export function leaderboardRows(out: string): LeaderboardRow[] {
           note: r.status === 'error' ? (r.reason ?? '') : r.candidate.verdicts.join(' '),
         }),
       );
+      if (best[name]) rows.at(-1)!.similar = best[name];
     } else if (existsSync(join(folder, 'error.txt'))) {
       const note = readFileSync(join(folder, 'error.txt'), 'utf8').trim();
       rows.push(
@@ -81,6 +87,8 @@ export function leaderboardCsv(rows: LeaderboardRow[]): string {
     ...CATEGORIES,
     'seconds',
     'seed',
+    'most_similar',
+    'similarity',
     'note',
   ];
   const lines = rows.map((r, i) =>
@@ -94,6 +102,8 @@ export function leaderboardCsv(rows: LeaderboardRow[]): string {
       ...CATEGORIES.map((c) => r.categories[c] ?? ''),
       r.seconds,
       r.seed,
+      r.similar?.partner ?? '',
+      r.similar ? r.similar.similarity.toFixed(2) : '',
       r.note,
     ]
       .map(csvCell)
@@ -102,9 +112,18 @@ export function leaderboardCsv(rows: LeaderboardRow[]): string {
   return `${[head.join(','), ...lines].join('\n')}\n`;
 }
 
+/** How similar a row is to its closest partner: high ones link to the pair on similarity.html. */
+function similarCell(s: LeaderboardRow['similar']): string {
+  if (!s) return '<td data-v="-1">–</td>';
+  const text = `${Math.round(s.similarity * 100)}% ${esc(s.partner)}`;
+  return `<td data-v="${s.similarity}" class="${s.similarity >= SIMILARITY_THRESHOLD ? 'similar' : ''}">${
+    s.similarity >= SIMILARITY_THRESHOLD ? `<a href="similarity.html">${text}</a>` : text
+  }</td>`;
+}
+
 /** The leaderboard as one self-contained page whose columns sort on a click. */
 export function leaderboardHtml(rows: LeaderboardRow[], title: string): string {
-  const cols = ['rank', 'submission', 'score', 'band', ...CATEGORIES, 'seconds', 'note'];
+  const cols = ['rank', 'submission', 'score', 'band', ...CATEGORIES, 'seconds', 'most similar', 'note'];
   const body = rows
     .map((r, i) => {
       const cells = [
@@ -114,6 +133,7 @@ export function leaderboardHtml(rows: LeaderboardRow[], title: string): string {
         `<td data-v="${esc(r.band || r.status)}">${esc(r.band || r.status)}</td>`,
         ...CATEGORIES.map((c) => `<td data-v="${r.categories[c] ?? -1}">${r.categories[c] ?? '–'}</td>`),
         `<td data-v="${r.seconds}">${r.seconds}</td>`,
+        similarCell(r.similar),
         `<td data-v="${esc(r.note)}">${esc(r.note)}</td>`,
       ];
       return `<tr class="${r.status === 'graded' ? '' : 'error'}">${cells.join('')}</tr>`;
@@ -121,7 +141,7 @@ export function leaderboardHtml(rows: LeaderboardRow[], title: string): string {
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}th{cursor:pointer;background:#f3f3f3;user-select:none}th[aria-sort=descending]::after{content:" ▼"}th[aria-sort=ascending]::after{content:" ▲"}tr.error td{color:#b71c1c}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}th{cursor:pointer;background:#f3f3f3;user-select:none}th[aria-sort=descending]::after{content:" ▼"}th[aria-sort=ascending]::after{content:" ▲"}tr.error td{color:#b71c1c}td.similar{background:#fff3cd}</style>
 </head><body><h1>${esc(title)}</h1><p>${rows.length} submission(s). Click a column to sort by it.</p>
 <table id="board"><thead><tr>${cols.map((c) => `<th>${c}</th>`).join('')}</tr></thead>
 <tbody>
