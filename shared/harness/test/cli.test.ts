@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { readFollowUps } from '../src/follow-ups.ts';
 import { reapDeadRuns } from '../src/grade.ts';
+import { listMutants, materializeMutant } from '../src/mutants.ts';
 import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
 import { escapeMarkup } from '../src/untrusted.ts';
 import { root, runGradeCli, startGradeCli } from './grade-cli.ts';
@@ -125,6 +126,40 @@ describe('grade CLI exit codes', () => {
     }
     expect(r.stdout).toMatch(/total +\d+ \/ 100/);
     expect(existsSync(join(out, 'report.md'))).toBe(true);
+  });
+});
+
+describe('the reviewer’s follow-up questions', () => {
+  test('when a mutant loses one item, then review.html asks that item’s questions first, and no report a candidate receives holds any question', () => {
+    const graderDir = join(root, 'graders', 'url-shortener');
+    const mutant = listMutants(join(graderDir, 'mutants')).find((m) => m.name === 'redirect-301')!;
+    expect(mutant.fails.map((f) => f.slug)).toEqual(['redirect-exact-location']);
+    const dir = materializeMutant(join(graderDir, 'reference'), mutant);
+    onTestFinished(() => rmSync(dirname(dir), { recursive: true, force: true }));
+    const out = tempDir('bc-out-');
+    // Its category only: the item it loses is a correctness item, and the load files are slow.
+    const r = grade('url-shortener', dir, '--only', 'correctness', '--out', out, '--quiet', '--seed', '4');
+    expect(r.code, r.stderr).toBe(0);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const lost = (results.tests as { id: string; score: number; max_score: number }[])
+      .filter((t) => t.score < t.max_score)
+      .map((t) => t.id);
+    expect(lost).toEqual(['redirect-exact-location']);
+    const followUps = readFollowUps(graderDir)!;
+    const asked = followUps.items.get('redirect-exact-location')!;
+    const review = readFileSync(join(out, 'review.html'), 'utf8');
+    expect(review).toContain('data-from="redirect-exact-location"');
+    for (const q of asked) expect(review).toContain(escapeMarkup(q));
+    // Its questions come first: the only item lost.
+    expect(review.match(/<li data-from="([^"]+)"/)?.[1]).toBe('redirect-exact-location');
+    const questions = [...followUps.items.values(), ...followUps.bands.values()].flat();
+    for (const f of ['exercism.json', 'junit.xml', 'report.html', 'report.md', 'results.json']) {
+      const text = readFileSync(join(out, f), 'utf8');
+      expect(
+        questions.filter((q) => text.includes(q.slice(0, 60))),
+        f,
+      ).toEqual([]);
+    }
   });
 });
 
