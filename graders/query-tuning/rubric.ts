@@ -103,7 +103,7 @@ export const rubric = defineRubric([
   {
     slug: 'writes-during-start',
     title:
-      'when orders are written straight into the tables while both instances start and migrate, then no write waits longer than 0.5 s',
+      'when orders are written straight into the tables while both instances start and migrate, then no write waits longer than 0.5 s, and every instance serves them',
     points: 1,
     category: 'concurrency',
     visibility: 'hidden',

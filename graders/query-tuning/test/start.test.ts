@@ -1,5 +1,7 @@
 import { ContractError, grading, rubricTest } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
+import { ordersOf } from './steps/oracle.ts';
+import { expectBody, ordersPage } from './steps/shop.ts';
 import type { StartWrites } from './steps/start-writer.ts';
 
 /** README R11: while the instances start, no write waits longer than 0.5 s. */
@@ -30,5 +32,15 @@ rubricTest(rubric, 'writes-during-start', async ({ measure }) => {
           : 'Postgres named no statement holding the lock it waited for.',
         'CREATE INDEX without CONCURRENTLY, LOCK TABLE, or a long transaction that changes the tables blocks every write until it ends.',
       ].join('\n'),
+    );
+  // And they are served, by every instance: a start-up that lost them (a table copied from a
+  // snapshot), or a service that never answers, does not keep the point for blocking nothing.
+  const want = await ordersOf(w.customer, 5);
+  for (const i of grading().instances.keys())
+    expectBody(
+      await ordersPage(i, w.customer, { limit: 5 }),
+      'data',
+      want,
+      `customer ${w.customer}'s newest orders, written while your instances started (R11)`,
     );
 });

@@ -15,6 +15,8 @@ export interface StartWrites {
   blockedBy: string[];
   /** Writes that failed, with Postgres's message (at most three). */
   errors: string[];
+  /** The customer the orders were written for (the tests then read them through the service). */
+  customer: number;
 }
 
 /** One write every 50 ms, from start to start: 20 a second while the instances start. */
@@ -61,6 +63,7 @@ export async function startWriter(ctx: {
     slowest: { ms: 0, atMs: 0, unfinished: false },
     blockedBy: [],
     errors: [],
+    customer,
   };
   let t0 = Date.now();
   let stopping = false;
