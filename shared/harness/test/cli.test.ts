@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { readFollowUps } from '../src/follow-ups.ts';
+import { type FollowUps, readFollowUps } from '../src/follow-ups.ts';
 import { reapDeadRuns } from '../src/grade.ts';
 import { listMutants, materializeMutant } from '../src/mutants.ts';
 import { isAlive, killPids, pidsOfRunsOwnedBy } from '../src/supervisor/proc.ts';
@@ -12,6 +12,18 @@ import { root, runGradeCli, startGradeCli } from './grade-cli.ts';
 import { tempDir } from './temp-dir.ts';
 
 const grade = (...args: string[]) => runGradeCli(args);
+
+/** None of the five reports a candidate receives holds any of the grader's follow-up questions. */
+function expectNoQuestionInCandidateReports(out: string, followUps: FollowUps): void {
+  const questions = [...followUps.items.values(), ...followUps.bands.values()].flat();
+  for (const f of ['exercism.json', 'junit.xml', 'report.html', 'report.md', 'results.json']) {
+    const text = readFileSync(join(out, f), 'utf8');
+    expect(
+      questions.filter((q) => text.includes(q.slice(0, 60))),
+      f,
+    ).toEqual([]);
+  }
+}
 
 describe('grade CLI exit codes', () => {
   test('when the challenge is unknown, then exit 2 with one line naming the known ones', () => {
@@ -116,14 +128,7 @@ describe('grade CLI exit codes', () => {
     const review = readFileSync(join(out, 'review.html'), 'utf8');
     expect(review).toContain(`data-from="${lost.id}"`);
     expect(review).toContain(escapeMarkup(followUps.items.get(lost.id)![0]!));
-    const questions = [...followUps.items.values(), ...followUps.bands.values()].flat();
-    for (const f of ['exercism.json', 'junit.xml', 'report.html', 'report.md', 'results.json']) {
-      const text = readFileSync(join(out, f), 'utf8');
-      expect(
-        questions.filter((q) => text.includes(q.slice(0, 60))),
-        f,
-      ).toEqual([]);
-    }
+    expectNoQuestionInCandidateReports(out, followUps);
     expect(r.stdout).toMatch(/total +\d+ \/ 100/);
     expect(existsSync(join(out, 'report.md'))).toBe(true);
   });
@@ -152,14 +157,7 @@ describe('the reviewer’s follow-up questions', () => {
     for (const q of asked) expect(review).toContain(escapeMarkup(q));
     // Its questions come first: the only item lost.
     expect(review.match(/<li data-from="([^"]+)"/)?.[1]).toBe('redirect-exact-location');
-    const questions = [...followUps.items.values(), ...followUps.bands.values()].flat();
-    for (const f of ['exercism.json', 'junit.xml', 'report.html', 'report.md', 'results.json']) {
-      const text = readFileSync(join(out, f), 'utf8');
-      expect(
-        questions.filter((q) => text.includes(q.slice(0, 60))),
-        f,
-      ).toEqual([]);
-    }
+    expectNoQuestionInCandidateReports(out, followUps);
   });
 });
 
