@@ -19,7 +19,7 @@ import { hashTree, suiteHash } from './provenance.ts';
 import { writeOutputs } from './report/formats.ts';
 import { writeLeaderboard } from './report/leaderboard.ts';
 import { writeSimilarity } from './report/similarity.ts';
-import { compareSubmissions, SIMILARITY_THRESHOLD, type SimilarityReport } from './similarity.ts';
+import { compareSubmissions } from './similarity.ts';
 import type { GradeResult } from './types.ts';
 
 /** Options of grading a directory of submissions. */
@@ -117,6 +117,7 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
   let interrupted: unknown = null;
   const queue: { name: string; path: string; key: string; folder: string }[] = [];
   const suite = suiteHash(graderDir);
+  const followUps = readFollowUps(graderDir);
 
   for (const s of subs) {
     const folder = join(out, s.name);
@@ -149,7 +150,7 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
           loadLock: lock,
         });
         rmSync(next.folder, { recursive: true, force: true });
-        writeOutputs(result, next.folder, readFollowUps(graderDir));
+        writeOutputs(result, next.folder, followUps);
         writeFileSync(
           join(next.folder, 'batch.json'),
           `${JSON.stringify({ key: next.key, seed: o.seed })}\n`,
@@ -185,20 +186,7 @@ export async function gradeBatch(o: BatchOptions): Promise<BatchEntry[]> {
     throw interrupted;
   }
   const starter = o.starter ?? join(REPO_ROOT, 'challenges', o.challenge);
-  let similar: SimilarityReport;
-  try {
-    similar = await compareSubmissions([...subs, ...earlier], existsSync(starter) ? starter : undefined);
-  } catch (e) {
-    // Say so on the page, and keep the leaderboard: the gradings are what the batch is for.
-    const why = (e as Error).message.split('\n')[0];
-    similar = {
-      threshold: SIMILARITY_THRESHOLD,
-      pairs: [],
-      best: {},
-      seconds: 0,
-      notes: [`not compared: ${why}`],
-    };
-  }
+  const similar = await compareSubmissions([...subs, ...earlier], existsSync(starter) ? starter : undefined);
   writeSimilarity(out, similar, `${o.challenge}: similar submissions`);
   o.onEvent?.({
     kind: 'similarity',

@@ -149,15 +149,15 @@ interface Sum {
 const MAX_FRAGMENTS = 8;
 const MAX_FRAGMENT_LINES = 60;
 
-const sideOf = (src: Source, startRow: number, endRow: number): FragmentSide => {
+/** One side of a fragment: `lines` are `src.text`'s, split once per pair rather than per fragment. */
+const sideOf = (src: Source, lines: string[], startRow: number, endRow: number): FragmentSide => {
   let file = src.files[0]!;
   for (const f of src.files) if (f.line <= startRow) file = f;
-  const lines = src.text.split('\n').slice(startRow, Math.min(endRow + 1, startRow + MAX_FRAGMENT_LINES));
   return {
     file: file.path,
     from: startRow - file.line + 1,
     to: endRow - file.line + 1,
-    text: lines.join('\n'),
+    text: lines.slice(startRow, Math.min(endRow + 1, startRow + MAX_FRAGMENT_LINES)).join('\n'),
   };
 };
 
@@ -172,8 +172,16 @@ export async function compareSubmissions(
   threshold = SIMILARITY_THRESHOLD,
 ): Promise<SimilarityReport> {
   const started = performance.now();
-  // Loaded here: its tree-sitter parsers are native modules that only a batch needs.
-  const { Dolos, File } = await import('@dodona/dolos-lib');
+  // Loaded here: its tree-sitter parsers are native modules that only a batch needs. Without
+  // them (an install that could not build them) the report says so and compares nothing.
+  let dolosLib: typeof import('@dodona/dolos-lib');
+  try {
+    dolosLib = await import('@dodona/dolos-lib');
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    return { threshold, pairs: [], best: {}, seconds: 0, notes: [`not compared: ${why}`] };
+  }
+  const { Dolos, File } = dolosLib;
   const label = (s: Compared) => (s.earlier ? `earlier/${s.name}` : s.name);
   const sources = subs.map((s) => ({ sub: s, byLanguage: sourcesOf(s.path) }));
   const given = template ? sourcesOf(template) : new Map<string, Source>();
@@ -234,13 +242,14 @@ export async function compareSubmissions(
   const linesOf = (f: SimilarPair['fragments'][number]) => f.a.to - f.a.from + (f.b.to - f.b.from);
   const fragmentsOf = (sides: Sum['sides']) =>
     sides
-      .flatMap(({ pair, left, right, flip }) =>
-        pair.buildFragments().map((f) => {
-          const l = sideOf(left, f.leftSelection.startRow, f.leftSelection.endRow);
-          const r = sideOf(right, f.rightSelection.startRow, f.rightSelection.endRow);
+      .flatMap(({ pair, left, right, flip }) => {
+        const [leftLines, rightLines] = [left.text.split('\n'), right.text.split('\n')];
+        return pair.buildFragments().map((f) => {
+          const l = sideOf(left, leftLines, f.leftSelection.startRow, f.leftSelection.endRow);
+          const r = sideOf(right, rightLines, f.rightSelection.startRow, f.rightSelection.endRow);
           return flip ? { a: r, b: l } : { a: l, b: r };
-        }),
-      )
+        });
+      })
       .sort((x, y) => linesOf(y) - linesOf(x))
       .slice(0, MAX_FRAGMENTS);
   const pairs: SimilarPair[] = [...sums.values()]

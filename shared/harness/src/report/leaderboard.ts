@@ -1,9 +1,8 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SIMILARITY_THRESHOLD } from '../similarity.ts';
 import { CATEGORIES, type GradeResult } from '../types.ts';
 import { escapeMarkup as esc, plainDeep } from '../untrusted.ts';
-import { readBestSimilar } from './similarity.ts';
+import { readSimilarity } from './similarity.ts';
 
 /** One leaderboard row. */
 export interface LeaderboardRow {
@@ -16,8 +15,11 @@ export interface LeaderboardRow {
   seconds: number;
   seed: number | '';
   note: string;
-  /** Its most similar submission of the batch or an earlier cohort, and how similar (0 to 1). */
-  similar?: { partner: string; similarity: number };
+  /**
+   * Its most similar submission of the batch or an earlier cohort, how similar (0 to 1), and
+   * whether that is at or above the batch's threshold.
+   */
+  similar?: { partner: string; similarity: number; flagged: boolean };
 }
 
 /**
@@ -26,7 +28,9 @@ export interface LeaderboardRow {
  */
 export function leaderboardRows(out: string): LeaderboardRow[] {
   const rows: LeaderboardRow[] = [];
-  const best = plainDeep(readBestSimilar(out));
+  // A batch's comparison, when it ran: partners' names are the candidates' words, like theirs.
+  const similarity = readSimilarity(out);
+  const best = plainDeep(similarity?.best ?? {});
   for (const name of readdirSync(out).sort()) {
     const folder = join(out, name);
     if (name.startsWith('.') || !lstatSync(folder).isDirectory()) continue;
@@ -47,7 +51,9 @@ export function leaderboardRows(out: string): LeaderboardRow[] {
           note: r.status === 'error' ? (r.reason ?? '') : r.candidate.verdicts.join(' '),
         }),
       );
-      if (best[name]) rows.at(-1)!.similar = best[name];
+      const closest = best[name];
+      if (closest && similarity)
+        rows.at(-1)!.similar = { ...closest, flagged: closest.similarity >= similarity.threshold };
     } else if (existsSync(join(folder, 'error.txt'))) {
       const note = readFileSync(join(folder, 'error.txt'), 'utf8').trim();
       rows.push(
@@ -116,8 +122,8 @@ export function leaderboardCsv(rows: LeaderboardRow[]): string {
 function similarCell(s: LeaderboardRow['similar']): string {
   if (!s) return '<td data-v="-1">–</td>';
   const text = `${Math.round(s.similarity * 100)}% ${esc(s.partner)}`;
-  return `<td data-v="${s.similarity}" class="${s.similarity >= SIMILARITY_THRESHOLD ? 'similar' : ''}">${
-    s.similarity >= SIMILARITY_THRESHOLD ? `<a href="similarity.html">${text}</a>` : text
+  return `<td data-v="${s.similarity}" class="${s.flagged ? 'similar' : ''}">${
+    s.flagged ? `<a href="similarity.html">${text}</a>` : text
   }</td>`;
 }
 

@@ -54,9 +54,13 @@ export function writeSimilarity(out: string, r: SimilarityReport, title: string)
   writeFileSync(join(out, 'similarity.html'), similarityHtml(r, title));
 }
 
-/** Each submission's most similar partner, from a batch's similarity.json (none before one ran). */
-export function readBestSimilar(out: string): SimilarityReport['best'] {
+/**
+ * Each submission's most similar partner, and the threshold they were judged at, from a batch's
+ * similarity.json (null before one ran).
+ */
+export function readSimilarity(out: string): Pick<SimilarityReport, 'best' | 'threshold'> | null {
   const file = join(out, 'similarity.json');
-  if (!existsSync(file)) return {};
-  return (JSON.parse(readFileSync(file, 'utf8')) as SimilarityReport).best ?? {};
+  if (!existsSync(file)) return null;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as SimilarityReport;
+  return { best: r.best ?? {}, threshold: r.threshold };
 }
