@@ -20,6 +20,12 @@ const HEALTH_PROBE_MS = 2000;
 /** The health check before each test file, of an instance declared hung. */
 const RECHECK_PROBE_MS = 1000;
 /**
+ * Health checks in a row a hung instance may fail before it is no longer asked: a service that
+ * hung during an outage answers at the next file, and asking one that never will cost a second
+ * per remaining file (15 s of a hanging grading's minute in query-tuning).
+ */
+const RECHECKS = 3;
+/**
  * Time spent waiting on requests an instance never answered, in all (not in a row), after which
  * it is declared to have stopped answering for the rest of the grading: 15 s per instance, as for
  * a full hang (three requests of 5 s), so a service that answers only some requests is still
@@ -152,6 +158,8 @@ export class InstanceManager {
   private readonly waitedUntil = new Map<string, number>();
   /** Instances that used up the answer budget: hung until the grading ends, restarts included. */
   private readonly exhausted = new Set<string>();
+  /** Health checks before a file a hung instance failed in a row (RECHECKS ends the asking). */
+  private readonly unrecovered = new Map<string, number>();
   /** Instances whose last answers in a file were all server errors → the last GET among them. */
   private readonly erroring = new Map<string, string | null>();
 
@@ -197,6 +205,7 @@ export class InstanceManager {
     // A new process starts afresh (though one that hung before is quick to be declared hung again).
     this.hung.delete(id);
     this.silent.delete(id);
+    this.unrecovered.delete(id);
     proc.exited.then((exit) => {
       if (!exit.stopped && this.instances.get(id) === inst) {
         this.verdicts.push(`Instance ${id} died while being graded: ${this.describeExit(exit)}.`);
@@ -312,12 +321,15 @@ export class InstanceManager {
   }
 
   /**
-   * Ask each hung instance's GET /healthz again (before each test file): one that answers now
-   * (it hung only while a dependency was cut, say) is graded normally from then on, so one
-   * outage never costs every later file. Returns the ids that recovered.
+   * Ask each hung instance's GET /healthz again (before each test file, until it has failed
+   * RECHECKS in a row or its process is restarted): one that answers now (it hung only while a
+   * dependency was cut, say) is graded normally from then on, so one outage never costs every
+   * later file. Returns the ids that recovered.
    */
   async recheckHung(): Promise<string[]> {
-    const ids = [...this.hung].filter((id) => !this.exhausted.has(id));
+    const ids = [...this.hung].filter(
+      (id) => !this.exhausted.has(id) && (this.unrecovered.get(id) ?? 0) < RECHECKS,
+    );
     const answers = await Promise.all(
       ids.map((id) =>
         fetch(`${this.instances.get(id)!.url}/healthz`, { signal: AbortSignal.timeout(RECHECK_PROBE_MS) })
@@ -329,7 +341,10 @@ export class InstanceManager {
     for (const id of recovered) {
       this.hung.delete(id);
       this.silent.delete(id);
+      this.unrecovered.delete(id);
     }
+    for (const id of ids)
+      if (!recovered.includes(id)) this.unrecovered.set(id, (this.unrecovered.get(id) ?? 0) + 1);
     return recovered;
   }
 
