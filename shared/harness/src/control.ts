@@ -14,6 +14,15 @@ export const CONTROL_TOKEN_HEADER = 'x-bc-control-token';
 /** How long a reset waits for instances to reconnect to a service that had a fault. */
 const RECONNECT_WAIT_MS = 3000;
 
+/** The longest a one-off run may take: under the 5 min a test's fetch waits for an answer. */
+const MAX_RUN_MS = 4 * 60_000;
+
+/** An env a test passed: string values only, or none. */
+function envOf(v: unknown): Record<string, string> | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
@@ -35,8 +44,9 @@ export interface ControlDeps {
 
 /**
  * Loopback HTTP API through which hidden tests (in Vitest workers) drive the session: restart
- * instances, cut dependencies, script stubs, start calibration baselines, and reset everything
- * before each test file. Tests never get process handles.
+ * (or deploy) instances, run the submission once as a job, cut dependencies, script stubs, start
+ * calibration baselines, and reset everything before each test file. Tests never get process
+ * handles.
  */
 export class ControlServer {
   private server: Server;
@@ -88,7 +98,7 @@ export class ControlServer {
       const signal = body.signal === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM';
       switch (action) {
         case 'restart':
-          return { url: (await instances.restart(name, signal)).url };
+          return { url: (await instances.restart(name, signal, envOf(body.env))).url };
         case 'stop':
           await instances.stop(name, signal);
           return { ok: true };
@@ -132,6 +142,14 @@ export class ControlServer {
         stub.reset();
         return { ok: true };
       }
+    }
+    if (req.method === 'POST' && what === 'runs') {
+      return instances.runOnce({
+        label: typeof body.label === 'string' ? body.label.slice(0, 40) : 'run',
+        env: envOf(body.env) ?? {},
+        timeoutMs: Math.min(Number(body.timeoutMs) || 60_000, MAX_RUN_MS),
+        ...(body.killAfterMs === undefined ? {} : { killAfterMs: Number(body.killAfterMs) }),
+      });
     }
     if (req.method === 'POST' && what === 'baselines' && name) return { url: await this.baseline(name) };
     throw new Error(`unknown control route ${req.method} ${req.url}`);

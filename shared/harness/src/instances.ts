@@ -14,6 +14,17 @@ import {
 import { type Limits, REQUEST_TIMEOUT_MS } from './types.ts';
 import { freePort, sleep, TailBuffer } from './util.ts';
 
+/** How a one-off run of the submission ended (`InstanceManager.runOnce`). */
+export interface OneOffRun {
+  code: number | null;
+  signal: string | null;
+  /** Why the harness killed it (its time or a limit), or that the grader interrupted it; null if not. */
+  killed: string | null;
+  ms: number;
+  /** The last 40 lines it printed. */
+  output: string;
+}
+
 /** Requests in a row without an answer before the harness checks whether an instance hangs. */
 export const HUNG_AFTER = 3;
 const HEALTH_PROBE_MS = 2000;
@@ -160,6 +171,12 @@ export class InstanceManager {
   private readonly exhausted = new Set<string>();
   /** Health checks before a file a hung instance failed in a row (RECHECKS ends the asking). */
   private readonly unrecovered = new Map<string, number>();
+  /** Env a grader deployed on an instance (a rolling deploy), kept across its later restarts. */
+  private readonly deployed = new Map<string, Record<string, string>>();
+  /** One-off runs so far (each gets an address of its own on a Docker network). */
+  private runs = 0;
+  /** One-off runs not yet ended: the grading's end kills them with the instances. */
+  private readonly running = new Set<Supervised>();
   /** Instances whose last answers in a file were all server errors → the last GET among them. */
   private readonly erroring = new Map<string, string | null>();
 
@@ -177,28 +194,50 @@ export class InstanceManager {
     },
   ) {}
 
+  /**
+   * The submission's start command, sandboxed, with instance `envOf`'s env (the grader's and any
+   * deploy's) and `env` on top: an instance, or a one-off run.
+   */
+  private launchStart(
+    label: string,
+    envOf: string,
+    env: Record<string, string>,
+    onOutput: (c: Buffer) => void,
+    at: { address?: string; port?: number },
+    timeoutMs?: number,
+  ): Supervised {
+    mkdirSync(join(this.rt.workDir, '.home'), { recursive: true });
+    return launch(
+      this.rt,
+      {
+        label,
+        shellCommand: this.opts.startCommand,
+        cwd: this.rt.workDir,
+        env: candidateEnv(this.rt, { ...this.opts.envFor?.(envOf), ...this.deployed.get(envOf), ...env }),
+        sandbox: this.rt.sandbox,
+        limits: this.rt.limits,
+        roBinds: roBinds(this.rt),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        onOutput,
+      },
+      { network: this.rt.docker?.network.name ?? 'none', ...at },
+    );
+  }
+
   /** Start instance `id` (reusing its port on restart) and wait until GET /healthz answers 200. */
   async start(id: string): Promise<Instance> {
     const port = this.ports.get(id) ?? (this.rt.docker ? CONTAINER_PORT : await freePort());
     this.ports.set(id, port);
-    mkdirSync(join(this.rt.workDir, '.home'), { recursive: true });
     const address = this.rt.docker?.network.addressOf(id.charCodeAt(0) - 97);
-    const proc = launch(
-      this.rt,
-      {
-        label: `instance-${id}`,
-        shellCommand: this.opts.startCommand,
-        cwd: this.rt.workDir,
-        env: candidateEnv(this.rt, { ...this.opts.envFor?.(id), PORT: String(port) }),
-        sandbox: this.rt.sandbox,
-        limits: this.rt.limits,
-        roBinds: roBinds(this.rt),
-        onOutput: (c) => {
-          this.output.push(Buffer.from(c.toString('utf8').replace(/^(?=.)/gm, `[${id}] `)));
-          this.opts.onOutput?.(id, c);
-        },
+    const proc = this.launchStart(
+      `instance-${id}`,
+      id,
+      { PORT: String(port) },
+      (c) => {
+        this.output.push(Buffer.from(c.toString('utf8').replace(/^(?=.)/gm, `[${id}] `)));
+        this.opts.onOutput?.(id, c);
       },
-      { network: this.rt.docker?.network.name ?? 'none', address, port },
+      { address, port },
     );
     const inst: Instance = { id, port, url: `http://${address ?? '127.0.0.1'}:${port}`, proc };
     this.instances.set(id, inst);
@@ -433,12 +472,75 @@ export class InstanceManager {
     }
   }
 
-  async restart(id: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<Instance> {
+  /**
+   * Stop `id` and start it again; with `env`, the new process (and every later one of `id`) runs
+   * with it on top of the instance's own env: one step of a rolling deploy.
+   */
+  async restart(
+    id: string,
+    signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
+    env?: Record<string, string>,
+  ): Promise<Instance> {
     await this.stop(id, signal);
+    if (env) this.deployed.set(id, env);
     return this.start(id);
   }
 
+  /**
+   * Run the submission's start command once, as a job rather than a service (a migration step,
+   * say): sandboxed like an instance, with the env of instance `a` and `env` on top, no PORT, and
+   * no health check. It is killed at `timeoutMs`, or at `killAfterMs` when the grader interrupts
+   * it on purpose. Its output goes to the grading's log, prefixed, and its tail comes back.
+   */
+  async runOnce(opts: {
+    label: string;
+    env: Record<string, string>;
+    timeoutMs: number;
+    killAfterMs?: number;
+  }): Promise<OneOffRun> {
+    const n = this.runs++;
+    const output = new TailBuffer(16 * 1024);
+    const tag = `[${opts.label}] `;
+    const started = Date.now();
+    const proc = this.launchStart(
+      `run-${n}`,
+      'a',
+      opts.env,
+      (c) => {
+        output.push(c);
+        this.output.push(Buffer.from(c.toString('utf8').replace(/^(?=.)/gm, tag)));
+      },
+      // Addresses from .110 up: the instances' (.10 and on) stay theirs.
+      { address: this.rt.docker?.network.addressOf(100 + (n % 100)) },
+      opts.timeoutMs,
+    );
+    this.running.add(proc);
+    let interrupted = false;
+    const timer =
+      opts.killAfterMs === undefined
+        ? null
+        : setTimeout(() => {
+            interrupted = true;
+            void proc.kill();
+          }, opts.killAfterMs);
+    const exit = await proc.exited;
+    this.running.delete(proc);
+    if (timer) clearTimeout(timer);
+    return {
+      code: exit.code,
+      signal: exit.signal,
+      killed: interrupted
+        ? 'interrupted by the grader'
+        : exit.killedFor
+          ? describeKill(exit.killedFor, this.rt.limits)
+          : null,
+      ms: Date.now() - started,
+      output: output.tail(40),
+    };
+  }
+
   async stopAll(): Promise<void> {
+    await Promise.all([...this.running].map((p) => p.kill()));
     await Promise.all([...this.instances.keys()].map((id) => this.stop(id)));
   }
 

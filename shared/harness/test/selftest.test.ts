@@ -1,9 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { REPO_ROOT } from '../src/graders.ts';
 import type { GraderLayout } from '../src/selftest/layout.ts';
 import { GradingScheduler } from '../src/selftest/scheduler.ts';
 import {
+  kitFilesOf,
   readValidation,
   startersHash,
   validatedAlternatives,
@@ -100,5 +102,33 @@ describe('the validation record', () => {
     // A change to the grader names neither any more.
     writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [1];\n');
     expect([...validatedAlternatives(graderDir)]).toEqual([]);
+  });
+});
+
+describe('the kit a validation names', () => {
+  const kitModules = (): string[] =>
+    readdirSync(join(REPO_ROOT, 'shared', 'harness', 'src', 'kit'))
+      .filter((f) => f.endsWith('.ts'))
+      .sort();
+  const graderImporting = (...specifiers: string[]): string => {
+    const graderDir = join(tempDir('bc-kit-'), 'graders', 'x');
+    mkdirSync(join(graderDir, 'test'), { recursive: true });
+    writeFileSync(
+      join(graderDir, 'test', 'a.test.ts'),
+      specifiers.map((s, i) => `import * as m${i} from '${s}';\n`).join(''),
+    );
+    return graderDir;
+  };
+
+  test('when a grader imports the kit by its front door, then it names every kit module but those a grader must import by name', () => {
+    const named = [...kitFilesOf(graderImporting('@bc/harness/kit'))].sort();
+    expect(named).toEqual(kitModules().filter((f) => !['deploy.ts', 'pg-locks.ts'].includes(f)));
+  });
+
+  test("when a grader imports a kit module by name, then that module is in its kit and in no other grader's", () => {
+    const older = graderImporting('@bc/harness/kit');
+    const newer = graderImporting('@bc/harness/kit', '@bc/harness/kit/pg-locks');
+    expect(kitFilesOf(newer).has('pg-locks.ts')).toBe(true);
+    expect(kitFilesOf(older).has('pg-locks.ts')).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../graders.ts';
-import { hashTree } from '../provenance.ts';
+import { filesUnder, hashTree } from '../provenance.ts';
 import { type GraderLayout, languageAlternatives } from './layout.ts';
 
 /** A correct implementation in another language, graded over the validation's seeds. */
@@ -56,12 +56,48 @@ const skip = (n: string): boolean =>
   // The reviewer's interview questions: they neither grade nor are graded.
   n === 'follow-ups.md';
 
+// What every grading loads of the kit, whatever the grader imports: its front door, and the
+// runner's set-up file, run before each test file.
+const KIT_ROOTS = ['index.ts', 'setup.ts'];
+const HARNESS_PACKAGE = join(REPO_ROOT, 'shared', 'harness', 'package.json');
+// An import of one of the kit's own modules: `from './x.ts'`, `export … from './x.ts'`, `import('./x.ts')`.
+const KIT_IMPORT = /(?:\bfrom|\bimport)\s*\(?\s*['"]\.\/([^'"]+)['"]/g;
+const KIT_SPECIFIER = /['"]@bc\/harness\/(kit\/[^'"]+)['"]/g;
+
+/**
+ * The kit files a grader's gradings run: the kit's roots, each `@bc/harness/kit/<module>` the
+ * grader imports by name (the harness package's `exports`), and every kit module these import, in
+ * turn. A module only a newer grader imports by name is not the older graders' kit, so adding one
+ * leaves their records standing.
+ */
+export function kitFilesOf(graderDir: string): Set<string> {
+  const exportsMap = (
+    JSON.parse(readFileSync(HARNESS_PACKAGE, 'utf8')) as { exports: Record<string, string> }
+  ).exports;
+  const todo = [...KIT_ROOTS];
+  for (const f of filesUnder(graderDir, skip)) {
+    if (!/\.[cm]?[jt]sx?$/.test(f)) continue;
+    for (const [, sub] of readFileSync(join(graderDir, f), 'utf8').matchAll(KIT_SPECIFIER)) {
+      const target = exportsMap[`./${sub}`];
+      if (target?.startsWith('./src/kit/')) todo.push(target.slice('./src/kit/'.length));
+    }
+  }
+  const seen = new Set<string>();
+  while (todo.length) {
+    const f = todo.pop()!;
+    if (seen.has(f) || !existsSync(join(KIT_DIR, f))) continue;
+    seen.add(f);
+    for (const [, dep] of readFileSync(join(KIT_DIR, f), 'utf8').matchAll(KIT_IMPORT)) todo.push(dep!);
+  }
+  return seen;
+}
+
 /**
  * SHA-256 of everything a validation judged with and judged: the grader's suite, reference,
- * alternative and mutants, and the kit its tests call (where load is measured). Its own
- * `selftest/` is left out, so writing the record does not change what it names, and so are the
- * other fixtures, which validate never grades, and the alternatives in other languages, which
- * have their own (`alternativeHash`).
+ * alternative and mutants, and the kit its gradings run (`kitFilesOf`: where load is measured).
+ * Its own `selftest/` is left out, so writing the record does not change what it names, and so
+ * are the other fixtures, which validate never grades, and the alternatives in other languages,
+ * which have their own (`alternativeHash`).
  */
 export function validationHash(graderDir: string): string {
   const h = createHash('sha256');
@@ -69,7 +105,15 @@ export function validationHash(graderDir: string): string {
   h.update('\0alternative\0');
   hashTree(h, join(graderDir, 'fixtures', 'alternative'), skip);
   h.update('\0kit\0');
-  return hashTree(h, KIT_DIR, skip).digest('hex');
+  // In `hashTree`'s order and form: while a grader runs every kit module, its hash is the one
+  // its record has held since the whole kit was hashed.
+  const kit = kitFilesOf(graderDir);
+  for (const f of filesUnder(KIT_DIR, skip).filter((f) => kit.has(f)))
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(KIT_DIR, f)))
+      .update('\0');
+  return h.digest('hex');
 }
 
 /** `h` with the harness's language pipeline (detection, install, build and run) added. */
