@@ -1,0 +1,28 @@
+import { defineGrader } from '@bc/harness/kit';
+import { rubric } from './rubric.ts';
+import { ROWS, seedAccounts } from './test/steps/data.ts';
+
+export default defineGrader({
+  slug: 'zero-downtime',
+  title: 'Split a column of a busy table with no request lost',
+  rubric,
+  bounds: {
+    R2: 'first_name 1 to 50 characters, last_name 0 to 50, email 3 to 254',
+    R5: 'no lock wait longer than 200 ms',
+    R6: 'at most 1,000 rows per transaction',
+    R9: 'every request answered within 2 s',
+    R10: 'at least 50 % of the request rate, at most 3× the p99',
+  },
+  services: ['postgres'],
+  probe: '/healthz',
+  instances: 2,
+  // Every instance starts as version 1 (README R3); the migration test deploys version 2.
+  env: () => ({ APP_VERSION: '1' }),
+  // The table exists and is full before the candidate's code first runs (README "The data").
+  prepare: async ({ seed, services }) => {
+    await seedAccounts(services.postgres!, seed, ROWS);
+    return {};
+  },
+  timeouts: { healthy: 30_000, tests: 600_000 },
+  limits: { memoryMb: 512, pids: 256 },
+});

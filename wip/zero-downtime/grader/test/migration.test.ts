@@ -1,0 +1,168 @@
+import { grading, rubricTest } from '@bc/harness/kit';
+import { beforeAll, expect } from 'vitest';
+import { rubric } from '../rubric.ts';
+import { ROWS } from './steps/data.ts';
+import { type MigrationEvidence, runMigration, type StepRun } from './steps/migration.ts';
+
+// README R5, R6, R10.
+const LOCK_WAIT_MS = 200;
+const BATCH_ROWS = 1_000;
+const RATE_SHARE = 0.5;
+const P99_FACTOR = 3;
+
+let ev: MigrationEvidence;
+beforeAll(async () => {
+  ev = await runMigration(grading().seed, ROWS);
+}, 600_000);
+
+const runOf = (step: StepRun['step'], why: StepRun['why']): StepRun | undefined =>
+  ev.steps.find((s) => s.step === step && s.why === why);
+const said = (r: StepRun): string =>
+  `MIGRATION_STEP=${r.step} exited ${r.run.code ?? r.run.killed} after ${Math.round(r.run.ms)} ms, saying: ${r.run.output.split('\n').slice(-3).join(' / ') || '(nothing)'}`;
+const needs = (r: StepRun | undefined, what: string): StepRun => {
+  if (!r)
+    throw new Error(
+      `${what} was not run: the migration stopped before it (${ev.brokenAt ?? 'see the other items'})`,
+    );
+  return r;
+};
+
+rubricTest(rubric, 'reads-during-migration', () => {
+  const wrong = ev.traffic.wrong.filter((w) => !w.phase.startsWith('rollback'));
+  expect(
+    wrong,
+    wrong.map((w) => `during ${w.phase}, instance ${w.instance}: ${w.sent} → ${w.got}`).join('\n'),
+  ).toEqual([]);
+});
+
+rubricTest(rubric, 'steps-twice', () => {
+  for (const step of ['expand', 'backfill', 'contract'] as const) {
+    const r = needs(runOf(step, 'again'), `${step} run a second time`);
+    expect(r.run.code, `a second run of ${step} must exit 0 (R4): ${said(r)}`).toBe(0);
+    expect(r.shapeAfter, `a second run of ${step} changed the table (R4): ${said(r)}`).toBe(r.shapeBefore);
+    expect(
+      r.rowsChanged,
+      `a second run of ${step} changed ${r.rowsChanged} rows with no other write going on (R4)`,
+    ).toBe(0);
+  }
+});
+
+rubricTest(rubric, 'contract-refuses-early', () => {
+  const r = needs(runOf('contract', 'early'), 'contract before the backfill');
+  expect(
+    r.run.code,
+    `contract before the backfill must refuse with a non-zero exit (R7): ${said(r)}`,
+  ).not.toBe(0);
+  expect(
+    r.run.killed,
+    `contract before the backfill must refuse, not run until killed (R7): ${said(r)}`,
+  ).toBeNull();
+  expect(r.run.output, `contract's refusal must say how many rows are left (R7): ${said(r)}`).toMatch(/\d/);
+  expect(r.shapeAfter, `contract before the backfill changed the table (R7): ${said(r)}`).toBe(r.shapeBefore);
+});
+
+rubricTest(rubric, 'backfill-resumes', () => {
+  const cut = needs(runOf('backfill', 'interrupted'), 'the interrupted backfill');
+  const rerun = needs(runOf('backfill', 'rerun'), 'the backfill run again after it was killed');
+  expect(
+    rerun.run.code,
+    `the backfill run again after being killed at ${Math.round(cut.run.ms)} ms must finish (R6): ${said(rerun)}`,
+  ).toBe(0);
+});
+
+rubricTest(rubric, 'rollback', () => {
+  const wrong = ev.traffic.wrong.filter((w) => w.phase.startsWith('rollback'));
+  const lost = ev.traffic.lost.filter((w) => w.phase.startsWith('rollback'));
+  expect(
+    [...wrong, ...lost],
+    [...wrong, ...lost]
+      .map((w) => `on version 1 after the rollback, instance ${w.instance}: ${w.sent} → ${w.got}`)
+      .join('\n'),
+  ).toEqual([]);
+});
+
+rubricTest(rubric, 'no-lock-waits', ({ measure }) => {
+  if (ev.locks instanceof Error) throw ev.locks;
+  const role = decodeURIComponent(new URL(grading().env.DATABASE_URL!).username);
+  measure(`${ev.locks.samples} samples of pg_locks, at most ${Math.round(ev.locks.maxGapMs)} ms apart`);
+  // Every statement of the candidate's role, the steps' included: a step that waits long holds up
+  // every request queued behind its lock request (R5), and a role is the one thing a submission
+  // cannot choose (an application_name it could).
+  const long = ev.locks.waits.filter((w) => w.role === role && w.ms > LOCK_WAIT_MS);
+  expect(
+    long,
+    long
+      .slice(0, 3)
+      .map(
+        (w) =>
+          `${w.query} waited ${Math.round(w.ms)} ms for ${w.mode} on ${w.target}, behind: ${w.blockers.map((b) => b.query).join(' | ') || '(gone)'}`,
+      )
+      .join('\n'),
+  ).toEqual([]);
+});
+
+rubricTest(rubric, 'backfill-batches', ({ measure }) => {
+  const n = ev.largestBackfillTransaction;
+  if (n === null) throw new Error(`the backfill did not finish: ${ev.brokenAt ?? 'see backfill-resumes'}`);
+  measure(`the largest transaction of the backfill wrote ${n} rows`);
+  expect(n, `one transaction changed ${n} rows of accounts; at most ${BATCH_ROWS} (R6)`).toBeLessThanOrEqual(
+    BATCH_ROWS,
+  );
+});
+
+rubricTest(rubric, 'no-request-lost', ({ measure }) => {
+  for (const p of ev.traffic.phases) measure(`${p.phase}: ${p.requests} requests, ${p.lost} lost`);
+  const lost = ev.traffic.lost.filter((w) => !w.phase.startsWith('rollback'));
+  expect(
+    lost,
+    lost
+      .slice(0, 5)
+      .map((w) => `during ${w.phase}, instance ${w.instance}: ${w.sent} → ${w.got}`)
+      .join('\n'),
+  ).toEqual([]);
+});
+
+rubricTest(rubric, 'throughput', ({ measure }) => {
+  const before = ev.traffic.phases.find((p) => p.phase === 'before')!;
+  const during = ev.traffic.phases.filter((p) => ['expand', 'backfill', 'contract'].includes(p.phase));
+  for (const p of [before, ...during])
+    measure(`${p.phase}: ${p.rps.toFixed(0)} requests/s, p99 ${p.p99.toFixed(0)} ms`);
+  for (const p of during) {
+    expect(
+      p.rps,
+      `during ${p.phase}, ${p.rps.toFixed(0)} requests/s against ${before.rps.toFixed(0)} before (R10: at least ${RATE_SHARE * 100} %)`,
+    ).toBeGreaterThanOrEqual(before.rps * RATE_SHARE);
+    expect(
+      p.p99,
+      `during ${p.phase}, p99 ${p.p99.toFixed(0)} ms against ${before.p99.toFixed(0)} ms before (R10: at most ${P99_FACTOR}×)`,
+    ).toBeLessThanOrEqual(before.p99 * P99_FACTOR);
+  }
+});
+
+rubricTest(rubric, 'writes-kept', () => {
+  const f = ev.final;
+  if (!f)
+    throw new Error(
+      `contract did not succeed, so the migration never ended: ${ev.brokenAt ?? 'see final-shape'}`,
+    );
+  expect(f.writtenWrong, f.writtenWrong.join('\n')).toEqual([]);
+  expect(
+    f.seededWrong.count,
+    `${f.seededWrong.count} seeded rows do not hold the names R2 splits from their name, e.g. ${f.seededWrong.sample.join('; ')}`,
+  ).toBe(0);
+});
+
+rubricTest(rubric, 'final-shape', () => {
+  const f = ev.final;
+  if (!f) throw new Error(`contract did not succeed: ${ev.brokenAt ?? 'see steps-twice'}`);
+  const shown = `the table's columns after contract: ${f.columns.join(', ')}`;
+  expect(
+    f.columns.some((c) => c.startsWith('name ')),
+    `${shown}: name must be gone (R7)`,
+  ).toBe(false);
+  expect(f.columns, `${shown} (R7)`).toEqual(
+    expect.arrayContaining(['first_name text not null', "last_name text not null default ''::text"]),
+  );
+  const accepted = f.refusals.filter((r) => r.error === null).map((r) => r.write);
+  expect(accepted, `writes R7's constraints must refuse were stored: ${accepted.join(', ')}`).toEqual([]);
+});

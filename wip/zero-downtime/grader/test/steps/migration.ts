@@ -1,0 +1,285 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { grading } from '@bc/harness/kit';
+import { deploy, type OneOffRun, runOnce } from '@bc/harness/kit/deploy';
+import { type LockSamples, sampleLocks } from '@bc/harness/kit/pg-locks';
+import pg from 'pg';
+import { SQL_FIRST, SQL_LAST } from './data.ts';
+import { Traffic, type TrafficReport } from './traffic.ts';
+
+/** One step as the grader ran it, and what the database looked like around it. */
+export interface StepRun {
+  step: 'expand' | 'backfill' | 'contract';
+  /** Why the grader ran it: the README's order, a second run, too early, after an interruption. */
+  why: 'first' | 'again' | 'early' | 'interrupted' | 'rerun';
+  run: OneOffRun;
+  /** The table's shape before and after (columns, constraints, triggers, indexes). */
+  shapeBefore: string;
+  shapeAfter: string;
+  /** Rows of `accounts` changed while it ran with the traffic's writes paused (for a second run). */
+  rowsChanged: number | null;
+}
+
+/** Everything the migration test's items judge, gathered in one run of the README's order. */
+export interface MigrationEvidence {
+  steps: StepRun[];
+  traffic: TrafficReport;
+  locks: LockSamples | Error;
+  /** The most rows one transaction wrote during the backfill (README R6), and the seed's own. */
+  largestBackfillTransaction: number | null;
+  /** After contract: what the table holds and refuses (null when contract never succeeded). */
+  final: FinalState | null;
+  /** When the scenario could not go on (a step that failed where it had to succeed), why. */
+  brokenAt: string | null;
+}
+
+/** The table once the migration is done, as the grader found it (README R7, and R1/R6 for rows). */
+export interface FinalState {
+  /** Columns as `name type[ not null][ default …]`. */
+  columns: string[];
+  /** Each write R7's constraints must refuse, and what the database said to it (null: accepted). */
+  refusals: { write: string; error: string | null }[];
+  /** Seeded rows nobody wrote whose first_name or last_name is not R2's split of their name. */
+  seededWrong: { count: number; sample: string[] };
+  /** Accounts written during the migration that do not read back through version 2 as last written. */
+  writtenWrong: string[];
+}
+
+const MIGRATION_MS = 240_000;
+/** Traffic before the migration: the baseline of R10. */
+const BEFORE_MS = 4_000;
+/** How long the first backfill runs before the grader kills it (R6: killed at any moment). */
+const INTERRUPT_AFTER_MS = 1_500;
+
+const account = (): { database: string; role: string } => {
+  const u = new URL(grading().env.DATABASE_URL!);
+  return { database: decodeURIComponent(u.pathname.slice(1)), role: decodeURIComponent(u.username) };
+};
+
+/**
+ * The table's shape as the catalogs say it, read on the administrator's connection: catalog
+ * reads run none of the candidate's code.
+ */
+async function shapeOf(admin: pg.Client): Promise<string> {
+  const { rows } = await admin.query<{ shape: string }>(
+    `SELECT concat_ws(E'\\n',
+       (SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' not null' ELSE '' END
+                          || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY attnum)
+          FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE attrelid = 'accounts'::regclass AND attnum > 0 AND NOT attisdropped),
+       (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' not valid' END, ', ' ORDER BY conname)
+          FROM pg_constraint WHERE conrelid = 'accounts'::regclass),
+       (SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'accounts'::regclass AND NOT tgisinternal),
+       (SELECT string_agg(indexrelid::regclass::text, ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'accounts'::regclass)
+     ) AS shape`,
+  );
+  return rows[0]!.shape;
+}
+
+/** The current transaction id horizon: rows with a newer xmin were written after it. */
+async function xidNow(admin: pg.Client): Promise<string> {
+  return (await admin.query<{ x: string }>('SELECT txid_current()::text AS x')).rows[0]!.x;
+}
+
+async function rowsChangedSince(admin: pg.Client, xid: string): Promise<number> {
+  // xmin is a 32-bit xid; txid_current's low 32 bits compare with it within one epoch.
+  const { rows } = await admin.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM accounts WHERE xmin::text::bigint > ($1::bigint % 4294967296)`,
+    [xid],
+  );
+  return rows[0]!.n;
+}
+
+/**
+ * Runs the README's order once, traffic flowing throughout (R4): v1 everywhere → expand (and
+ * again) → instances to v2 one at a time → contract too early → backfill interrupted, then run
+ * again (and again) → rollback to v1 and back to v2 → contract (and again). Samples locks all the
+ * while. A step that must succeed and does not ends the scenario there: the items that needed
+ * what comes after fail, saying so.
+ */
+export async function runMigration(seed: number, seededRows: number): Promise<MigrationEvidence> {
+  const { database } = account();
+  // The administrator, in the candidate's database: catalogs and xmin only, never its code.
+  const adminDb = new URL(grading().admin!.postgres!);
+  adminDb.pathname = `/${encodeURIComponent(database)}`;
+  const db = new pg.Client({ connectionString: adminDb.toString() });
+  db.on('error', () => undefined);
+  await db.connect();
+
+  const ids = grading().instances.map((i) => i.id);
+  const traffic = new Traffic(
+    grading().instances.map((i) => i.url),
+    seed,
+    seededRows,
+  );
+  const sampler = await sampleLocks(grading().admin!.postgres!, { database });
+  const steps: StepRun[] = [];
+  let brokenAt: string | null = null;
+  let largestBackfillTransaction: number | null = null;
+
+  const step = async (
+    name: StepRun['step'],
+    why: StepRun['why'],
+    opts: { killAfterMs?: number; quiet?: boolean } = {},
+  ) => {
+    if (opts.quiet) await traffic.pauseWrites();
+    const shapeBefore = await shapeOf(db);
+    const xid = await xidNow(db);
+    const run = await runOnce({
+      label: `${name}${why === 'first' ? '' : ` (${why})`}`,
+      env: { MIGRATION_STEP: name },
+      timeoutMs: MIGRATION_MS,
+      ...(opts.killAfterMs ? { killAfterMs: opts.killAfterMs } : {}),
+    });
+    const rowsChanged = opts.quiet ? await rowsChangedSince(db, xid) : null;
+    if (opts.quiet) traffic.resumeWrites();
+    const r: StepRun = { step: name, why, run, shapeBefore, shapeAfter: await shapeOf(db), rowsChanged };
+    steps.push(r);
+    return r;
+  };
+  const mustSucceed = (r: StepRun): boolean => {
+    if (r.run.code === 0) return true;
+    brokenAt = `${r.step} (${r.why}) exited ${r.run.code ?? r.run.killed}: ${r.run.output.split('\n').slice(-3).join(' / ')}`;
+    return false;
+  };
+  const deployAll = async (version: '1' | '2') => {
+    for (const [i, id] of ids.entries()) {
+      await traffic.drain(i);
+      await deploy(id, { APP_VERSION: version });
+      traffic.restore(i);
+    }
+  };
+
+  try {
+    traffic.start();
+    await sleep(BEFORE_MS);
+    traffic.enter('expand');
+    const seedXmin = (await db.query<{ x: string }>('SELECT xmin::text AS x FROM accounts WHERE id = 1'))
+      .rows[0]!.x;
+    if (!mustSucceed(await step('expand', 'first'))) return await finish();
+    await step('expand', 'again', { quiet: true });
+    traffic.enter('deploy v2');
+    await deployAll('2');
+    traffic.enter('contract too early');
+    await step('contract', 'early', { quiet: true });
+    traffic.enter('backfill');
+    await step('backfill', 'interrupted', { killAfterMs: INTERRUPT_AFTER_MS });
+    if (!mustSucceed(await step('backfill', 'rerun'))) return await finish();
+    // Before anything rewrites rows again: each row's xmin names the transaction that last wrote it.
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM accounts WHERE xmin::text <> $1 GROUP BY xmin::text ORDER BY 1 DESC LIMIT 1`,
+      [seedXmin],
+    );
+    largestBackfillTransaction = rows[0]?.n ?? 0;
+    await step('backfill', 'again', { quiet: true });
+    traffic.enter('rollback to v1');
+    await deployAll('1');
+    await sleep(1_000);
+    traffic.enter('deploy v2 again');
+    await deployAll('2');
+    traffic.enter('contract');
+    if (!mustSucceed(await step('contract', 'first'))) return await finish();
+    await step('contract', 'again', { quiet: true });
+    traffic.enter('after');
+    await sleep(2_000);
+    return await finish();
+  } catch (e) {
+    brokenAt = (e as Error).message;
+    return await finish();
+  }
+
+  async function finish(): Promise<MigrationEvidence> {
+    const report = await traffic.stop();
+    const locks = await sampler.stop().catch((e: Error) => e);
+    await db.end().catch(() => {});
+    const contracted = steps.some((s) => s.step === 'contract' && s.why === 'first' && s.run.code === 0);
+    const final = contracted ? await finalState(seed, seededRows, report) : null;
+    return { steps, traffic: report, locks, largestBackfillTransaction, final, brokenAt };
+  }
+}
+
+/**
+ * The table after contract. Rows and constraints are read and tried as the candidate's own role
+ * (its DATABASE_URL): its triggers, if any, run with its rights, not the administrator's. Each
+ * refused write is tried in a transaction rolled back.
+ */
+async function finalState(seed: number, seededRows: number, traffic: TrafficReport): Promise<FinalState> {
+  const c = new pg.Client({ connectionString: grading().env.DATABASE_URL! });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    const { rows: cols } = await c.query<{ col: string }>(
+      `SELECT column_name || ' ' || data_type || CASE WHEN is_nullable = 'NO' THEN ' not null' ELSE '' END
+              || coalesce(' default ' || column_default, '') AS col
+         FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'accounts' ORDER BY ordinal_position`,
+    );
+    const refusals: FinalState['refusals'] = [];
+    const long = 'A'.repeat(51);
+    for (const [write, values] of [
+      ['first_name NULL', [null, 'X']],
+      ['last_name NULL', ['X', null]],
+      ["first_name ''", ['', 'X']],
+      ['first_name of 51 characters', [long, 'X']],
+      ['last_name of 51 characters', ['X', long]],
+    ] as [string, (string | null)[]][]) {
+      await c.query('BEGIN');
+      const error = await c
+        .query(`INSERT INTO accounts (email, first_name, last_name) VALUES ($1, $2, $3)`, [
+          `final-${refusals.length}@example.test`,
+          ...values,
+        ])
+        .then(() => null)
+        .catch((e: Error) => e.message);
+      await c.query('ROLLBACK');
+      refusals.push({ write, error });
+    }
+    const written = [...traffic.written.keys()].filter((id) => id <= seededRows);
+    const { rows: wrong } = await c.query<{ id: string; first_name: string; last_name: string }>(
+      `SELECT id, first_name, last_name FROM accounts
+        WHERE id <= $1 AND id <> ALL ($2::bigint[])
+          AND (first_name IS DISTINCT FROM ${SQL_FIRST('id', seed)} OR last_name IS DISTINCT FROM ${SQL_LAST('id', seed)})
+        ORDER BY id LIMIT 4`,
+      [seededRows, [...written, ...traffic.uncertain]],
+    );
+    const { rows: count } = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM accounts
+        WHERE id <= $1 AND id <> ALL ($2::bigint[])
+          AND (first_name IS DISTINCT FROM ${SQL_FIRST('id', seed)} OR last_name IS DISTINCT FROM ${SQL_LAST('id', seed)})`,
+      [seededRows, [...written, ...traffic.uncertain]],
+    );
+    const writtenWrong: string[] = [];
+    // Up to 2,000 of the accounts written, read back through the service (version 2 now).
+    const sample = [...traffic.written.values()].slice(0, 2_000);
+    const base = grading().instances[0]!.url;
+    for (const want of sample) {
+      const res = await fetch(`${base}/accounts/${want.id}`, { signal: AbortSignal.timeout(5_000) }).catch(
+        () => null,
+      );
+      const got = res ? await res.json().catch(() => null) : null;
+      if (
+        !got ||
+        got.first_name !== want.first_name ||
+        got.last_name !== want.last_name ||
+        got.name !== want.name
+      )
+        writtenWrong.push(
+          `GET /accounts/${want.id} → ${res?.status ?? 'no answer'} ${JSON.stringify(got).slice(0, 160)}; expected ${JSON.stringify(want)}`,
+        );
+      if (writtenWrong.length >= 5) break;
+    }
+    return {
+      columns: cols.map((r) => r.col),
+      refusals,
+      seededWrong: {
+        count: count[0]!.n,
+        sample: wrong.map(
+          (r) =>
+            `account ${r.id}: first_name ${JSON.stringify(r.first_name)}, last_name ${JSON.stringify(r.last_name)}`,
+        ),
+      },
+      writtenWrong,
+    };
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
