@@ -105,15 +105,10 @@ export function validationHash(graderDir: string): string {
   h.update('\0alternative\0');
   hashTree(h, join(graderDir, 'fixtures', 'alternative'), skip);
   h.update('\0kit\0');
-  // In `hashTree`'s order and form: while a grader runs every kit module, its hash is the one
-  // its record has held since the whole kit was hashed.
+  // The kit is one flat folder, so a name is a module: while a grader runs every kit module, its
+  // hash is the one its record has held since the whole kit was hashed.
   const kit = kitFilesOf(graderDir);
-  for (const f of filesUnder(KIT_DIR, skip).filter((f) => kit.has(f)))
-    h.update(f)
-      .update('\0')
-      .update(readFileSync(join(KIT_DIR, f)))
-      .update('\0');
-  return h.digest('hex');
+  return hashTree(h, KIT_DIR, (n) => skip(n) || !kit.has(n)).digest('hex');
 }
 
 /** `h` with the harness's language pipeline (detection, install, build and run) added. */
