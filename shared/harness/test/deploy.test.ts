@@ -1,13 +1,19 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { fixtureNote } from './fixture-grading.ts';
 
+const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
 describe('rolling deploys and one-off runs', () => {
-  test('when an instance is deployed with new env, then it runs with it, keeps it across a restart, and the other instance is untouched', async () => {
+  test('when an instance is deployed with new env, then it runs with it, keeps it across a restart, and the other instance is untouched; a job runs sandboxed', async () => {
     const note = await fixtureNote<{
       before: unknown[];
       deployed: unknown[];
       restarted: unknown;
       jobs: { code: number | null; killed: string | null; output: string; quick: boolean }[];
+      probe: string;
     }>('grader-deploy', 'deploy-echo', 4);
     expect(note.before).toEqual([
       { version: '1', mode: 'open' },
@@ -36,5 +42,12 @@ describe('rolling deploys and one-off runs', () => {
         quick: true,
       },
     ]);
+    // A job is sandboxed as an instance is (security-model.md): no grader file read or written,
+    // no control API.
+    const probe = JSON.parse(note.probe) as Record<string, string>;
+    expect(probe.read).toMatch(/^refused/);
+    expect(probe.write).toMatch(/^refused/);
+    expect(probe.control).toMatch(/^refused/);
+    expect(existsSync(join(fixtures, 'grader-deploy', 'rubric.ts.written'))).toBe(false);
   });
 });
