@@ -58,6 +58,23 @@ const endpoints = {
 } as const;
 type Endpoint = keyof typeof endpoints;
 
+/*
+ * p99: each side's best round, candidate over baseline (README R8). On two cores a round's p99 is
+ * where the machine's own scheduling shows: one grading's rounds of the Go alternative read
+ * 2.07×, 0.55×, 0.55× against the same baseline, and three gradings at once lost points at
+ * median p99 ratios of 1.66× and 1.76× while no p50 ratio passed 1.08×. A busy machine only ever
+ * adds latency, so each side's fastest round is the closest to its own; a slow tail that is the
+ * submission's shows in every round and still counts.
+ */
+const bestP99 = (rounds: Comparison['rounds'], of: 'candidate' | 'baseline'): number =>
+  Math.min(...rounds.map((r) => r[of].p99));
+
+/** Candidate's best-round p99 over the baseline's; +Infinity when the baseline measured none. */
+function bestRoundP99Ratio(rounds: Comparison['rounds']): number {
+  const b = bestP99(rounds, 'baseline');
+  return b > 0 && Number.isFinite(b) ? bestP99(rounds, 'candidate') / b : Number.POSITIVE_INFINITY;
+}
+
 const measured = new Map<Endpoint, Comparison | Error>();
 /** Endpoints measured after a restart of the instances (work queued by the one before). */
 const afterRestart = new Set<Endpoint>();
@@ -109,9 +126,9 @@ for (const which of Object.keys(endpoints) as Endpoint[]) {
     const c = expectLoadAnswered(m!, '200 for every request', 'not 200');
     plotRounds(c.rounds);
     const p50 = latencyRatio(c.rounds, 'p50');
-    const p99 = latencyRatio(c.rounds, 'p99');
+    const p99 = bestRoundP99Ratio(c.rounds);
     measure(
-      `p50 ${showMs(c.candidate.p50)} vs the tuned queries' ${showMs(c.baseline.p50)} = ${showRatio(p50)}; p99 ${showMs(c.candidate.p99)} vs ${showMs(c.baseline.p99)} = ${showRatio(p99)} (median of ${c.rounds.length} rounds)${afterRestart.has(which) ? '; measured after your instances were restarted: the load before left requests unanswered, or its work queued had not finished within 10 s' : ''}`,
+      `p50 ${showMs(c.candidate.p50)} vs the tuned queries' ${showMs(c.baseline.p50)} = ${showRatio(p50)} (median of ${c.rounds.length} rounds' ratios); p99 ${showMs(bestP99(c.rounds, 'candidate'))} vs ${showMs(bestP99(c.rounds, 'baseline'))} = ${showRatio(p99)} (each side's best of ${c.rounds.length} rounds)${afterRestart.has(which) ? '; measured after your instances were restarted: the load before left requests unanswered, or its work queued had not finished within 10 s' : ''}`,
     );
     // The worse of the two decides: close to the tuned queries at the median and at the tail.
     const share = Math.min(
