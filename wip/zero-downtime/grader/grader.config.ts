@@ -10,8 +10,14 @@ export default defineGrader({
     R2: 'first_name 1 to 50 characters, last_name 0 to 50, email 3 to 254',
     R5: 'no lock wait longer than 200 ms',
     R6: 'at most 1,000 rows per transaction',
-    R9: 'every request answered within 2 s',
-    R10: 'at least 50 % of the request rate, at most 3× the p99',
+    R9: {
+      exempt:
+        'a request is lost to a lock held for seconds, a process killed, or a 5xx: no realistic bug answers just past 2 s',
+    },
+    R10: {
+      exempt:
+        'ratios of the same traffic before and during a step on a busy machine: a blocking step drops the rate to nearly nothing, no realistic bug lands just past half',
+    },
   },
   services: ['postgres'],
   probe: '/healthz',

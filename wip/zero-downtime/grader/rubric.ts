@@ -6,12 +6,12 @@ import { defineRubric } from '@bc/harness/kit';
  * (test/migration.test.ts), traffic flowing throughout.
  */
 export const rubric = defineRubric([
-  // correctness — 16
+  // correctness — 19
   {
     slug: 'accounts-v1',
     title:
       'when accounts are created, read and changed on version 1, then each answer is the account as last written, on either instance',
-    points: 4,
+    points: 3,
     category: 'correctness',
     visibility: 'visible',
     hint: 'name joins first_name and last_name with one space, or is first_name alone when last_name is empty.',
@@ -21,7 +21,7 @@ export const rubric = defineRubric([
     slug: 'reads-during-migration',
     title:
       'when the migration runs under traffic, then every read on either version answers the account as last written',
-    points: 6,
+    points: 8,
     category: 'correctness',
     visibility: 'hidden',
     hint: 'Version 2 must read rows the backfill has not reached yet; version 1 rows written after expand.',
@@ -41,46 +41,46 @@ export const rubric = defineRubric([
     slug: 'final-shape',
     title:
       "when contract is done, then first_name and last_name are NOT NULL, last_name defaults to '', both are checked, and name is gone",
-    points: 3,
+    points: 5,
     category: 'correctness',
     visibility: 'hidden',
     hint: 'Read R7: the columns, the default, the checks, and no name column.',
     rules: ['R7'],
   },
-  // robustness — 6
+  // robustness — 4
   {
     slug: 'inputs-refused',
     title:
       'when a name, an email or an id is out of its range, then 400 with the error JSON, and nothing is stored',
-    points: 6,
+    points: 4,
     category: 'robustness',
     visibility: 'hidden',
     hint: 'first_name 1 to 50 characters of letters, apostrophes and hyphens with single spaces; last_name 0 to 50 without spaces.',
     rules: ['R2'],
   },
-  // security — 4
+  // security — 3
   {
     slug: 'names-are-values',
     title:
       "when names and emails hold quotes and SQL, then they are stored and answered as written (O'Brien stays O'Brien)",
-    points: 4,
+    points: 3,
     category: 'security',
     visibility: 'hidden',
     hint: 'Parameters, never SQL built from strings: an apostrophe is a legal name character.',
     rules: ['R2'],
   },
-  // concurrency — 4
+  // concurrency — 2
   {
     slug: 'email-once',
     title:
       'when one email is taken on both instances at once, then exactly one 201 and one 409, and one account holds it',
-    points: 4,
+    points: 2,
     category: 'concurrency',
     visibility: 'hidden',
     hint: 'A unique constraint decides; map its violation to 409.',
     rules: ['R1'],
   },
-  // resilience — 24
+  // resilience — 26
   {
     slug: 'steps-twice',
     title:
@@ -115,7 +115,7 @@ export const rubric = defineRubric([
     slug: 'rollback',
     title:
       'when the instances are deployed back to version 1 after the backfill, then every account reads as last written, those version 2 wrote included',
-    points: 6,
+    points: 8,
     category: 'resilience',
     visibility: 'hidden',
     hint: 'Until contract, version 2 must keep name up to date too.',

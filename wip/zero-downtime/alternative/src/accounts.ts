@@ -18,8 +18,8 @@ export interface AccountChange {
 /** Every query of the API, for one version of the service. */
 export interface Accounts {
   create(email: string, names: Names): Promise<Account | 'email_taken'>;
-  get(id: number): Promise<Account | null>;
-  update(id: number, change: AccountChange): Promise<Account | null | 'email_taken'>;
+  get(id: string): Promise<Account | null>;
+  update(id: string, change: AccountChange): Promise<Account | null | 'email_taken'>;
 }
 
 const account = (id: number | string, email: string, names: Names): Account => ({

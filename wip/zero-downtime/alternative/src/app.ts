@@ -1,14 +1,14 @@
-import express, { type ErrorRequestHandler, type Request } from 'express';
-import { z } from 'zod';
-import type { Accounts } from './accounts.js';
-import { FIRST_NAME, LAST_NAME } from './names.js';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AccountChange, Accounts } from './accounts.js';
+import { isEmail, isFirstName, isLastName, type Names } from './names.js';
 
-/** What the app needs from the outside world. */
+/** What the service needs from outside: the queries of the version it runs. */
 export interface Deps {
   accounts: Accounts;
 }
 
-class HttpError extends Error {
+/** A refusal with its status and code, answered as the README's error JSON. */
+class Refusal extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
@@ -18,85 +18,106 @@ class HttpError extends Error {
   }
 }
 
-const Email = z
-  .string()
-  .min(3)
-  .max(254)
-  .regex(/^[^@\s]+@[^@\s]+$/, 'email must hold one @ and no space');
-const FirstName = z
-  .string()
-  .regex(FIRST_NAME, "first_name: 1 to 50 letters, ' or -, single spaces between words");
-const LastName = z.string().regex(LAST_NAME, "last_name: 0 to 50 letters, ' or -, no space");
-const NewAccount = z.strictObject({ email: Email, first_name: FirstName, last_name: LastName });
-const Change = z.strictObject({
-  email: Email.optional(),
-  first_name: FirstName.optional(),
-  last_name: LastName.optional(),
-});
+const MAX_BODY = 16 * 1024;
+const BIGINT_MAX = 9_223_372_036_854_775_807n;
 
-const idOf = (raw: string): number => {
-  if (!/^[1-9]\d{0,15}$/.test(raw))
-    throw new HttpError(400, 'invalid_parameter', 'id must be a positive integer');
-  return Number(raw);
-};
-const taken = (email: string | undefined) =>
-  new HttpError(409, 'email_taken', `${email ?? 'that email'} belongs to another account`);
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
 
-/** The HTTP API, the same in both versions (README R1, R2). Never listens: server.ts does. */
-export function createApp(deps: Deps) {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.use(express.json({ limit: '16kb' }));
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new Refusal(413, 'too_large', `a body of at most ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new Refusal(400, 'bad_json', 'the body is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Refusal(400, 'bad_json', 'the body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+/**
+ * An account id from the path, as a string for the driver: a positive integer (README), and one
+ * past bigint's range is simply no account.
+ */
+function accountId(raw: string): string | null {
+  if (!/^\d+$/.test(raw) || /^0+$/.test(raw))
+    throw new Refusal(400, 'bad_id', `${raw} is not a positive integer`);
+  return BigInt(raw) > BIGINT_MAX ? null : BigInt(raw).toString();
+}
+
+function newAccount(b: Record<string, unknown>): { email: string } & Names {
+  if (!isEmail(b.email)) throw new Refusal(400, 'bad_email', 'email: 3 to 254 characters, one @, no space');
+  if (!isFirstName(b.first_name))
+    throw new Refusal(400, 'bad_first_name', "first_name: 1 to 50 letters, ' or -, words one space apart");
+  if (!isLastName(b.last_name))
+    throw new Refusal(400, 'bad_last_name', "last_name: 0 to 50 letters, ' or -, no space");
+  return { email: b.email, first_name: b.first_name, last_name: b.last_name };
+}
+
+function change(b: Record<string, unknown>): AccountChange {
+  const out: AccountChange = {};
+  if (b.email !== undefined) {
+    if (!isEmail(b.email)) throw new Refusal(400, 'bad_email', 'email: 3 to 254 characters, one @, no space');
+    out.email = b.email;
+  }
+  if (b.first_name !== undefined) {
+    if (!isFirstName(b.first_name))
+      throw new Refusal(400, 'bad_first_name', "first_name: 1 to 50 letters, ' or -, words one space apart");
+    out.first_name = b.first_name;
+  }
+  if (b.last_name !== undefined) {
+    if (!isLastName(b.last_name))
+      throw new Refusal(400, 'bad_last_name', "last_name: 0 to 50 letters, ' or -, no space");
+    out.last_name = b.last_name;
+  }
+  return out;
+}
+
+const emailTaken = () => new Refusal(409, 'conflict', 'that email belongs to another account');
+const noAccount = (id: string) => new Refusal(404, 'no_such_account', `account ${id} does not exist`);
+
+async function route(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://service').pathname;
+  if (req.method === 'GET' && path === '/healthz') return send(res, 200, { ok: true });
+  if (req.method === 'POST' && path === '/accounts') {
+    const input = newAccount(await jsonBody(req));
+    const { email, ...names } = input;
+    const made = await deps.accounts.create(email, names);
+    if (made === 'email_taken') throw emailTaken();
+    return send(res, 201, made);
+  }
+  const one = /^\/accounts\/([^/]+)$/.exec(path);
+  if (one && (req.method === 'GET' || req.method === 'PATCH')) {
+    const raw = decodeURIComponent(one[1]!);
+    const id = accountId(raw);
+    const body = req.method === 'PATCH' ? change(await jsonBody(req)) : null;
+    if (id === null) throw noAccount(raw);
+    const found = body ? await deps.accounts.update(id, body) : await deps.accounts.get(id);
+    if (found === 'email_taken') throw emailTaken();
+    if (!found) throw noAccount(id);
+    return send(res, 200, found);
+  }
+  throw new Refusal(404, 'no_route', `${req.method} ${path} is not part of the API`);
+}
+
+/** The HTTP API of both versions (README R1, R2), not yet listening: server.ts listens. */
+export function createApp(deps: Deps): Server {
+  return createServer((req, res) => {
+    route(deps, req, res).catch((e: unknown) => {
+      if (e instanceof Refusal) return send(res, e.status, { error: { code: e.code, message: e.message } });
+      console.error(e);
+      send(res, 500, { error: { code: 'server_error', message: 'the request failed on our side' } });
+    });
   });
-
-  app.post('/accounts', async (req, res) => {
-    const parsed = NewAccount.safeParse(req.body);
-    if (!parsed.success)
-      throw new HttpError(400, 'invalid_account', parsed.error.issues[0]?.message ?? 'invalid account');
-    const { email, ...names } = parsed.data;
-    const created = await deps.accounts.create(email, names);
-    if (created === 'email_taken') throw taken(email);
-    res.status(201).json(created);
-  });
-
-  app.get('/accounts/:id', async (req: Request<{ id: string }>, res) => {
-    const found = await deps.accounts.get(idOf(req.params.id));
-    if (!found) throw new HttpError(404, 'not_found', `no account ${req.params.id}`);
-    res.json(found);
-  });
-
-  app.patch('/accounts/:id', async (req: Request<{ id: string }>, res) => {
-    const id = idOf(req.params.id);
-    const parsed = Change.safeParse(req.body);
-    if (!parsed.success)
-      throw new HttpError(400, 'invalid_change', parsed.error.issues[0]?.message ?? 'invalid change');
-    const updated = await deps.accounts.update(id, parsed.data);
-    if (updated === 'email_taken') throw taken(parsed.data.email);
-    if (!updated) throw new HttpError(404, 'not_found', `no account ${id}`);
-    res.json(updated);
-  });
-
-  app.use((req, _res) => {
-    throw new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`);
-  });
-  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
-    if (err instanceof HttpError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message } });
-      return;
-    }
-    // express.json's parse errors carry their own 4xx status.
-    const status = (err as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: { code: 'bad_request', message: 'malformed request body' } });
-      return;
-    }
-    console.error(err);
-    res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
-  };
-  app.use(onError);
-  return app;
 }

@@ -1,21 +1,25 @@
-import { z } from 'zod';
+/** The environment this process runs with (README "Environment"), checked once. */
+export interface Config {
+  port: number;
+  databaseUrl: string;
+  version: 1 | 2;
+  step: 'expand' | 'backfill' | 'contract' | null;
+}
 
-const Env = z.object({
-  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  DATABASE_URL: z.string().min(1),
-  APP_VERSION: z.enum(['1', '2']).default('1'),
-  MIGRATION_STEP: z.enum(['expand', 'backfill', 'contract']).optional(),
-});
+const STEPS = ['expand', 'backfill', 'contract'] as const;
 
-/** Validated environment. */
-export type Config = z.infer<typeof Env>;
-
-/** Parse the environment once at start-up; a bad value stops the process with a clear message. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid environment: ${issues}`);
-  }
-  return parsed.data;
+/** Read and check the environment; a wrong value stops the process, naming it. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`PORT=${env.PORT} is not a port`);
+  const databaseUrl = env.DATABASE_URL ?? '';
+  if (!databaseUrl) problems.push('DATABASE_URL is not set');
+  const version = env.APP_VERSION ?? '1';
+  if (version !== '1' && version !== '2') problems.push(`APP_VERSION=${version}: 1 or 2`);
+  const step = env.MIGRATION_STEP || null;
+  if (step !== null && !(STEPS as readonly string[]).includes(step))
+    problems.push(`MIGRATION_STEP=${step}: one of ${STEPS.join(', ')}`);
+  if (problems.length) throw new Error(`bad environment: ${problems.join('; ')}`);
+  return { port, databaseUrl, version: version === '2' ? 2 : 1, step: step as Config['step'] };
 }

@@ -4,26 +4,37 @@ export interface Names {
   last_name: string;
 }
 
-const WORD = "[A-Za-z'-]+";
-/** One or more words with single spaces between them, 1 to 50 characters (R2). */
-export const FIRST_NAME = new RegExp(`^(?=.{1,50}$)${WORD}( ${WORD})*$`);
-/** One word or nothing, at most 50 characters (R2). */
-export const LAST_NAME = /^[A-Za-z'-]{0,50}$/;
+const NAME_CHARS = new Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'-");
+const word = (w: string): boolean => w.length > 0 && [...w].every((ch) => NAME_CHARS.has(ch));
+
+/** R2: 1 to 50 characters, words of letters, `'` and `-` with one space between them. */
+export const isFirstName = (v: unknown): v is string =>
+  typeof v === 'string' && v.length >= 1 && v.length <= 50 && v.split(' ').every(word);
+
+/** R2: 0 to 50 of the same characters, no space. */
+export const isLastName = (v: unknown): v is string =>
+  typeof v === 'string' && v.length <= 50 && (v === '' || word(v));
+
+/** R2: 3 to 254 characters, exactly one `@`, no whitespace. */
+export const isEmail = (v: unknown): v is string =>
+  typeof v === 'string' && v.length >= 3 && v.length <= 254 && v.split('@').length === 2 && !/\s/.test(v);
 
 /** `first_name`, then a space and `last_name` when there is one (R2). */
-export const joinNames = ({ first_name, last_name }: Names): string =>
-  last_name === '' ? first_name : `${first_name} ${last_name}`;
+export const joinNames = (n: Names): string =>
+  n.last_name ? `${n.first_name} ${n.last_name}` : n.first_name;
 
-/** The reverse of `joinNames`: the last name is what follows the last space (R2). */
+/** The reverse of `joinNames`: everything after the last space is the last name (R2). */
 export function splitName(name: string): Names {
-  const at = name.lastIndexOf(' ');
-  return at < 0
+  const words = name.split(' ');
+  return words.length === 1
     ? { first_name: name, last_name: '' }
-    : { first_name: name.slice(0, at), last_name: name.slice(at + 1) };
+    : { first_name: words.slice(0, -1).join(' '), last_name: words.at(-1)! };
 }
 
-// The same split in SQL, for the backfill and the trigger: identical to splitName on every name R2
-// allows (letters, ' and -, single spaces).
-export const SQL_FIRST_NAME = (col: string): string => `regexp_replace(${col}, ' [^ ]*$', '')`;
+// The split in SQL for the backfill and version 1's writes: split_part from the right, which
+// agrees with splitName on every name R2 allows.
+export const SQL_FIRST_NAME = (col: string): string =>
+  `CASE WHEN position(' ' IN ${col}) = 0 THEN ${col}
+        ELSE left(${col}, char_length(${col}) - char_length(split_part(reverse(${col}), ' ', 1)) - 1) END`;
 export const SQL_LAST_NAME = (col: string): string =>
-  `CASE WHEN strpos(${col}, ' ') = 0 THEN '' ELSE regexp_replace(${col}, '^.* ', '') END`;
+  `CASE WHEN position(' ' IN ${col}) = 0 THEN '' ELSE reverse(split_part(reverse(${col}), ' ', 1)) END`;

@@ -1,39 +1,35 @@
 import pg from 'pg';
 import { accountsV1, accountsV2 } from './accounts.js';
 import { createApp } from './app.js';
-import { loadConfig } from './config.js';
+import { readConfig } from './config.js';
 import { steps } from './steps.js';
 
-const config = loadConfig();
-const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
-// An idle connection the database drops must not crash the process: the pool replaces it.
-pool.on('error', () => {});
+const config = readConfig();
+const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 8 });
+// The database may drop an idle connection; the pool opens another when one is needed.
+pool.on('error', (e) => console.warn(`idle connection lost: ${e.message}`));
 
-if (config.MIGRATION_STEP) {
-  // A job, not a service (README R4): run the step, say what it did, exit 0 when done.
-  const step = config.MIGRATION_STEP;
-  const result = await steps[step](pool).catch((e: Error) => ({
+if (config.step) {
+  // README R4: one step, what it did on stdout, and its exit code as the verdict.
+  const result = await steps[config.step](pool).catch((e: Error) => ({
     ok: false,
-    said: `${step}: failed: ${e.message}`,
+    said: `${config.step}: ${e.message}`,
   }));
-  console.log(result.said);
+  (result.ok ? console.log : console.error)(result.said);
   await pool.end();
   process.exit(result.ok ? 0 : 1);
 }
 
-const accounts = config.APP_VERSION === '2' ? accountsV2(pool) : accountsV1(pool);
-const server = createApp({ accounts }).listen(config.PORT, () => {
-  console.log(`zero-downtime v${config.APP_VERSION} listening on ${config.PORT}`);
-});
-server.keepAliveTimeout = 65_000;
+const server = createApp({ accounts: config.version === 2 ? accountsV2(pool) : accountsV1(pool) });
+server.listen(config.port, () => console.log(`accounts v${config.version} on :${config.port}`));
 
-async function shutdown(): Promise<void> {
-  // Requests in flight are answered; keep-alive connections close once idle (README: SIGTERM).
-  server.close();
+let stopping = false;
+function stop(): void {
+  if (stopping) return;
+  stopping = true;
+  // No new connections; the requests under way finish, then the pool closes (README: SIGTERM).
+  server.close(() => void pool.end().then(() => process.exit(0)));
   server.closeIdleConnections();
-  await new Promise((r) => server.on('close', r));
-  await pool.end();
-  process.exit(0);
 }
-process.on('SIGTERM', () => void shutdown());
-process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

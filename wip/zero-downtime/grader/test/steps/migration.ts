@@ -45,10 +45,13 @@ export interface FinalState {
 }
 
 const MIGRATION_MS = 240_000;
+/** README R5: other services read the table in transactions that hold it this long. */
+const LONG_READ_MS = 600;
+const LONG_READ_EVERY_MS = 1_000;
 /** Traffic before the migration: the baseline of R10. */
 const BEFORE_MS = 4_000;
 /** How long the first backfill runs before the grader kills it (R6: killed at any moment). */
-const INTERRUPT_AFTER_MS = 1_500;
+export const INTERRUPT_AFTER_MS = 1_500;
 
 const account = (): { database: string; role: string } => {
   const u = new URL(grading().env.DATABASE_URL!);
@@ -90,6 +93,41 @@ async function rowsChangedSince(admin: pg.Client, xid: string): Promise<number> 
 }
 
 /**
+ * Another service's reads (README R5): a transaction that holds `accounts` for LONG_READ_MS every
+ * LONG_READ_EVERY_MS, as the administrator (its own waits are not the candidate's). A step that
+ * asks for an exclusive lock without a lock_timeout queues behind it, and the candidate's own
+ * requests queue behind the step: what R5 forbids shows only with such a reader.
+ */
+function startLongReader(url: string): { stop(): Promise<number> } {
+  let stopped = false;
+  let reads = 0;
+  const loop = (async () => {
+    const c = new pg.Client({ connectionString: url, application_name: 'grader: long reader' });
+    c.on('error', () => undefined);
+    await c.connect();
+    try {
+      while (!stopped) {
+        await c.query('BEGIN');
+        await c.query('SELECT id FROM accounts WHERE id = 1');
+        await sleep(LONG_READ_MS);
+        await c.query('COMMIT');
+        reads++;
+        await sleep(LONG_READ_EVERY_MS - LONG_READ_MS);
+      }
+    } finally {
+      await c.end().catch(() => {});
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop.catch(() => {});
+      return reads;
+    },
+  };
+}
+
+/**
  * Runs the README's order once, traffic flowing throughout (R4): v1 everywhere → expand (and
  * again) → instances to v2 one at a time → contract too early → backfill interrupted, then run
  * again (and again) → rollback to v1 and back to v2 → contract (and again). Samples locks all the
@@ -112,6 +150,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     seededRows,
   );
   const sampler = await sampleLocks(grading().admin!.postgres!, { database });
+  const reader = startLongReader(adminDb.toString());
   const steps: StepRun[] = [];
   let brokenAt: string | null = null;
   let largestBackfillTransaction: number | null = null;
@@ -189,6 +228,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
 
   async function finish(): Promise<MigrationEvidence> {
     const report = await traffic.stop();
+    await reader.stop();
     const locks = await sampler.stop().catch((e: Error) => e);
     await db.end().catch(() => {});
     const contracted = steps.some((s) => s.step === 'contract' && s.why === 'first' && s.run.code === 0);

@@ -194,7 +194,7 @@ export class Traffic {
     method: 'GET' | 'POST' | 'PATCH',
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; json: unknown } | null> {
+  ): Promise<{ status: number; json: unknown; failed?: true } | null> {
     this.inFlight[i]!++;
     const t = performance.now();
     const sent = `${method} ${path}${body ? ` ${JSON.stringify(body)}` : ''}`;
@@ -210,8 +210,9 @@ export class Traffic {
       const ms = performance.now() - t;
       this.latencies.push(ms);
       if (res.statusCode >= 500) {
+        // Lost (R9), and for a read also a wrong answer (R3: each version must work throughout).
         this.loseOne(i, sent, `${res.statusCode} ${text.slice(0, 200)}`);
-        return null;
+        return { status: res.statusCode, json: text.slice(0, 200), failed: true };
       }
       if (ms > ANSWER_MS) {
         this.loseOne(i, sent, `an answer after ${Math.round(ms)} ms`);
@@ -279,7 +280,7 @@ export class Traffic {
         ? { first_name: k % 3 === 0 ? 'Rosa Maria' : 'Ines' }
         : { last_name: k % 5 === 0 ? '' : `Kim-${w}` };
     const got = await this.send(i, 'PATCH', `/accounts/${id}`, change);
-    if (!got) {
+    if (!got || got.failed) {
       // Lost: it may or may not have been applied, so this account has no known answer any more.
       this.written.delete(id);
       mine.splice(mine.indexOf(id) >>> 0, mine.includes(id) ? 1 : 0);
@@ -310,7 +311,7 @@ export class Traffic {
     const n = { first_name: k % 2 ? 'Noor Al' : 'Sam', last_name: k % 7 === 0 ? '' : "O'Hara" };
     const email = `t${this.seed}-${w}-${k}@example.test`;
     const got = await this.send(i, 'POST', '/accounts', { email, ...n });
-    if (!got) return;
+    if (!got || got.failed) return;
     const a = got.json as Account;
     if (
       got.status !== 201 ||
