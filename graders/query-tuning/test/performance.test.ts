@@ -20,8 +20,11 @@ import { expectBody, ordinaryCustomer } from './steps/shop.ts';
 import { quietDatabase } from './steps/stats.ts';
 
 // README R8: p50 and p99 against the tuned queries on the same data in the same run, scored by
-// the worse of the two: full marks at ≤ 1.5×, none at ≥ 3×.
-const SCALE = { full: 1.5, zero: 3 };
+// the worse of the two: p50 full marks at ≤ 1.5×, none at ≥ 3×; p99 full at ≤ 2×, none at ≥ 4×.
+// A tail differs more than a median between correct submissions, and more on a busy machine: the
+// Go alternative's report read p99 1.04× to 1.55× of the tuned queries' over five seeds while its
+// p50 stayed at 0.94-0.98×. Every mutant that names a latency item reads p50 far past 3×.
+const SCALE = { p50: { full: 1.5, zero: 3 }, p99: { full: 2, zero: 4 } };
 const LOAD = { rounds: 3, durationSec: 1, connections: 8, expectStatus: 200 };
 // A tuned report takes ~80 ms: a 1 s round is ~100 requests, whose p99 is its one slowest request
 // (a Go alternative's swung 1.3× to 1.56× across gradings of one seed). 3 s makes it the third.
@@ -132,12 +135,12 @@ for (const which of Object.keys(endpoints) as Endpoint[]) {
     );
     // The worse of the two decides: close to the tuned queries at the median and at the tail.
     const share = Math.min(
-      linearShare(-p50, -SCALE.full, -SCALE.zero),
-      linearShare(-p99, -SCALE.full, -SCALE.zero),
+      linearShare(-p50, -SCALE.p50.full, -SCALE.p50.zero),
+      linearShare(-p99, -SCALE.p99.full, -SCALE.p99.zero),
     );
     award(
       item.points * share,
-      `by the worse of p50 and p99: full marks at ≤ ${SCALE.full}×, none at ≥ ${SCALE.zero}×`,
+      `by the worse of p50 (full marks at ≤ ${SCALE.p50.full}×, none at ≥ ${SCALE.p50.zero}×) and p99 (full at ≤ ${SCALE.p99.full}×, none at ≥ ${SCALE.p99.zero}×)`,
     );
   });
 }
