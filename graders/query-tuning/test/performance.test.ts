@@ -73,10 +73,8 @@ const bestP99 = (rounds: Comparison['rounds'], of: 'candidate' | 'baseline'): nu
   Math.min(...rounds.map((r) => r[of].p99));
 
 /** Candidate's best-round p99 over the baseline's; +Infinity when the baseline measured none. */
-function bestRoundP99Ratio(rounds: Comparison['rounds']): number {
-  const b = bestP99(rounds, 'baseline');
-  return b > 0 && Number.isFinite(b) ? bestP99(rounds, 'candidate') / b : Number.POSITIVE_INFINITY;
-}
+const p99Ratio = (candidate: number, baseline: number): number =>
+  baseline > 0 && Number.isFinite(baseline) ? candidate / baseline : Number.POSITIVE_INFINITY;
 
 const measured = new Map<Endpoint, Comparison | Error>();
 /** Endpoints measured after a restart of the instances (work queued by the one before). */
@@ -129,9 +127,10 @@ for (const which of Object.keys(endpoints) as Endpoint[]) {
     const c = expectLoadAnswered(m!, '200 for every request', 'not 200');
     plotRounds(c.rounds);
     const p50 = latencyRatio(c.rounds, 'p50');
-    const p99 = bestRoundP99Ratio(c.rounds);
+    const tail = { candidate: bestP99(c.rounds, 'candidate'), baseline: bestP99(c.rounds, 'baseline') };
+    const p99 = p99Ratio(tail.candidate, tail.baseline);
     measure(
-      `p50 ${showMs(c.candidate.p50)} vs the tuned queries' ${showMs(c.baseline.p50)} = ${showRatio(p50)} (median of ${c.rounds.length} rounds' ratios); p99 ${showMs(bestP99(c.rounds, 'candidate'))} vs ${showMs(bestP99(c.rounds, 'baseline'))} = ${showRatio(p99)} (each side's best of ${c.rounds.length} rounds)${afterRestart.has(which) ? '; measured after your instances were restarted: the load before left requests unanswered, or its work queued had not finished within 10 s' : ''}`,
+      `p50 ${showMs(c.candidate.p50)} vs the tuned queries' ${showMs(c.baseline.p50)} = ${showRatio(p50)} (median of ${c.rounds.length} rounds' ratios); p99 ${showMs(tail.candidate)} vs ${showMs(tail.baseline)} = ${showRatio(p99)} (each side's best of ${c.rounds.length} rounds)${afterRestart.has(which) ? '; measured after your instances were restarted: the load before left requests unanswered, or its work queued had not finished within 10 s' : ''}`,
     );
     // The worse of the two decides: close to the tuned queries at the median and at the tail.
     const share = Math.min(
