@@ -61,7 +61,11 @@ const HOLDING = `
     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
    WHERE l.granted AND l.locktype = 'relation' AND l.mode = ANY ($1)
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-     AND l.pid <> pg_backend_pid()`;
+     AND l.pid <> pg_backend_pid()
+     -- An index a concurrent build has not made ready yet is the build's own: no write inserts
+     -- into it, and the build locks it only while it creates it (a commit already visible can
+     -- still hold its locks for an instant), so a lock on it blocks no write of the table.
+     AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indexrelid = l.relation AND NOT i.indisready)`;
 
 /**
  * Sample pg_locks of one database on an administrator's connection (never through a fault proxy)
