@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { joinNames, type Names, SQL_FIRST_NAME, SQL_LAST_NAME, splitName } from './names.js';
+import { joinNames, type Names, SQL_FIRST_NAME, SQL_LAST_NAME, splitName, splitsBack } from './names.js';
 
 /** An account as the API shows it (README R1). */
 export interface Account extends Names {
@@ -17,9 +17,10 @@ export interface AccountChange {
 
 /** Every query of the API, for one version of the service. */
 export interface Accounts {
-  create(email: string, names: Names): Promise<Account | 'email_taken'>;
+  create(email: string, names: Names): Promise<Account | 'email_taken' | 'names_refused'>;
   get(id: string): Promise<Account | null>;
-  update(id: string, change: AccountChange): Promise<Account | null | 'email_taken'>;
+  /** `names_refused`: the change would leave names that do not split back (R2); nothing written. */
+  update(id: string, change: AccountChange): Promise<Account | null | 'email_taken' | 'names_refused'>;
 }
 
 const account = (id: number | string, email: string, names: Names): Account => ({
@@ -50,7 +51,13 @@ const namesOf = (r: Row): Names =>
  * In a transaction, with a taken email as a value. Both versions write in two statements at most
  * and only where the schema of the moment asks for it.
  */
-async function tx<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T | 'email_taken'> {
+/** Thrown inside a write whose outcome R2 refuses: the transaction is rolled back. */
+class NamesRefused extends Error {}
+
+async function tx<T>(
+  pool: pg.Pool,
+  work: (c: pg.PoolClient) => Promise<T>,
+): Promise<T | 'email_taken' | 'names_refused'> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
@@ -60,6 +67,7 @@ async function tx<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Pro
   } catch (e) {
     await c.query('ROLLBACK').catch(() => {});
     if (errCode(e) === '23505') return 'email_taken';
+    if (e instanceof NamesRefused) return 'names_refused';
     throw e;
   } finally {
     c.release();
@@ -97,20 +105,32 @@ export function accountsV1(pool: pg.Pool): Accounts {
     },
     update: (id, change) =>
       tx(pool, async (c) => {
-        const first = `coalesce($3::text, ${SQL_FIRST_NAME('name')})`;
-        const last = `coalesce($4::text, ${SQL_LAST_NAME('name')})`;
-        const { rows } = await c.query<Row>(
-          `UPDATE accounts
-              SET email = coalesce($2, email),
+        const first = `coalesce($3::text, ${SQL_FIRST_NAME('a.name')})`;
+        const last = `coalesce($4::text, ${SQL_LAST_NAME('a.name')})`;
+        // The row as it was comes back beside the new one (a self-join reads the old version),
+        // so the names the change meant are known, and refused after the fact if R2 forbids them.
+        const { rows } = await c.query<Row & { was: string }>(
+          `UPDATE accounts a
+              SET email = coalesce($2, a.email),
                   name = CASE WHEN ${last} = '' THEN ${first} ELSE ${first} || ' ' || ${last} END,
                   updated_at = now()
-            WHERE id = $1
-        RETURNING *`,
+             FROM accounts old
+            WHERE a.id = $1 AND old.id = a.id
+        RETURNING a.*, old.name AS was`,
           [id, change.email ?? null, change.first_name ?? null, change.last_name ?? null],
         );
         const r = rows[0];
         if (!r) return null;
-        await dualWrite(c, r);
+        const was = splitName(r.was);
+        if (
+          !splitsBack({
+            first_name: change.first_name ?? was.first_name,
+            last_name: change.last_name ?? was.last_name,
+          })
+        )
+          throw new NamesRefused();
+        const { was: _, ...row } = r;
+        await dualWrite(c, row);
         return account(r.id, r.email, splitName(r.name!));
       }),
   };
@@ -173,7 +193,9 @@ export function accountsV2(pool: pg.Pool): Accounts {
             params,
           );
           const r = rows[0];
-          return r ? account(r.id, r.email, namesOf(r)) : null;
+          if (!r) return null;
+          if (!splitsBack(namesOf(r))) throw new NamesRefused();
+          return account(r.id, r.email, namesOf(r));
         }),
       ),
   };

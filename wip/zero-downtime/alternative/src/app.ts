@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AccountChange, Accounts } from './accounts.js';
-import { isEmail, isFirstName, isLastName, type Names } from './names.js';
+import { isEmail, isFirstName, isLastName, type Names, splitsBack } from './names.js';
 
 /** What the service needs from outside: the queries of the version it runs. */
 export interface Deps {
@@ -62,7 +62,10 @@ function newAccount(b: Record<string, unknown>): { email: string } & Names {
     throw new Refusal(400, 'bad_first_name', "first_name: 1 to 50 letters, ' or -, words one space apart");
   if (!isLastName(b.last_name))
     throw new Refusal(400, 'bad_last_name', "last_name: 0 to 50 letters, ' or -, no space");
-  return { email: b.email, first_name: b.first_name, last_name: b.last_name };
+  const names = { first_name: b.first_name, last_name: b.last_name };
+  if (!splitsBack(names))
+    throw new Refusal(400, 'bad_names', 'an empty last_name needs a first_name of one word');
+  return { email: b.email, ...names };
 }
 
 function change(b: Record<string, unknown>): AccountChange {
@@ -95,6 +98,8 @@ async function route(deps: Deps, req: IncomingMessage, res: ServerResponse): Pro
     const { email, ...names } = input;
     const made = await deps.accounts.create(email, names);
     if (made === 'email_taken') throw emailTaken();
+    if (made === 'names_refused')
+      throw new Refusal(400, 'bad_names', 'an empty last_name needs a first_name of one word');
     return send(res, 201, made);
   }
   const one = /^\/accounts\/([^/]+)$/.exec(path);
@@ -105,6 +110,12 @@ async function route(deps: Deps, req: IncomingMessage, res: ServerResponse): Pro
     if (id === null) throw noAccount(raw);
     const found = body ? await deps.accounts.update(id, body) : await deps.accounts.get(id);
     if (found === 'email_taken') throw emailTaken();
+    if (found === 'names_refused')
+      throw new Refusal(
+        400,
+        'bad_names',
+        'after this change the last_name would be empty beside a first_name of several words',
+      );
     if (!found) throw noAccount(id);
     return send(res, 200, found);
   }

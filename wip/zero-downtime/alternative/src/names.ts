@@ -19,6 +19,9 @@ export const isLastName = (v: unknown): v is string =>
 export const isEmail = (v: unknown): v is string =>
   typeof v === 'string' && v.length >= 3 && v.length <= 254 && v.split('@').length === 2 && !/\s/.test(v);
 
+/** R2: an empty last name goes with a first name of one word, or the name would split otherwise. */
+export const splitsBack = (n: Names): boolean => n.last_name !== '' || !n.first_name.includes(' ');
+
 /** `first_name`, then a space and `last_name` when there is one (R2). */
 export const joinNames = (n: Names): string =>
   n.last_name ? `${n.first_name} ${n.last_name}` : n.first_name;

@@ -19,7 +19,8 @@ export interface AccountChange {
 export interface Accounts {
   create(email: string, names: Names): Promise<Account | 'email_taken'>;
   get(id: number): Promise<Account | null>;
-  update(id: number, change: AccountChange): Promise<Account | null | 'email_taken'>;
+  /** `names_split_wrong`: the names the change would leave do not split back (README R2). */
+  update(id: number, change: AccountChange): Promise<Account | null | 'email_taken' | 'names_split_wrong'>;
 }
 
 const account = (id: number | string, email: string, names: Names): Account => ({
@@ -73,12 +74,15 @@ export function accountsV1(pool: pg.Pool): Accounts {
                               WHEN ${last} = '' THEN ${first}
                               ELSE ${first} || ' ' || ${last} END,
                   updated_at = now()
-            WHERE id = $1
+            WHERE id = $1 AND NOT (${last} = '' AND strpos(${first}, ' ') > 0)
         RETURNING id, email, name`,
           [id, change.email ?? null, change.first_name ?? null, change.last_name ?? null],
         );
         const r = rows[0];
-        return r ? account(r.id, r.email, splitName(r.name)) : null;
+        if (r) return account(r.id, r.email, splitName(r.name));
+        // No row changed: no such account, or one the change would leave with names R2 refuses.
+        const found = await pool.query('SELECT 1 FROM accounts WHERE id = $1', [id]);
+        return found.rowCount ? 'names_split_wrong' : null;
       });
     },
   };
@@ -114,11 +118,13 @@ export function accountsV2(pool: pg.Pool): Accounts {
                   first_name = coalesce($3, first_name),
                   last_name = coalesce($4, last_name),
                   updated_at = now()
-            WHERE id = $1
+            WHERE id = $1 AND NOT (coalesce($4, last_name) = '' AND strpos(coalesce($3, first_name), ' ') > 0)
         RETURNING id, email, first_name, last_name`,
           [id, change.email ?? null, change.first_name ?? null, change.last_name ?? null],
         );
-        return rows[0] ? of(rows[0]) : null;
+        if (rows[0]) return of(rows[0]);
+        const found = await pool.query('SELECT 1 FROM accounts WHERE id = $1', [id]);
+        return found.rowCount ? 'names_split_wrong' : null;
       });
     },
   };

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { z } from 'zod';
 import type { Accounts } from './accounts.js';
-import { FIRST_NAME, LAST_NAME } from './names.js';
+import { FIRST_NAME, LAST_NAME, splitsBack } from './names.js';
 
 /** What the app needs from the outside world. */
 export interface Deps {
@@ -27,7 +27,10 @@ const FirstName = z
   .string()
   .regex(FIRST_NAME, "first_name: 1 to 50 letters, ' or -, single spaces between words");
 const LastName = z.string().regex(LAST_NAME, "last_name: 0 to 50 letters, ' or -, no space");
-const NewAccount = z.strictObject({ email: Email, first_name: FirstName, last_name: LastName });
+const SPLITS_BACK = 'last_name may be empty only when first_name is one word';
+const NewAccount = z
+  .strictObject({ email: Email, first_name: FirstName, last_name: LastName })
+  .refine(splitsBack, SPLITS_BACK);
 const Change = z.strictObject({
   email: Email.optional(),
   first_name: FirstName.optional(),
@@ -76,6 +79,7 @@ export function createApp(deps: Deps) {
       throw new HttpError(400, 'invalid_change', parsed.error.issues[0]?.message ?? 'invalid change');
     const updated = await deps.accounts.update(id, parsed.data);
     if (updated === 'email_taken') throw taken(parsed.data.email);
+    if (updated === 'names_split_wrong') throw new HttpError(400, 'invalid_change', SPLITS_BACK);
     if (!updated) throw new HttpError(404, 'not_found', `no account ${id}`);
     res.json(updated);
   });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { joinNames, type Names, SQL_FIRST_NAME, SQL_LAST_NAME, splitName } from './names.js';
+import { joinNames, type Names, SQL_FIRST_NAME, SQL_LAST_NAME, splitName, splitsBack } from './names.js';
 
 /** An account as the API shows it (README R1). */
 export interface Account extends Names {
@@ -19,7 +19,8 @@ export interface AccountChange {
 export interface Accounts {
   create(email: string, names: Names): Promise<Account | 'email_taken'>;
   get(id: number): Promise<Account | null>;
-  update(id: number, change: AccountChange): Promise<Account | null | 'email_taken'>;
+  /** `names_split_wrong`: the names the change would leave do not split back (README R2). */
+  update(id: number, change: AccountChange): Promise<Account | null | 'email_taken' | 'names_split_wrong'>;
 }
 
 const account = (id: number | string, email: string, names: Names): Account => ({
@@ -77,12 +78,15 @@ export function accountsV1(pool: pg.Pool): Accounts {
                               WHEN ${last} = '' THEN ${first}
                               ELSE ${first} || ' ' || ${last} END,
                   updated_at = now()
-            WHERE id = $1
+            WHERE id = $1 AND NOT (${last} = '' AND strpos(${first}, ' ') > 0)
         RETURNING id, email, name`,
           [id, change.email ?? null, change.first_name ?? null, change.last_name ?? null],
         );
         const r = rows[0];
-        return r ? account(r.id, r.email, splitName(r.name)) : null;
+        if (r) return account(r.id, r.email, splitName(r.name));
+        // No row changed: no such account, or one the change would leave with names R2 refuses.
+        const found = await pool.query('SELECT 1 FROM accounts WHERE id = $1', [id]);
+        return found.rowCount ? 'names_split_wrong' : null;
       });
     },
   };
@@ -120,20 +124,51 @@ export function accountsV2(pool: pg.Pool): Accounts {
       return rows[0] ? complete(rows[0]) : null;
     },
     async update(id, change) {
-      return orTaken(async () => {
-        // A part not sent stays; on a row not yet backfilled, the trigger fills it from `name`.
-        const { rows } = await pool.query<Row>(
-          `UPDATE accounts
-              SET email = coalesce($2, email),
-                  first_name = coalesce($3, first_name),
-                  last_name = coalesce($4, last_name),
-                  updated_at = now()
-            WHERE id = $1
-        RETURNING id, email, first_name, last_name`,
-          [id, change.email ?? null, change.first_name ?? null, change.last_name ?? null],
+      // The names a change leaves depend on the stored ones (R2), which may still be only in
+      // `name` before the backfill: read the row locked, whatever its columns are by now, decide,
+      // then write both parts.
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        const { rows: found } = await c.query<{ j: Record<string, string | null> }>(
+          'SELECT to_jsonb(a) AS j FROM accounts a WHERE id = $1 FOR UPDATE',
+          [id],
         );
-        return rows[0] ? complete(rows[0]) : null;
-      });
+        const j = found[0]?.j;
+        if (!j) {
+          await c.query('ROLLBACK');
+          return null;
+        }
+        const stored =
+          j.first_name != null && j.last_name != null
+            ? { first_name: j.first_name, last_name: j.last_name }
+            : splitName(j.name ?? '');
+        const next = {
+          first_name: change.first_name ?? stored.first_name,
+          last_name: change.last_name ?? stored.last_name,
+        };
+        if (!splitsBack(next)) {
+          await c.query('ROLLBACK');
+          return 'names_split_wrong';
+        }
+        const out = await orTaken(async () => {
+          const { rows } = await c.query<Row>(
+            `UPDATE accounts
+                SET email = coalesce($2, email), first_name = $3, last_name = $4, updated_at = now()
+              WHERE id = $1
+          RETURNING id, email, first_name, last_name`,
+            [id, change.email ?? null, next.first_name, next.last_name],
+          );
+          return account(rows[0]!.id, rows[0]!.email, next);
+        });
+        await c.query(out === 'email_taken' ? 'ROLLBACK' : 'COMMIT');
+        return out;
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        c.release();
+      }
     },
   };
 }

@@ -10,6 +10,10 @@ export const FIRST_NAME = new RegExp(`^(?=.{1,50}$)${WORD}( ${WORD})*$`);
 /** One word or nothing, at most 50 characters (R2). */
 export const LAST_NAME = /^[A-Za-z'-]{0,50}$/;
 
+/** Whether `joinNames` then `splitName` gives these names back: an empty last name needs a one-word first (R2). */
+export const splitsBack = ({ first_name, last_name }: Names): boolean =>
+  last_name !== '' || !first_name.includes(' ');
+
 /** `first_name`, then a space and `last_name` when there is one (R2). */
 export const joinNames = ({ first_name, last_name }: Names): string =>
   last_name === '' ? first_name : `${first_name} ${last_name}`;

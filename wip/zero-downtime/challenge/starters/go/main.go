@@ -153,8 +153,17 @@ func parseBody(r *http.Request, partial bool) (fields, error) {
 	if err := check("first_name", f.FirstName, firstName, 1, 50); err != nil {
 		return f, err
 	}
-	return f, check("last_name", f.LastName, lastName, 0, 50)
+	if err := check("last_name", f.LastName, lastName, 0, 50); err != nil {
+		return f, err
+	}
+	if !partial && *f.LastName == "" && strings.Contains(*f.FirstName, " ") {
+		return f, errSplitsBack
+	}
+	return f, nil
 }
+
+// README R2: a name with an empty last name would split back into other names.
+var errSplitsBack = &apiError{400, "invalid_body", "last_name may be empty only when first_name is one word (README R2)"}
 
 func idOf(r *http.Request) (int64, error) {
 	raw := r.PathValue("id")
@@ -213,16 +222,33 @@ func (a *App) read(ctx context.Context, id int64) (*Account, error) {
 }
 
 func (a *App) change(ctx context.Context, id int64, f fields) (*Account, error) {
+	var acc *Account
+	var err error
 	if a.version == 1 {
 		first := fmt.Sprintf("coalesce($3::text, %s)", sqlFirst("name"))
 		last := fmt.Sprintf("coalesce($4::text, %s)", sqlLast("name"))
-		return a.scan(a.db.QueryRow(ctx, fmt.Sprintf(`UPDATE accounts SET email = coalesce($2, email),
+		acc, err = a.scan(a.db.QueryRow(ctx, fmt.Sprintf(`UPDATE accounts SET email = coalesce($2, email),
 			name = CASE WHEN %[2]s = '' THEN %[1]s ELSE %[1]s || ' ' || %[2]s END, updated_at = now()
-			WHERE id = $1 RETURNING id, email, name`, first, last), id, f.Email, f.FirstName, f.LastName))
+			WHERE id = $1 AND NOT (%[2]s = '' AND strpos(%[1]s, ' ') > 0)
+			RETURNING id, email, name`, first, last), id, f.Email, f.FirstName, f.LastName))
+	} else {
+		acc, err = a.scan(a.db.QueryRow(ctx, `UPDATE accounts SET email = coalesce($2, email),
+			first_name = coalesce($3, first_name), last_name = coalesce($4, last_name), updated_at = now()
+			WHERE id = $1 AND NOT (coalesce($4, last_name) = '' AND strpos(coalesce($3, first_name), ' ') > 0)
+			RETURNING id, email, first_name, last_name`, id, f.Email, f.FirstName, f.LastName))
 	}
-	return a.scan(a.db.QueryRow(ctx, `UPDATE accounts SET email = coalesce($2, email),
-		first_name = coalesce($3, first_name), last_name = coalesce($4, last_name), updated_at = now()
-		WHERE id = $1 RETURNING id, email, first_name, last_name`, id, f.Email, f.FirstName, f.LastName))
+	if acc != nil || err != nil {
+		return acc, err
+	}
+	// No row changed: no such account, or one the change would leave with names R2 refuses.
+	var found bool
+	if err := a.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, id).Scan(&found); err != nil {
+		return nil, err
+	}
+	if found {
+		return nil, errSplitsBack
+	}
+	return nil, nil
 }
 
 type handler func(w http.ResponseWriter, r *http.Request) error

@@ -94,7 +94,12 @@ def checked(body: object, partial: bool) -> dict:
         v = body[field]
         if not isinstance(v, str) or not low <= len(v) <= high or not pattern.fullmatch(v):
             raise ApiError(400, "invalid_body", f"{field} is not valid (README R2)")
+    if not partial and body["last_name"] == "" and " " in body["first_name"]:
+        raise ApiError(400, "invalid_body", SPLITS_BACK)
     return body
+
+
+SPLITS_BACK = "last_name may be empty only when first_name is one word (README R2)"
 
 
 def id_of(raw: str) -> int:
@@ -133,18 +138,26 @@ async def change(conn, account_id: int, body: dict) -> dict | None:
             f"""UPDATE accounts SET email = coalesce(%(e)s, email),
                    name = CASE WHEN {last} = '' THEN {first} ELSE {first} || ' ' || {last} END,
                    updated_at = now()
-                 WHERE id = %(id)s RETURNING id, email, name""",
+                 WHERE id = %(id)s AND NOT ({last} = '' AND strpos({first}, ' ') > 0)
+                 RETURNING id, email, name""",
             dict(zip(("e", "f", "l", "id"), params)),
         )
     else:
         cur = await conn.execute(
             """UPDATE accounts SET email = coalesce(%s, email), first_name = coalesce(%s, first_name),
                    last_name = coalesce(%s, last_name), updated_at = now()
-                 WHERE id = %s RETURNING id, email, first_name, last_name""",
-            params,
+                 WHERE id = %s AND NOT (coalesce(%s, last_name) = '' AND strpos(coalesce(%s, first_name), ' ') > 0)
+                 RETURNING id, email, first_name, last_name""",
+            (*params, body.get("last_name"), body.get("first_name")),
         )
     row = await cur.fetchone()
-    return account(row) if row else None
+    if row:
+        return account(row)
+    # No row changed: no such account, or one the change would leave with names R2 refuses.
+    cur = await conn.execute("SELECT 1 FROM accounts WHERE id = %s", (account_id,))
+    if await cur.fetchone():
+        raise ApiError(400, "invalid_body", SPLITS_BACK)
+    return None
 
 
 async def expand(conn) -> tuple[bool, str]:

@@ -23,17 +23,26 @@ const at = <T>(xs: readonly T[], i: number): T => xs[((i % xs.length) + xs.lengt
 
 /** The names seeded for account `id` under `seed` (the same as `seedSql` writes). */
 export function seededNames(id: number, seed: number): { first_name: string; last_name: string } {
-  return { first_name: at(FIRSTS, id * 31 + seed), last_name: at(LASTS, id * 17 + seed * 7) };
+  const first = at(FIRSTS, id * 31 + seed);
+  const last = at(LASTS, id * 17 + seed * 7);
+  // R2: a first name of several words needs a last name, or its name would split otherwise.
+  return { first_name: last === '' ? first.split(' ')[0]! : first, last_name: last };
 }
 export const seededEmail = (id: number): string => `u${id}@example.test`;
+
+/** README R2: `name` is the first name, then a space and the last name unless it is empty. */
+export const fullName = (a: { first_name: string; last_name: string }): string =>
+  a.last_name === '' ? a.first_name : `${a.first_name} ${a.last_name}`;
 
 const sqlArray = (xs: readonly string[]): string =>
   `ARRAY[${xs.map((x) => `'${x.replaceAll("'", "''")}'`).join(', ')}]::text[]`;
 /** `seededNames` in SQL, over a column of ids: the check of every row at the end uses it. */
-export const SQL_FIRST = (id: string, seed: number): string =>
-  `(${sqlArray(FIRSTS)})[1 + ((${id} * 31 + ${seed}) % ${FIRSTS.length} + ${FIRSTS.length}) % ${FIRSTS.length}]`;
 export const SQL_LAST = (id: string, seed: number): string =>
   `(${sqlArray(LASTS)})[1 + ((${id} * 17 + ${seed * 7}) % ${LASTS.length} + ${LASTS.length}) % ${LASTS.length}]`;
+export const SQL_FIRST = (id: string, seed: number): string => {
+  const first = `(${sqlArray(FIRSTS)})[1 + ((${id} * 31 + ${seed}) % ${FIRSTS.length} + ${FIRSTS.length}) % ${FIRSTS.length}]`;
+  return `(CASE WHEN ${SQL_LAST(id, seed)} = '' THEN split_part(${first}, ' ', 1) ELSE ${first} END)`;
+};
 
 /**
  * Create and fill `accounts` as the README shows it, server-side in one statement per part, as

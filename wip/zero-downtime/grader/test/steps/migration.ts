@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { grading } from '@bc/harness/kit';
 import { deploy, type OneOffRun, runOnce } from '@bc/harness/kit/deploy';
@@ -24,6 +25,8 @@ export interface MigrationEvidence {
   steps: StepRun[];
   traffic: TrafficReport;
   locks: LockSamples | Error;
+  /** The other service's long reads (README R5): how many, and why they stopped if they failed. */
+  otherReads: { reads: number; failure: string | null };
   /** The most rows one transaction wrote during the backfill (README R6), and the seed's own. */
   largestBackfillTransaction: number | null;
   /** After contract: what the table holds and refuses (null when contract never succeeded). */
@@ -93,14 +96,36 @@ async function rowsChangedSince(admin: pg.Client, xid: string): Promise<number> 
 }
 
 /**
+ * A role of the grader's own that may read `accounts` and nothing more, made by the administrator
+ * (a grant runs none of the candidate's code). The grader reads the candidate's table only as this
+ * role: whatever the candidate hangs on the table (a view in its place, a policy, a function) runs
+ * with this role's rights, never a superuser's; and the candidate's role, not a member of it,
+ * cannot end its sessions. Returns its URL in the candidate's database.
+ */
+async function otherServiceRole(db: pg.Client, adminUrl: URL): Promise<string> {
+  const role = `grader_reader_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(18).toString('base64url');
+  const database = decodeURIComponent(adminUrl.pathname.slice(1));
+  await db.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOINHERIT PASSWORD '${password}'`);
+  await db.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
+  await db.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+  await db.query(`GRANT SELECT ON accounts TO ${role}`);
+  const url = new URL(adminUrl);
+  url.username = role;
+  url.password = password;
+  return url.toString();
+}
+
+/**
  * Another service's reads (README R5): a transaction that holds `accounts` for LONG_READ_MS every
  * LONG_READ_EVERY_MS, as the administrator (its own waits are not the candidate's). A step that
  * asks for an exclusive lock without a lock_timeout queues behind it, and the candidate's own
  * requests queue behind the step: what R5 forbids shows only with such a reader.
  */
-function startLongReader(url: string): { stop(): Promise<number> } {
+function startLongReader(url: string): { stop(): Promise<{ reads: number; failure: string | null }> } {
   let stopped = false;
   let reads = 0;
+  let failure: string | null = null;
   const loop = (async () => {
     const c = new pg.Client({ connectionString: url, application_name: 'grader: long reader' });
     c.on('error', () => undefined);
@@ -121,8 +146,11 @@ function startLongReader(url: string): { stop(): Promise<number> } {
   return {
     async stop() {
       stopped = true;
-      await loop.catch(() => {});
-      return reads;
+      // A reader that could not read is no reader: R5's queue would not show, so it is reported.
+      await loop.catch((e: Error) => {
+        failure = e.message;
+      });
+      return { reads, failure };
     },
   };
 }
@@ -142,6 +170,11 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
   const db = new pg.Client({ connectionString: adminDb.toString() });
   db.on('error', () => undefined);
   await db.connect();
+  // The table's rows are read only as another service would, never as the administrator.
+  const readerUrl = await otherServiceRole(db, adminDb);
+  const rowReader = new pg.Client({ connectionString: readerUrl, application_name: 'grader: row reader' });
+  rowReader.on('error', () => undefined);
+  await rowReader.connect();
 
   const ids = grading().instances.map((i) => i.id);
   const traffic = new Traffic(
@@ -150,7 +183,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     seededRows,
   );
   const sampler = await sampleLocks(grading().admin!.postgres!, { database });
-  const reader = startLongReader(adminDb.toString());
+  const reader = startLongReader(readerUrl);
   const steps: StepRun[] = [];
   let brokenAt: string | null = null;
   let largestBackfillTransaction: number | null = null;
@@ -169,7 +202,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
       timeoutMs: MIGRATION_MS,
       ...(opts.killAfterMs ? { killAfterMs: opts.killAfterMs } : {}),
     });
-    const rowsChanged = opts.quiet ? await rowsChangedSince(db, xid) : null;
+    const rowsChanged = opts.quiet ? await rowsChangedSince(rowReader, xid) : null;
     if (opts.quiet) traffic.resumeWrites();
     const r: StepRun = { step: name, why, run, shapeBefore, shapeAfter: await shapeOf(db), rowsChanged };
     steps.push(r);
@@ -192,8 +225,9 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     traffic.start();
     await sleep(BEFORE_MS);
     traffic.enter('expand');
-    const seedXmin = (await db.query<{ x: string }>('SELECT xmin::text AS x FROM accounts WHERE id = 1'))
-      .rows[0]!.x;
+    const seedXmin = (
+      await rowReader.query<{ x: string }>('SELECT xmin::text AS x FROM accounts WHERE id = 1')
+    ).rows[0]!.x;
     if (!mustSucceed(await step('expand', 'first'))) return await finish();
     await step('expand', 'again', { quiet: true });
     traffic.enter('deploy v2');
@@ -204,7 +238,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     await step('backfill', 'interrupted', { killAfterMs: INTERRUPT_AFTER_MS });
     if (!mustSucceed(await step('backfill', 'rerun'))) return await finish();
     // Before anything rewrites rows again: each row's xmin names the transaction that last wrote it.
-    const { rows } = await db.query<{ n: number }>(
+    const { rows } = await rowReader.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM accounts WHERE xmin::text <> $1 GROUP BY xmin::text ORDER BY 1 DESC LIMIT 1`,
       [seedXmin],
     );
@@ -228,12 +262,13 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
 
   async function finish(): Promise<MigrationEvidence> {
     const report = await traffic.stop();
-    await reader.stop();
+    const otherReads = await reader.stop();
     const locks = await sampler.stop().catch((e: Error) => e);
+    await rowReader.end().catch(() => {});
     await db.end().catch(() => {});
     const contracted = steps.some((s) => s.step === 'contract' && s.why === 'first' && s.run.code === 0);
     const final = contracted ? await finalState(seed, seededRows, report) : null;
-    return { steps, traffic: report, locks, largestBackfillTransaction, final, brokenAt };
+    return { steps, traffic: report, locks, otherReads, largestBackfillTransaction, final, brokenAt };
   }
 }
 
@@ -295,7 +330,7 @@ async function finalState(seed: number, seededRows: number, traffic: TrafficRepo
       const res = await fetch(`${base}/accounts/${want.id}`, { signal: AbortSignal.timeout(5_000) }).catch(
         () => null,
       );
-      const got = res ? await res.json().catch(() => null) : null;
+      const got = (res ? await res.json().catch(() => null) : null) as Record<string, unknown> | null;
       if (
         !got ||
         got.first_name !== want.first_name ||

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
-import { seededEmail, seededNames, UNTOUCHED_BELOW } from './data.ts';
+import { fullName, seededEmail, seededNames, UNTOUCHED_BELOW } from './data.ts';
 
 /** An account as the README's API shows it. */
 export interface Account {
@@ -46,9 +46,6 @@ export interface TrafficReport {
 /** README R9: every request answered within 2 s. */
 const ANSWER_MS = 2_000;
 const WORKERS_PER_INSTANCE = 4;
-
-const join = (a: { first_name: string; last_name: string }): string =>
-  a.last_name === '' ? a.first_name : `${a.first_name} ${a.last_name}`;
 
 /**
  * Mixed reads and writes on every instance in service, as fast as the instances answer, until
@@ -262,7 +259,7 @@ export class Traffic {
 
   private seeded(id: number): Account {
     const n = seededNames(id, this.seed);
-    return { id, email: seededEmail(id), ...n, name: join(n) };
+    return { id, email: seededEmail(id), ...n, name: fullName(n) };
   }
 
   private async change(i: number, w: number, workers: number, k: number, mine: number[]): Promise<void> {
@@ -275,10 +272,15 @@ export class Traffic {
     if (this.uncertain.has(id)) return;
     const before = this.written.get(id) ?? this.seeded(id);
     // One name part at a time, as PATCH allows: the other must be kept.
+    // Only changes R2 allows: a first name of two words keeps a last name, and an empty last name
+    // goes with a first name of one word.
     const change =
       k % 2 === 0
-        ? { first_name: k % 3 === 0 ? 'Rosa Maria' : 'Ines' }
-        : { last_name: k % 5 === 0 ? '' : `Kim-${w}` };
+        ? { first_name: k % 3 === 0 && before.last_name !== '' ? 'Rosa Maria' : 'Ines' }
+        : {
+            last_name:
+              k % 5 === 0 && !before.first_name.includes(' ') ? '' : `Kim-${'ABCDEFGHIJKLMNOP'[w % 16]}`,
+          };
     const got = await this.send(i, 'PATCH', `/accounts/${id}`, change);
     if (!got || got.failed) {
       // Lost: it may or may not have been applied, so this account has no known answer any more.
@@ -288,7 +290,7 @@ export class Traffic {
       return;
     }
     const after = { ...before, ...change };
-    const want = { ...after, name: join(after) };
+    const want = { ...after, name: fullName(after) };
     const a = got.json as Account;
     if (
       got.status !== 200 ||
@@ -308,7 +310,10 @@ export class Traffic {
   }
 
   private async create(i: number, w: number, k: number, mine: number[]): Promise<void> {
-    const n = { first_name: k % 2 ? 'Noor Al' : 'Sam', last_name: k % 7 === 0 ? '' : "O'Hara" };
+    const n =
+      k % 2
+        ? { first_name: 'Noor Al', last_name: "O'Hara" }
+        : { first_name: 'Sam', last_name: k % 7 === 0 ? '' : "O'Hara" };
     const email = `t${this.seed}-${w}-${k}@example.test`;
     const got = await this.send(i, 'POST', '/accounts', { email, ...n });
     if (!got || got.failed) return;
@@ -326,7 +331,7 @@ export class Traffic {
       );
       return;
     }
-    this.written.set(a.id, { id: a.id, email, ...n, name: join(n) });
+    this.written.set(a.id, { id: a.id, email, ...n, name: fullName(n) });
     mine.push(a.id);
   }
 }
