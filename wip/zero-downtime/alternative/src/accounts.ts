@@ -129,8 +129,7 @@ export function accountsV1(pool: pg.Pool): Accounts {
           })
         )
           throw new NamesRefused();
-        const { was: _, ...row } = r;
-        await dualWrite(c, row);
+        await dualWrite(c, r);
         return account(r.id, r.email, splitName(r.name!));
       }),
   };

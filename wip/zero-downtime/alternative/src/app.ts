@@ -63,8 +63,7 @@ function newAccount(b: Record<string, unknown>): { email: string } & Names {
   if (!isLastName(b.last_name))
     throw new Refusal(400, 'bad_last_name', "last_name: 0 to 50 letters, ' or -, no space");
   const names = { first_name: b.first_name, last_name: b.last_name };
-  if (!splitsBack(names))
-    throw new Refusal(400, 'bad_names', 'an empty last_name needs a first_name of one word');
+  if (!splitsBack(names)) throw namesRefused();
   return { email: b.email, ...names };
 }
 
@@ -88,6 +87,12 @@ function change(b: Record<string, unknown>): AccountChange {
 }
 
 const emailTaken = () => new Refusal(409, 'conflict', 'that email belongs to another account');
+const namesRefused = () =>
+  new Refusal(
+    400,
+    'bad_names',
+    'an empty last_name needs a first_name of one word (the name would split otherwise)',
+  );
 const noAccount = (id: string) => new Refusal(404, 'no_such_account', `account ${id} does not exist`);
 
 async function route(deps: Deps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -98,8 +103,7 @@ async function route(deps: Deps, req: IncomingMessage, res: ServerResponse): Pro
     const { email, ...names } = input;
     const made = await deps.accounts.create(email, names);
     if (made === 'email_taken') throw emailTaken();
-    if (made === 'names_refused')
-      throw new Refusal(400, 'bad_names', 'an empty last_name needs a first_name of one word');
+    if (made === 'names_refused') throw namesRefused();
     return send(res, 201, made);
   }
   const one = /^\/accounts\/([^/]+)$/.exec(path);
@@ -110,12 +114,7 @@ async function route(deps: Deps, req: IncomingMessage, res: ServerResponse): Pro
     if (id === null) throw noAccount(raw);
     const found = body ? await deps.accounts.update(id, body) : await deps.accounts.get(id);
     if (found === 'email_taken') throw emailTaken();
-    if (found === 'names_refused')
-      throw new Refusal(
-        400,
-        'bad_names',
-        'after this change the last_name would be empty beside a first_name of several words',
-      );
+    if (found === 'names_refused') throw namesRefused();
     if (!found) throw noAccount(id);
     return send(res, 200, found);
   }

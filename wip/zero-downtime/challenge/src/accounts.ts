@@ -32,6 +32,12 @@ const account = (id: number | string, email: string, names: Names): Account => (
 
 const isEmailTaken = (e: unknown): boolean => (e as { code?: string }).code === '23505';
 
+/** Why an UPDATE guarded by R2's rule changed no row: no such account, or names R2 refuses. */
+async function unchanged(pool: pg.Pool, id: number): Promise<null | 'names_split_wrong'> {
+  const found = await pool.query('SELECT 1 FROM accounts WHERE id = $1', [id]);
+  return found.rowCount ? 'names_split_wrong' : null;
+}
+
 /** Either version's write, with a taken email as a value rather than an error. */
 async function orTaken<T>(write: () => Promise<T>): Promise<T | 'email_taken'> {
   try {
@@ -79,10 +85,7 @@ export function accountsV1(pool: pg.Pool): Accounts {
           [id, change.email ?? null, change.first_name ?? null, change.last_name ?? null],
         );
         const r = rows[0];
-        if (r) return account(r.id, r.email, splitName(r.name));
-        // No row changed: no such account, or one the change would leave with names R2 refuses.
-        const found = await pool.query('SELECT 1 FROM accounts WHERE id = $1', [id]);
-        return found.rowCount ? 'names_split_wrong' : null;
+        return r ? account(r.id, r.email, splitName(r.name)) : unchanged(pool, id);
       });
     },
   };
@@ -122,9 +125,7 @@ export function accountsV2(pool: pg.Pool): Accounts {
         RETURNING id, email, first_name, last_name`,
           [id, change.email ?? null, change.first_name ?? null, change.last_name ?? null],
         );
-        if (rows[0]) return of(rows[0]);
-        const found = await pool.query('SELECT 1 FROM accounts WHERE id = $1', [id]);
-        return found.rowCount ? 'names_split_wrong' : null;
+        return rows[0] ? of(rows[0]) : unchanged(pool, id);
       });
     },
   };

@@ -49,7 +49,7 @@ export interface FinalState {
 
 const MIGRATION_MS = 240_000;
 /** README R5: other services read the table in transactions that hold it this long. */
-const LONG_READ_MS = 600;
+export const LONG_READ_MS = 600;
 const LONG_READ_EVERY_MS = 1_000;
 /** Traffic before the migration: the baseline of R10. */
 const BEFORE_MS = 4_000;
@@ -118,7 +118,7 @@ async function otherServiceRole(db: pg.Client, adminUrl: URL): Promise<string> {
 
 /**
  * Another service's reads (README R5): a transaction that holds `accounts` for LONG_READ_MS every
- * LONG_READ_EVERY_MS, as the administrator (its own waits are not the candidate's). A step that
+ * LONG_READ_EVERY_MS, as the grader's reader role (its own waits are not the candidate's). A step that
  * asks for an exclusive lock without a lock_timeout queues behind it, and the candidate's own
  * requests queue behind the step: what R5 forbids shows only with such a reader.
  */
