@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '@bc/harness';
 import { Command } from 'commander';
 import { benchGrade } from './grade-bench.ts';
+import { benchSimilarity } from './similarity-bench.ts';
 import { suiteCpu } from './suite-cpu.ts';
 
 const program = new Command()
@@ -37,6 +38,14 @@ program
   .option('--runs <n>', 'grading runs (median reported)', '3')
   .description("wall time of full grading runs of the challenge's reference, by phase")
   .action((challenge: string, o: { runs: string }) => benchGrade(challenge, Number(o.runs)));
+program
+  .command('similarity')
+  .option('--submissions <n>', 'submissions compared pairwise', '50')
+  .option('--runs <n>', 'comparisons (median reported)', '3')
+  .description("wall time of grade batch's similarity pass over n url-shortener submissions")
+  .action((o: { submissions: string; runs: string }) =>
+    benchSimilarity(Number(o.submissions), Number(o.runs)),
+  );
 program
   .command('suite-cpu')
   .argument('[command...]', 'what to account for', ['bash', 'scripts/test.sh'])

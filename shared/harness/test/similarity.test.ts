@@ -222,7 +222,9 @@ describe('similarity across a batch', () => {
     expect(r.pairs[0]!.similarity).toBeLessThan(SIMILARITY_THRESHOLD);
   });
 
-  test('a batch of 50 submissions is compared in a few seconds', async () => {
+  // How long it takes is `pnpm bench similarity`'s to print, not a bound here: 4 s on an idle
+  // machine was 46 s beside the graders at nice 19 (CI, stop 41).
+  test('a batch of 50 submissions is compared, every pair within a language', async () => {
     const many = tempDir('bc-similar-many-');
     const seeds = readdirSync(batch).sort();
     const subs = Array.from({ length: 50 }, (_, i) => {
@@ -230,10 +232,14 @@ describe('similarity across a batch', () => {
       copy(join(batch, seeds[i % seeds.length]!), join(many, name));
       return { name, path: join(many, name) };
     });
+    const languages = subs.map((s) => new Set(sourcesOf(s.path).keys()));
+    let expectedPairs = 0;
+    for (let i = 0; i < subs.length; i++)
+      for (let j = i + 1; j < subs.length; j++)
+        if ([...languages[i]!].some((l) => languages[j]!.has(l))) expectedPairs++;
     const r = await compareSubmissions(subs, challenge);
     console.log(`similarity: 50 submissions, ${r.pairs.length} pairs in ${r.seconds.toFixed(2)} s`);
-    expect(r.pairs.length).toBeGreaterThan(500);
-    expect(r.seconds).toBeLessThan(30);
+    expect(r.pairs.length).toBe(expectedPairs);
   });
 
   test('similarity.html shows each flagged pair with its fragments side by side, code as text, and nothing else', async () => {
