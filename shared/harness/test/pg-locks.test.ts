@@ -61,12 +61,12 @@ describe('the lock sampler', () => {
     expect(written).toBeGreaterThan(0);
     const wait = seen.waits.find((x) => x.query.startsWith('INSERT INTO accounts'));
     expect(wait, JSON.stringify(seen.waits)).toBeDefined();
-    expect(wait!.target).toBe('accounts');
+    expect(wait!.target).toBe('public.accounts');
     expect(wait!.mode).toBe('RowExclusiveLock');
     expect(wait!.ms).toBeGreaterThan(400);
     expect(wait!.ms).toBeLessThan(2_000);
     expect(wait!.blockers.map((b) => b.query)).toEqual([expect.stringMatching(/ALTER TABLE accounts/)]);
-    const held = seen.held.find((h) => h.target === 'accounts' && h.mode === 'AccessExclusiveLock');
+    const held = seen.held.find((h) => h.target === 'public.accounts' && h.mode === 'AccessExclusiveLock');
     expect(held?.ms).toBeGreaterThan(400);
     expect(seen.samples).toBeGreaterThan(10);
     expect(seen.maxGapMs).toBeLessThan(500);

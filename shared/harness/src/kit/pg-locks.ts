@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { adminClient } from './pg-admin.ts';
 
 /** A statement seen waiting for a lock, at the longest its wait was seen. */
 export interface LockWait {
@@ -6,7 +6,7 @@ export interface LockWait {
   /** The waiter's role and statement (the first 300 characters). */
   role: string;
   query: string;
-  /** The relation waited on (or the lock type, when not a relation) and the mode asked for. */
+  /** The relation waited on, schema-qualified (or the lock type, when not a relation), and the mode asked for. */
   target: string;
   mode: string;
   /** How long it had waited at the last sample that saw it (pg_locks.waitstart), in ms. */
@@ -78,10 +78,7 @@ export async function sampleLocks(
   adminUrl: string,
   opts: { database: string; intervalMs?: number },
 ): Promise<LockSampler> {
-  const url = new URL(adminUrl);
-  url.pathname = `/${encodeURIComponent(opts.database)}`;
-  const client = new pg.Client({ connectionString: url.toString(), application_name: 'bc-lock-sampler' });
-  await client.connect();
+  const client = await adminClient(adminUrl, { database: opts.database, applicationName: 'bc-lock-sampler' });
   let failure: Error | null = null;
   // A connection ended under it (the database dropped, the server gone) is reported by stop().
   client.on('error', (e) => {

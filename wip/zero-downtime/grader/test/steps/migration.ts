@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { grading } from '@bc/harness/kit';
 import { deploy, type OneOffRun, runOnce } from '@bc/harness/kit/deploy';
+import { adminClient } from '@bc/harness/kit/pg-admin';
 import { type LockSamples, sampleLocks } from '@bc/harness/kit/pg-locks';
 import pg from 'pg';
 import { SQL_FIRST, SQL_LAST } from './data.ts';
@@ -63,7 +64,7 @@ const account = (): { database: string; role: string } => {
 
 /**
  * The table's shape as the catalogs say it, read on the administrator's connection: catalog
- * reads run none of the candidate's code.
+ * reads run none of the candidate's code (`adminClient` finds only the catalogs' names).
  */
 async function shapeOf(admin: pg.Client): Promise<string> {
   const { rows } = await admin.query<{ shape: string }>(
@@ -71,11 +72,11 @@ async function shapeOf(admin: pg.Client): Promise<string> {
        (SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' not null' ELSE '' END
                           || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY attnum)
           FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-         WHERE attrelid = 'accounts'::regclass AND attnum > 0 AND NOT attisdropped),
+         WHERE attrelid = 'public.accounts'::regclass AND attnum > 0 AND NOT attisdropped),
        (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' ELSE ' not valid' END, ', ' ORDER BY conname)
-          FROM pg_constraint WHERE conrelid = 'accounts'::regclass),
-       (SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'accounts'::regclass AND NOT tgisinternal),
-       (SELECT string_agg(indexrelid::regclass::text, ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'accounts'::regclass)
+          FROM pg_constraint WHERE conrelid = 'public.accounts'::regclass),
+       (SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'public.accounts'::regclass AND NOT tgisinternal),
+       (SELECT string_agg(indexrelid::regclass::text, ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = 'public.accounts'::regclass)
      ) AS shape`,
   );
   return rows[0]!.shape;
@@ -86,9 +87,9 @@ async function xidNow(admin: pg.Client): Promise<string> {
   return (await admin.query<{ x: string }>('SELECT txid_current()::text AS x')).rows[0]!.x;
 }
 
-async function rowsChangedSince(admin: pg.Client, xid: string): Promise<number> {
+async function rowsChangedSince(reader: pg.Client, xid: string): Promise<number> {
   // xmin is a 32-bit xid; txid_current's low 32 bits compare with it within one epoch.
-  const { rows } = await admin.query<{ n: number }>(
+  const { rows } = await reader.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM accounts WHERE xmin::text::bigint > ($1::bigint % 4294967296)`,
     [xid],
   );
@@ -102,17 +103,19 @@ async function rowsChangedSince(admin: pg.Client, xid: string): Promise<number> 
  * with this role's rights, never a superuser's; and the candidate's role, not a member of it,
  * cannot end its sessions. Returns its URL in the candidate's database.
  */
-async function otherServiceRole(db: pg.Client, adminUrl: URL): Promise<string> {
+async function otherServiceRole(db: pg.Client, adminUrl: string, database: string): Promise<string> {
   const role = `grader_reader_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
-  const database = decodeURIComponent(adminUrl.pathname.slice(1));
   await db.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOINHERIT PASSWORD '${password}'`);
   await db.query(`GRANT CONNECT ON DATABASE ${pg.escapeIdentifier(database)} TO ${role}`);
   await db.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
-  await db.query(`GRANT SELECT ON accounts TO ${role}`);
+  await db.query(`GRANT SELECT ON public.accounts TO ${role}`);
   const url = new URL(adminUrl);
+  url.pathname = `/${encodeURIComponent(database)}`;
   url.username = role;
   url.password = password;
+  // The table the grant names, whatever search_path the database's owner set.
+  url.searchParams.set('options', '-c search_path=public');
   return url.toString();
 }
 
@@ -165,13 +168,11 @@ function startLongReader(url: string): { stop(): Promise<{ reads: number; failur
 export async function runMigration(seed: number, seededRows: number): Promise<MigrationEvidence> {
   const { database } = account();
   // The administrator, in the candidate's database: catalogs and xmin only, never its code.
-  const adminDb = new URL(grading().admin!.postgres!);
-  adminDb.pathname = `/${encodeURIComponent(database)}`;
-  const db = new pg.Client({ connectionString: adminDb.toString() });
+  const adminUrl = grading().admin!.postgres!;
+  const db = await adminClient(adminUrl, { database, applicationName: 'grader: catalogs' });
   db.on('error', () => undefined);
-  await db.connect();
   // The table's rows are read only as another service would, never as the administrator.
-  const readerUrl = await otherServiceRole(db, adminDb);
+  const readerUrl = await otherServiceRole(db, adminUrl, database);
   const rowReader = new pg.Client({ connectionString: readerUrl, application_name: 'grader: row reader' });
   rowReader.on('error', () => undefined);
   await rowReader.connect();
