@@ -9,6 +9,8 @@ import { suiteCpu } from './suite-cpu.ts';
 
 const program = new Command()
   .name('bench')
+  // The subcommands' --runs are their own: without this, the program's --runs took it.
+  .enablePositionalOptions()
   .description('Benchmarks that print numbers (not timed tests).')
   .argument('<challenge>', 'the challenge whose graders/<slug>/bench.ts measures its hot path')
   .option('--rounds <n>', 'alternating measurement rounds', '3')
