@@ -122,13 +122,18 @@ describe('the kit a validation names', () => {
 
   test('when a grader imports the kit by its front door, then it names every kit module but those a grader must import by name', () => {
     const named = [...kitFilesOf(graderImporting('@bc/harness/kit'))].sort();
-    expect(named).toEqual(kitModules().filter((f) => !['deploy.ts', 'pg-locks.ts'].includes(f)));
+    expect(named).toEqual(
+      kitModules().filter((f) => !['deploy.ts', 'pg-admin.ts', 'pg-locks.ts'].includes(f)),
+    );
   });
 
   test("when a grader imports a kit module by name, then that module is in its kit and in no other grader's", () => {
     const older = graderImporting('@bc/harness/kit');
     const newer = graderImporting('@bc/harness/kit', '@bc/harness/kit/pg-locks');
     expect(kitFilesOf(newer).has('pg-locks.ts')).toBe(true);
+    // And what it imports in turn: the sampler connects with pg-admin's adminClient.
+    expect(kitFilesOf(newer).has('pg-admin.ts')).toBe(true);
     expect(kitFilesOf(older).has('pg-locks.ts')).toBe(false);
+    expect(kitFilesOf(older).has('pg-admin.ts')).toBe(false);
   });
 });
