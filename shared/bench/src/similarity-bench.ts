@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '@bc/harness';
+import { median } from '@bc/harness/kit/load';
 import { compareSubmissions } from '@bc/harness/similarity';
 
 /**
@@ -36,11 +37,10 @@ export async function benchSimilarity(count: number, runs: number): Promise<void
       seconds.push(r.seconds);
       pairs = r.pairs.length;
     }
-    seconds.sort((a, b) => a - b);
-    const median = seconds[Math.floor(seconds.length / 2)]!;
+    const mid = median(seconds);
     process.stdout.write(
-      `similarity: ${count} submissions, ${pairs} pairs, median ${median.toFixed(2)} s of ${runs} ` +
-        `(${seconds.map((s) => s.toFixed(2)).join(', ')}), ${((median / pairs) * 1000).toFixed(1)} ms per pair\n`,
+      `similarity: ${count} submissions, ${pairs} pairs, median ${mid.toFixed(2)} s of ${runs} ` +
+        `(${seconds.map((s) => s.toFixed(2)).join(', ')}), ${((mid / pairs) * 1000).toFixed(1)} ms per pair\n`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
