@@ -167,7 +167,7 @@ function startLongReader(url: string): { stop(): Promise<{ reads: number; failur
  */
 export async function runMigration(seed: number, seededRows: number): Promise<MigrationEvidence> {
   const { database } = account();
-  // The administrator, in the candidate's database: catalogs and xmin only, never its code.
+  // The administrator, in the candidate's database: catalogs and the transaction id only, never its code.
   const adminUrl = grading().admin!.postgres!;
   const db = await adminClient(adminUrl, { database, applicationName: 'grader: catalogs' });
   db.on('error', () => undefined);
