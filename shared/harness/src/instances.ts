@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SubmissionError } from './errors.ts';
+import { InfraError, SubmissionError } from './errors.ts';
+import { describeProbe, type Probe, probeHealth } from './health.ts';
 import { type RunNetwork, superviseContainer } from './supervisor/container.ts';
-import { listeningSockets } from './supervisor/proc.ts';
+import { listeningSockets, portBacklog } from './supervisor/proc.ts';
 import type { SandboxPlan } from './supervisor/sandbox.ts';
 import {
   describeKill,
@@ -225,7 +226,7 @@ export class InstanceManager {
   }
 
   /** Start instance `id` (reusing its port on restart) and wait until GET /healthz answers 200. */
-  async start(id: string): Promise<Instance> {
+  async start(id: string, retried = false): Promise<Instance> {
     const port = this.ports.get(id) ?? (this.rt.docker ? CONTAINER_PORT : await freePort());
     this.ports.set(id, port);
     const address = this.rt.docker?.network.addressOf(id.charCodeAt(0) - 97);
@@ -250,7 +251,17 @@ export class InstanceManager {
         this.verdicts.push(`Instance ${id} died while being graded: ${this.describeExit(exit)}.`);
       }
     });
-    await this.waitHealthy(inst);
+    try {
+      await this.waitHealthy(inst);
+    } catch (e) {
+      if (!(e instanceof Unreachable)) throw e;
+      // The service listens and its kernel holds no connection of ours: the packets were lost on
+      // the harness's side (its network or Docker's), not refused by the submission. A second
+      // start gets a fresh container or sandbox; twice is the machine's fault, never the grade's.
+      if (retried) throw new InfraError(`${e.message} twice in a row`);
+      this.output.push(Buffer.from(`[harness] ${e.message}: starting instance ${id} again\n`));
+      return this.start(id, true);
+    }
     return inst;
   }
 
@@ -262,7 +273,7 @@ export class InstanceManager {
 
   private async waitHealthy(inst: Instance): Promise<void> {
     const deadline = Date.now() + this.opts.healthTimeoutMs;
-    let last = 'no answer';
+    let last: Probe = { kind: 'refused' };
     while (Date.now() < deadline) {
       if (!inst.proc.isAlive()) {
         const exit = await inst.proc.exited;
@@ -272,17 +283,13 @@ export class InstanceManager {
           this.output.tail(25),
         );
       }
-      try {
-        const res = await fetch(`${inst.url}/healthz`, { signal: AbortSignal.timeout(1000) });
-        if (res.status === 200) return;
-        last = `status ${res.status}`;
-      } catch (e) {
-        last =
-          (e as Error).name === 'TimeoutError' ? 'a request that never got an answer' : 'connection refused';
-      }
+      last = await probeHealth(`${inst.url}/healthz`, 1000);
+      if (last.kind === 'status' && last.status === 200) return;
       await sleep(100);
     }
-    const sockets = listeningSockets(inst.proc.pids());
+    const pids = inst.proc.pids();
+    const sockets = listeningSockets(pids);
+    const backlog = portBacklog(pids, inst.port);
     const ports = [...new Set(sockets.map((s) => s.port))];
     await inst.proc.kill();
     const secs = Math.round(this.opts.healthTimeoutMs / 1000);
@@ -292,12 +299,24 @@ export class InstanceManager {
       why = `it listens on PORT=${inst.port} of its loopback interface only, which nothing outside its container reaches: listen on all interfaces (the default of listen(PORT))`;
     } else if (ports.length > 0 && !ports.includes(inst.port)) {
       why = `it listens on port ${ports.join(', ')}, but the harness passed PORT=${inst.port}: read the port from the PORT environment variable`;
+    } else if (ports.includes(inst.port) && backlog.unaccepted > 0) {
+      why = `it listens on PORT=${inst.port}, but GET /healthz never answered 200 within ${secs} s: it did not accept the connections (${backlog.unaccepted} waited in its accept queue)`;
+    } else if (ports.includes(inst.port) && last.kind === 'unreachable' && backlog.accepted === 0) {
+      throw new Unreachable(
+        `instance ${inst.id} listens on PORT=${inst.port}, but no connection from the harness reached it at ${inst.url} within ${secs} s`,
+      );
     } else if (ports.includes(inst.port)) {
-      why = `it accepted connections on PORT=${inst.port}, but GET /healthz never answered 200 within ${secs} s (last: ${last})`;
+      const unread =
+        backlog.unread > 0 ? `; ${backlog.unread} of its connections held a request it never read` : '';
+      why = `it accepted connections on PORT=${inst.port}, but GET /healthz never answered 200 within ${secs} s (last: ${describeProbe(last)}${unread})`;
     } else {
       why = `nothing listened on PORT=${inst.port} within ${secs} s`;
     }
-    throw new SubmissionError('start', `The service never became healthy: ${why}.`, this.output.tail(25));
+    throw new SubmissionError(
+      'start',
+      `The service never became healthy: ${why}${this.instances.size > 1 ? ` (instance ${inst.id})` : ''}.`,
+      this.output.tail(25),
+    );
   }
 
   /**
@@ -553,3 +572,6 @@ export class InstanceManager {
     }));
   }
 }
+
+/** The harness's packets never reached a service that listens: the way there, not the submission. */
+class Unreachable extends Error {}

@@ -161,6 +161,53 @@ const LOOPBACK_V6 = '00000000000000000000000001000000';
  * own network namespace (a container's is not the harness's).
  */
 export function listeningSockets(pids: number[]): ListeningSocket[] {
+  const inodes = socketInodes(pids);
+  const sockets: ListeningSocket[] = [];
+  for (const cols of tcpRows(pids)) {
+    // st 0A = LISTEN; inode is column 9.
+    if (cols[3] !== '0A' || !cols[9] || !inodes.has(cols[9])) continue;
+    const [address = '', hexPort = ''] = cols[1]?.split(':') ?? [];
+    const port = Number.parseInt(hexPort, 16);
+    if (Number.isInteger(port)) {
+      sockets.push({ port, loopback: LOOPBACK_V4.test(address) || address === LOOPBACK_V6 });
+    }
+  }
+  return sockets.sort((a, b) => a.port - b.port);
+}
+
+/** What the kernel holds for connections to `port` of a candidate's listening sockets. */
+export interface PortBacklog {
+  /** Connections the kernel completed that no process has accepted yet. */
+  unaccepted: number;
+  /** Connections the candidate accepted. */
+  accepted: number;
+  /** Of those, the ones with bytes (a request) it has not read. */
+  unread: number;
+}
+
+/**
+ * How connections to `port` stand in the TCP tables of `pids`' network namespace: whether they
+ * reach the service at all, wait to be accepted, or were accepted and left unread. For a LISTEN
+ * socket the kernel's rx_queue is its accept queue.
+ */
+export function portBacklog(pids: number[], port: number): PortBacklog {
+  const inodes = socketInodes(pids);
+  const out: PortBacklog = { unaccepted: 0, accepted: 0, unread: 0 };
+  for (const cols of tcpRows(pids)) {
+    const local = Number.parseInt(cols[1]?.split(':')[1] ?? '', 16);
+    if (local !== port || !cols[9] || !inodes.has(cols[9])) continue;
+    const rxQueue = Number.parseInt(cols[4]?.split(':')[1] ?? '0', 16) || 0;
+    if (cols[3] === '0A') out.unaccepted += rxQueue;
+    else {
+      out.accepted++;
+      if (rxQueue > 0) out.unread++;
+    }
+  }
+  return out;
+}
+
+/** Inodes of the sockets `pids` hold open. */
+function socketInodes(pids: number[]): Set<string> {
   const inodes = new Set<string>();
   for (const pid of pids) {
     let fds: string[] = [];
@@ -174,8 +221,13 @@ export function listeningSockets(pids: number[]): ListeningSocket[] {
       if (m?.[1]) inodes.add(m[1]);
     }
   }
-  const sockets: ListeningSocket[] = [];
+  return inodes;
+}
+
+/** The rows of the TCP tables (v4 and v6) of `pids`' own network namespace, split in columns. */
+function tcpRows(pids: number[]): string[][] {
   const netDir = pids.length ? `/proc/${pids[0]}/net` : '/proc/net';
+  const rows: string[][] = [];
   for (const file of [`${netDir}/tcp`, `${netDir}/tcp6`]) {
     let text = '';
     try {
@@ -184,17 +236,10 @@ export function listeningSockets(pids: number[]): ListeningSocket[] {
       continue;
     }
     for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      // st 0A = LISTEN; inode is column 9.
-      if (cols[3] !== '0A' || !cols[9] || !inodes.has(cols[9])) continue;
-      const [address = '', hexPort = ''] = cols[1]?.split(':') ?? [];
-      const port = Number.parseInt(hexPort, 16);
-      if (Number.isInteger(port)) {
-        sockets.push({ port, loopback: LOOPBACK_V4.test(address) || address === LOOPBACK_V6 });
-      }
+      if (line.trim()) rows.push(line.trim().split(/\s+/));
     }
   }
-  return sockets.sort((a, b) => a.port - b.port);
+  return rows;
 }
 
 function readlinkSafe(p: string): string | null {
