@@ -38,6 +38,9 @@ export class Products {
   async get(id: string): Promise<Served> {
     let cached: Awaited<ReturnType<Store['read']>>;
     try {
+      // A fresh copy is served whatever else is marked: one GET, as the hot path should be.
+      const copy = await this.store.readCopy(id);
+      if (copy && this.isFresh(copy)) return { kind: 'fresh', entry: copy };
       cached = await this.store.read(id);
     } catch (e) {
       if (!(e instanceof CacheUnavailable)) throw e;

@@ -80,6 +80,11 @@ export class Store {
     });
   }
 
+  /** The copy of `id` alone: one GET, the whole of a fresh hit's work in Redis. */
+  readCopy(id: string): Promise<Entry | undefined> {
+    return this.guard(async () => decode(await this.redis.get(`product:${id}`)));
+  }
+
   /** Many copies and unknown marks in one round trip. */
   readMany(ids: string[]): Promise<{ entry?: Entry; unknown: boolean }[]> {
     return this.guard(async () => {
