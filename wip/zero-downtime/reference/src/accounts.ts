@@ -99,13 +99,14 @@ export function accountsV1(pool: pg.Pool): Accounts {
  */
 export function accountsV2(pool: pg.Pool): Accounts {
   type Row = { id: string; email: string; first_name: string | null; last_name: string | null };
-  const complete = async (r: Row): Promise<Account> => {
-    if (r.first_name !== null && r.last_name !== null)
-      return account(r.id, r.email, { first_name: r.first_name, last_name: r.last_name });
-    // Not backfilled yet, so `contract` has not run and `name` is there.
-    const { rows } = await pool.query<{ name: string }>('SELECT name FROM accounts WHERE id = $1', [r.id]);
-    return account(r.id, r.email, splitName(rows[0]?.name ?? ''));
-  };
+  /** A row as `to_jsonb` gives it, whatever its columns are by now (`name` goes at `contract`). */
+  type AnyRow = Record<string, string | number | null>;
+  // The new columns once filled; before `backfill` reaches the row, `name` split (still there
+  // then, since `contract` refuses to run before the backfill has finished).
+  const namesOf = (j: AnyRow): Names =>
+    j.first_name != null && j.last_name != null
+      ? { first_name: String(j.first_name), last_name: String(j.last_name) }
+      : splitName(String(j.name ?? ''));
   return {
     async create(email, names) {
       return orTaken(async () => {
@@ -117,11 +118,12 @@ export function accountsV2(pool: pg.Pool): Accounts {
       });
     },
     async get(id) {
-      const { rows } = await pool.query<Row>(
-        'SELECT id, email, first_name, last_name FROM accounts WHERE id = $1',
+      const { rows } = await pool.query<{ j: AnyRow }>(
+        'SELECT to_jsonb(a) AS j FROM accounts a WHERE id = $1',
         [id],
       );
-      return rows[0] ? complete(rows[0]) : null;
+      const j = rows[0]?.j;
+      return j ? account(String(j.id), String(j.email), namesOf(j)) : null;
     },
     async update(id, change) {
       // The names a change leaves depend on the stored ones (R2), which may still be only in
@@ -130,7 +132,7 @@ export function accountsV2(pool: pg.Pool): Accounts {
       const c = await pool.connect();
       try {
         await c.query('BEGIN');
-        const { rows: found } = await c.query<{ j: Record<string, string | null> }>(
+        const { rows: found } = await c.query<{ j: AnyRow }>(
           'SELECT to_jsonb(a) AS j FROM accounts a WHERE id = $1 FOR UPDATE',
           [id],
         );
@@ -139,10 +141,7 @@ export function accountsV2(pool: pg.Pool): Accounts {
           await c.query('ROLLBACK');
           return null;
         }
-        const stored =
-          j.first_name != null && j.last_name != null
-            ? { first_name: j.first_name, last_name: j.last_name }
-            : splitName(j.name ?? '');
+        const stored = namesOf(j);
         const next = {
           first_name: change.first_name ?? stored.first_name,
           last_name: change.last_name ?? stored.last_name,
