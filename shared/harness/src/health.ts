@@ -14,11 +14,12 @@ export type Probe =
 
 /**
  * GET `url` once on a connection of its own (no pool: a probe never waits behind another's
- * socket, and one left hanging is destroyed), saying where it stopped if no answer came.
+ * socket, and one left hanging is destroyed), saying where it stopped if no answer came. Opening
+ * the connection has `connectMs` of its own, as a test's request has: a SYN lost on a loaded
+ * machine is sent again after 1 s, and must not cost the probe.
  */
-export function probeHealth(url: string, timeoutMs: number): Promise<Probe> {
+export function probeHealth(url: string, timeouts: { connectMs: number; answerMs: number }): Promise<Probe> {
   return new Promise((resolve) => {
-    let connected = false;
     let settled = false;
     const end = (p: Probe): void => {
       if (settled) return;
@@ -27,20 +28,21 @@ export function probeHealth(url: string, timeoutMs: number): Promise<Probe> {
       req.destroy();
       resolve(p);
     };
-    const req = request(url, { agent: false, headers: { connection: 'close' } }, (res) => {
+    const req = request(url, { agent: false }, (res) => {
       res.resume();
       end({ kind: 'status', status: res.statusCode ?? 0 });
     });
     req.on('socket', (socket) => {
       socket.once('connect', () => {
-        connected = true;
+        clearTimeout(timer);
+        timer = setTimeout(() => end({ kind: 'silent' }), timeouts.answerMs);
       });
     });
     req.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'ECONNREFUSED') end({ kind: 'refused' });
       else end({ kind: 'closed', code: e.code ?? e.message });
     });
-    const timer = setTimeout(() => end(connected ? { kind: 'silent' } : { kind: 'unreachable' }), timeoutMs);
+    let timer = setTimeout(() => end({ kind: 'unreachable' }), timeouts.connectMs);
     req.end();
   });
 }

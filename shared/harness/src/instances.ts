@@ -283,7 +283,7 @@ export class InstanceManager {
           this.output.tail(25),
         );
       }
-      last = await probeHealth(`${inst.url}/healthz`, 1000);
+      last = await probeHealth(`${inst.url}/healthz`, PROBE);
       if (last.kind === 'status' && last.status === 200) return;
       await sleep(100);
     }
@@ -572,6 +572,9 @@ export class InstanceManager {
     }));
   }
 }
+
+/** A health probe's time: 1 s for an answer, after up to 5 s to open its connection (as a test's request). */
+const PROBE = { connectMs: 5000, answerMs: 1000 };
 
 /** The harness's packets never reached a service that listens: the way there, not the submission. */
 class Unreachable extends Error {}

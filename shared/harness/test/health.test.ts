@@ -38,13 +38,17 @@ const canDropPackets = process.getuid?.() === 0 && spawnSync('iptables', ['-w', 
 describe('health probes say where a start-up stalled', () => {
   test('when the service answers, then the probe reports its status; when nothing listens, then refused', async () => {
     const port = await listen(createHttpServer((_q, r) => r.writeHead(503).end()));
-    expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, 1000)).toEqual({
+    expect(
+      await probeHealth(`http://127.0.0.1:${port}/healthz`, { connectMs: 1000, answerMs: 1000 }),
+    ).toEqual({
       kind: 'status',
       status: 503,
     });
     const closed = await listen(createServer());
     cleanups.pop()!();
-    expect(await probeHealth(`http://127.0.0.1:${closed}/healthz`, 1000)).toEqual({ kind: 'refused' });
+    expect(
+      await probeHealth(`http://127.0.0.1:${closed}/healthz`, { connectMs: 1000, answerMs: 1000 }),
+    ).toEqual({ kind: 'refused' });
   });
 
   test('when a service accepts and never reads, then the probe is silent and the kernel shows the request unread', async () => {
@@ -53,7 +57,9 @@ describe('health probes say where a start-up stalled', () => {
     cleanups.push(() => {
       for (const s of held) s.destroy();
     });
-    expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, 500)).toEqual({ kind: 'silent' });
+    expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, { connectMs: 500, answerMs: 500 })).toEqual({
+      kind: 'silent',
+    });
     const backlog = portBacklog([process.pid], port);
     expect(backlog.accepted).toBeGreaterThanOrEqual(1);
     expect(backlog.unread).toBeGreaterThanOrEqual(1);
@@ -62,8 +68,12 @@ describe('health probes say where a start-up stalled', () => {
 
   test('when a service listens and never accepts, then its accept queue holds the probes', async () => {
     const { child, port } = await neverAccepts();
-    expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, 300)).toEqual({ kind: 'silent' });
-    expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, 300)).toEqual({ kind: 'silent' });
+    expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, { connectMs: 300, answerMs: 300 })).toEqual({
+      kind: 'silent',
+    });
+    expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, { connectMs: 300, answerMs: 300 })).toEqual({
+      kind: 'silent',
+    });
     expect(portBacklog([child.pid!], port)).toEqual({ unaccepted: 2, accepted: 0, unread: 0 });
   });
 
@@ -74,8 +84,30 @@ describe('health probes say where a start-up stalled', () => {
       const rule = ['INPUT', '-i', 'lo', '-p', 'tcp', '--dport', String(port), '--syn', '-j', 'DROP'];
       spawnSync('iptables', ['-w', '-I', ...rule]);
       cleanups.push(() => spawnSync('iptables', ['-w', '-D', ...rule]));
-      expect(await probeHealth(`http://127.0.0.1:${port}/healthz`, 300)).toEqual({ kind: 'unreachable' });
+      expect(
+        await probeHealth(`http://127.0.0.1:${port}/healthz`, { connectMs: 300, answerMs: 300 }),
+      ).toEqual({ kind: 'unreachable' });
       expect(portBacklog([child.pid!], port)).toEqual({ unaccepted: 0, accepted: 0, unread: 0 });
+    },
+  );
+  test.skipIf(!canDropPackets)(
+    'when the first SYN to a service is lost, then the probe waits for its resend and gets the answer',
+    async () => {
+      const port = await listen(createHttpServer((_q, r) => r.end('ok')));
+      const rule = ['INPUT', '-i', 'lo', '-p', 'tcp', '--dport', String(port), '--syn', '-j', 'DROP'];
+      spawnSync('iptables', ['-w', '-I', ...rule]);
+      const lifted = new Promise<void>((r) =>
+        setTimeout(() => {
+          spawnSync('iptables', ['-w', '-D', ...rule]);
+          r();
+        }, 300),
+      );
+      const probe = await probeHealth(`http://127.0.0.1:${port}/healthz`, {
+        connectMs: 5000,
+        answerMs: 1000,
+      });
+      await lifted;
+      expect(probe).toEqual({ kind: 'status', status: 200 });
     },
   );
 });
