@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfraError, SubmissionError } from './errors.ts';
+import { SubmissionError } from './errors.ts';
 import { describeProbe, type Probe, probeHealth } from './health.ts';
 import { type RunNetwork, superviseContainer } from './supervisor/container.ts';
 import { listeningSockets, portBacklog } from './supervisor/proc.ts';
@@ -255,11 +255,18 @@ export class InstanceManager {
       await this.waitHealthy(inst);
     } catch (e) {
       if (!(e instanceof Unreachable)) throw e;
-      // The service listens and its kernel holds no connection of ours: the packets were lost on
-      // the harness's side (its network or Docker's), not refused by the submission. A second
-      // start gets a fresh container or sandbox; twice is the machine's fault, never the grade's.
-      if (retried) throw new InfraError(`${e.message} twice in a row`);
-      this.output.push(Buffer.from(`[harness] ${e.message}: starting instance ${id} again\n`));
+      // The service listens and its kernel holds no connection of ours: lost on the way (the
+      // harness's network or Docker's) or dropped by the service's own socket (a filter it may
+      // attach without privileges). A second start gets a fresh container or sandbox; twice ends
+      // in a verdict that says so, as every grading must.
+      if (retried) {
+        throw new SubmissionError(
+          'start',
+          `The service never became healthy: ${e.message}, in two starts in a row (instance ${id}).`,
+          this.output.tail(25),
+        );
+      }
+      this.output.push(Buffer.from(`[harness] instance ${id}: ${e.message}; starting it again\n`));
       return this.start(id, true);
     }
     return inst;
@@ -303,7 +310,7 @@ export class InstanceManager {
       why = `it listens on PORT=${inst.port}, but GET /healthz never answered 200 within ${secs} s: it did not accept the connections (${backlog.unaccepted} waited in its accept queue)`;
     } else if (ports.includes(inst.port) && last.kind === 'unreachable' && backlog.accepted === 0) {
       throw new Unreachable(
-        `instance ${inst.id} listens on PORT=${inst.port}, but no connection from the harness reached it at ${inst.url} within ${secs} s`,
+        `it listens on PORT=${inst.port}, but no connection from the harness reached it at ${inst.url} within ${secs} s (its kernel held none)`,
       );
     } else if (ports.includes(inst.port)) {
       const unread =
@@ -576,5 +583,5 @@ export class InstanceManager {
 /** A health probe's time: 1 s for an answer, after up to 5 s to open its connection (as a test's request). */
 const PROBE = { connectMs: 5000, answerMs: 1000 };
 
-/** The harness's packets never reached a service that listens: the way there, not the submission. */
+/** The harness's connections never reached a service that listens (see `start`). */
 class Unreachable extends Error {}

@@ -128,6 +128,23 @@ describe('hostile submissions are contained', () => {
   });
 });
 
+describe('a submission no connection reaches', () => {
+  test('when it attaches a filter that drops every packet to its listening socket, then the kernel refuses it, or the instance is started once more and the verdict says no connection reached it', async () => {
+    const r = await gradeFixture('drops-every-packet', { healthy: 4_000 });
+    expect(r.status).toBe('error');
+    // An unprivileged process may not attach a socket filter where unprivileged BPF is disabled
+    // (these machines); where it may, the harness cannot tell its drops from its own network's.
+    if (/PermissionError/.test(r.candidate.outputTail)) {
+      expect(r.reason).toMatch(/crashed during start-up/);
+    } else {
+      expect(r.reason).toMatch(
+        /listens on PORT=\d+, but no connection from the harness reached it .* within 4 s \(its kernel held none\), in two starts in a row/,
+      );
+      expect(r.candidate.outputTail).toMatch(/starting it again/);
+    }
+  });
+});
+
 describe('a hanging submission is graded in a minute', () => {
   test('when a service is healthy once and then never answers, then it is declared hung and the rest fails at once', async () => {
     const started = Date.now();
