@@ -2,9 +2,10 @@ import { api, fail, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { COUNTRIES } from './steps/data.ts';
 import { customersOf } from './steps/oracle.ts';
-import { expectBody } from './steps/shop.ts';
+import { ANSWER_WAIT, expectBody } from './steps/shop.ts';
 
-const list = (i: number, query: Record<string, string | number>) => api(i).get('/customers', { query });
+const list = (i: number, query: Record<string, string | number>) =>
+  api(i).get('/customers', { query, ...ANSWER_WAIT });
 
 rubricTest(rubric, 'customers-list', async () => {
   const r = seeded('customers-list');
