@@ -205,7 +205,7 @@ describe('pr grade', () => {
     expect(first.stdout).toContain('graded . as instance-env');
     expect(first.stdout).toContain('PR comment created');
     const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as GradeResult;
-    expect(r.score).toBe(1);
+    expect(r.score, JSON.stringify([r.reason, r.candidate.verdicts, r.tests])).toBe(1);
     expect(r.tests.map((t) => t.id)).toEqual(['instance-env']);
     expect(r.provenance.submission).toEqual({ commit, dirty: null });
     expect(r.provenance.grader.suiteSha256).toBe(suiteHash(join(base, 'graders', 'instance-env')));
