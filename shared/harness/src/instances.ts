@@ -168,6 +168,8 @@ export class InstanceManager {
   private readonly waited = new Map<string, number>();
   /** The end of the last unanswered wait counted, per instance: overlapping waits count once. */
   private readonly waitedUntil = new Map<string, number>();
+  /** Unanswered requests per instance, over the whole grading: what the budget's verdict counts. */
+  private readonly unanswered = new Map<string, number>();
   /** Instances that used up the answer budget: hung until the grading ends, restarts included. */
   private readonly exhausted = new Set<string>();
   /** Health checks before a file a hung instance failed in a row (RECHECKS ends the asking). */
@@ -347,14 +349,15 @@ export class InstanceManager {
     const waited = this.waited.get(id) ?? 0;
     const n = (this.silent.get(id) ?? 0) + 1;
     this.silent.set(id, n);
-    if (n < (this.hungBefore.has(id) ? 1 : HUNG_AFTER)) return this.spend(id, waited);
+    this.unanswered.set(id, (this.unanswered.get(id) ?? 0) + 1);
+    if (n < (this.hungBefore.has(id) ? 1 : HUNG_AFTER)) return this.spend(id, waited, n);
     const inst = this.instances.get(id);
     if (!inst) return false;
     const answers = await fetch(`${inst.url}/healthz`, { signal: AbortSignal.timeout(HEALTH_PROBE_MS) })
       .then(() => true)
       .catch(() => false);
     if (this.hung.has(id)) return true;
-    if (answers) return this.spend(id, waited);
+    if (answers) return this.spend(id, waited, n);
     this.hung.add(id);
     const again = this.hungBefore.has(id);
     this.hungBefore.add(id);
@@ -369,13 +372,24 @@ export class InstanceManager {
    * Past the answer budget, an instance that answers some requests but leaves others hanging is
    * declared to have stopped answering, for good: the rest of what needs it fails at once.
    */
-  private spend(id: string, waited: number): boolean {
+  private spend(id: string, waited: number, inRow: number): boolean {
     if (waited < ANSWER_BUDGET_MS) return false;
     this.exhausted.add(id);
     this.hung.add(id);
     this.hungBefore.add(id);
+    const s = Math.round(waited / 1000);
+    const all = this.unanswered.get(id) ?? inRow;
+    // A grader may wait longer than 5 s for an answer it checks (a slow starter's report): one
+    // such request can use the budget by itself, and is then not "requests … not in a row".
+    const allows = `the grading allows ${ANSWER_BUDGET_MS / 1000} s per instance`;
+    const what =
+      all === 1
+        ? `a request to it went unanswered for ${s} s (${allows})`
+        : all === inRow
+          ? `${all} requests in a row to it went unanswered for ${s} s in all (${allows})`
+          : `requests to it went unanswered for ${s} s in all (not in a row; ${allows})`;
     this.verdicts.push(
-      `Instance ${id} stopped answering: requests to it went unanswered for ${Math.round(waited / 1000)} s in all (not in a row; the grading allows ${ANSWER_BUDGET_MS / 1000} s per instance), so the items still needing it failed at once.`,
+      `Instance ${id} stopped answering: ${what}, so the items still needing it failed at once.`,
     );
     return true;
   }
