@@ -126,7 +126,7 @@ describe.skipIf(!root)('a hostile submission graded as root, locally', () => {
   beforeAll(async () => {
     first = await gradeAttacker();
     second = await gradeAttacker();
-  }, 240_000);
+  });
 
   test('when it reads the hidden suite, the reference, the run files or homes, at build and at run time, then it reads nothing', () => {
     const p = probeOf(first);
@@ -217,7 +217,7 @@ describe.skipIf(!root)('hostile submissions graded side by side (batch)', () => 
       expect(p.pg.markerAtStart).toBe('ok: false');
       expect(JSON.stringify(r)).not.toContain(marks[other]);
     }
-  }, 240_000);
+  });
 
   test('when a batch would share one Redis of --services env, then it is refused unless one at a time', async () => {
     await expect(
@@ -276,7 +276,7 @@ describe.skipIf(!root)('git metadata and links of a submission', () => {
     expect(pr.code, pr.stderr).toBe(0);
     expect(existsSync(hit)).toBe(false);
     expect(readFileSync(join(out, 'comment.md'), 'utf8')).toContain('abababababab');
-  }, 180_000);
+  });
 
   test('when package.json or another file links to a root-only file, then it is refused in one line that quotes nothing of it', async () => {
     const linked = join(tempDir('bc-link-'), 'sub');

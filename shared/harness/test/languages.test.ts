@@ -177,7 +177,7 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
       const again = await gradeEnvEcho(join(fixtures, 'languages', `${language}-env-echo`), 9);
       expect(again.runtime.install).toBe(`${install} (cached)`);
     },
-    330_000, // two gradings, each bounded by the fixture's total (150 s)
+    630_000, // two gradings, each bounded by the fixture's total (300 s)
   );
 
   test('when a Go build fails, then the compiler output is the verdict', async () => {
@@ -191,7 +191,7 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
     );
     expect(r.candidate.outputTail).toMatch(/broken\.go:3:\d+: cannot use "x"/);
     rmSync(d, { recursive: true, force: true });
-  }, 240_000);
+  });
 
   test('when a Python service exits at once, then the verdict says it crashed during start-up', async () => {
     const d = dirWith({
@@ -204,7 +204,7 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
       /The service crashed during start-up \(`python3 main\.py`\): it exited with code 3/,
     );
     expect(r.candidate.outputTail).toMatch(/no database/);
-  }, 120_000);
+  });
 
   test('when a requirement has no wheel (installing it would run its build script), then the install refuses it', async () => {
     const d = dirWith({ 'requirements.txt': 'PyYAML==5.4.1\n', 'main.py': '' });
@@ -214,7 +214,7 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
       'Fetching dependencies failed (`pip install --only-binary=:all: --target .deps/site-packages -r requirements` exited with 1).',
     );
     expect(r.candidate.outputTail).toMatch(/No matching distribution found for PyYAML==5\.4\.1/);
-  }, 120_000);
+  });
 
   test('when a Rust submission has no Cargo.lock or a path dependency, or a Maven one has modules or extensions, then the install refuses it before Cargo or Maven runs', async () => {
     const toml = '[package]\nname = "x"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n';
@@ -274,5 +274,5 @@ describe("the harness's warm Go build cache", () => {
     expect(poisoned.stdout).toBe('');
     // The attempt was real: the build reached the linked files, and its writes were refused.
     expect(r.candidate.outputTail).toMatch(/Permission denied|Operation not permitted/);
-  }, 120_000);
+  });
 });
