@@ -2,10 +2,9 @@ import { api, fail, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { COUNTRIES } from './steps/data.ts';
 import { customersOf } from './steps/oracle.ts';
-import { ANSWER_WAIT, expectBody } from './steps/shop.ts';
+import { expectBody } from './steps/shop.ts';
 
-const list = (i: number, query: Record<string, string | number>) =>
-  api(i).get('/customers', { query, ...ANSWER_WAIT });
+const list = (i: number, query: Record<string, string | number>) => api(i).get('/customers', { query });
 
 rubricTest(rubric, 'customers-list', async () => {
   const r = seeded('customers-list');

@@ -2,17 +2,10 @@ import { api, type Exchange, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { COUNTRIES, DAYS, day } from './steps/data.ts';
 import { place } from './steps/placing.ts';
-import {
-  ANSWER_WAIT,
-  expect400,
-  expectBody,
-  idleCustomer,
-  ordersPage,
-  ordinaryCustomer,
-} from './steps/shop.ts';
+import { expect400, expectBody, idleCustomer, ordersPage, ordinaryCustomer } from './steps/shop.ts';
 
 const get = (i: number, path: string, query: Record<string, string | number>): Promise<Exchange> =>
-  api(i).get(path, { query, ...ANSWER_WAIT });
+  api(i).get(path, { query });
 
 // README R9: anything out of its range is 400 with the error JSON, never 500, on every endpoint,
 // and a refused order stores nothing. Each bound is sent just past its edge.

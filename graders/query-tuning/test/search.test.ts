@@ -1,10 +1,10 @@
 import { api, rubricTest, seeded } from '@bc/harness/kit';
 import { rubric } from '../rubric.ts';
 import { searchOf } from './steps/oracle.ts';
-import { ANSWER_WAIT, expectBody } from './steps/shop.ts';
+import { expectBody } from './steps/shop.ts';
 
 const search = (i: number, query: Record<string, string | number>) =>
-  api(i).get('/products/search', { query, ...ANSWER_WAIT });
+  api(i).get('/products/search', { query });
 
 rubricTest(rubric, 'search-prefix', async () => {
   const r = seeded('search');

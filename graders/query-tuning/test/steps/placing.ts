@@ -1,11 +1,10 @@
 import { api, type Exchange, fail } from '@bc/harness/kit';
 import { SIZES } from './data.ts';
 import { type Order, product } from './oracle.ts';
-import { ANSWER_WAIT, firstDifference } from './shop.ts';
+import { firstDifference } from './shop.ts';
 
 /** POST /orders on instance `i`. */
-export const place = (i: number, body: unknown): Promise<Exchange> =>
-  api(i).post('/orders', body, ANSWER_WAIT);
+export const place = (i: number, body: unknown): Promise<Exchange> => api(i).post('/orders', body);
 
 /** Checks a placed order against what was sent and the prices of the moment; returns it. */
 export async function expectPlaced(
