@@ -261,7 +261,10 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
     `hanging submission ended within ${budget} s (besides the grader's seeding)`,
     h.status === 'graded' &&
       h.score === 0 &&
-      /stopped answering: 3 requests in a row/.test(h.candidate.verdicts.join('\n')) &&
+      // Three 5 s requests in a row, or one request a grader gave the whole 15 s budget.
+      /stopped answering: (3 requests in a row|a request to it went unanswered)/.test(
+        h.candidate.verdicts.join('\n'),
+      ) &&
       secondsBesidesSeeding(h) < budget,
     `${h.status}, ${secondsBesidesSeeding(h).toFixed(0)} s besides seeding (${h.execution_time.toFixed(0)} s in all), verdicts: ${h.candidate.verdicts.join(' | ') || 'none'}`,
   ]);

@@ -93,6 +93,14 @@ export class SelfGradings {
   }
 
   /**
+   * The quick items, with no other grading of the pool beside them: for a submission slow on
+   * purpose (a correct but slow starter) whose answers the README's 5 s rule still times.
+   */
+  quickAlone(label: string, submission: string, seed: number): Promise<GradeResult> {
+    return this.run(label, true, { submission, seed, only: this.quick });
+  }
+
+  /**
    * A mutant applied to a copy of the reference. Its load items run alone: on a busy machine a
    * performance bug whose cost grows with the load (a window read in full) can hide behind the
    * contention and keep its points.

@@ -32,7 +32,9 @@ export interface GraderExpectations {
   /**
    * While the record holds, grade the TypeScript starter's items outside load-test files only
    * (default: every item). For a starter that is correct and slow (query-tuning's), its load
-   * files measure for minutes what `pnpm validate` graded twice for this very grader.
+   * files measure for minutes what `pnpm validate` graded twice for this very grader. Those items
+   * are then graded alone, before any other grading of the pool: the README's 5 s rule times a
+   * starter slow on purpose too.
    */
   starterQuickWhileRecorded?: boolean;
   /** At least this many mutants (default 8), and one per graded category. */
@@ -139,6 +141,12 @@ export function validateGrader(exp: GraderExpectations): void {
         .map((m) => `mutant:${m.name}`),
     ]);
     g.order = (label) => (measuring.has(label) ? 0 : 1);
+    // A starter that is correct and slow on purpose, graded alone and first (an alone grading
+    // waits for an empty pool, which a full one reaches only at its end): beside two other
+    // gradings on a busy machine its month of report (1.5 s alone) and its customer listing (a
+    // count per row) passed the 5 s rule (ci78-ci80).
+    const starterAlone = Boolean(exp.starterQuickWhileRecorded && recorded);
+    if (starterAlone) keep('starter', g.quickAlone('starter', starterDir, 5));
     // Queued longest first (the pool's tail is shortest that way): whole suites, then mutants
     // whose items wait out outages and restarts.
     keep('reference', g.split('reference', referenceDir, 1234, true));
@@ -151,12 +159,7 @@ export function validateGrader(exp: GraderExpectations): void {
       if (!validated.has(language))
         keep(`alternative:${language}`, g.split(`alternative:${language}`, dir, 99, true));
     // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
-    keep(
-      'starter',
-      exp.starterQuickWhileRecorded && recorded
-        ? g.split('starter', starterDir, 5, false)
-        : g.shared('starter', starterDir, 5),
-    );
+    if (!starterAlone) keep('starter', g.shared('starter', starterDir, 5));
     // Their items outside load-test files: a load file's set-up asks for the machine alone
     // before it finds the starter's route missing, and each such wait drained the pool (two
     // waits per language starter, in every grader). The TypeScript starter shows that failure.
