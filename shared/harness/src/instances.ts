@@ -378,9 +378,10 @@ export class InstanceManager {
     this.hung.add(id);
     this.hungBefore.add(id);
     const s = Math.round(waited / 1000);
-    const all = this.unanswered.get(id) ?? inRow;
-    // A grader may wait longer than 5 s for an answer it checks (a slow starter's report): one
-    // such request can use the budget by itself, and is then not "requests … not in a row".
+    // Counted in noteTimeout before it calls here.
+    const all = this.unanswered.get(id)!;
+    // A request a grader gives longer than 5 s (its own timeoutMs) can use the budget by itself,
+    // and is then not "requests … not in a row".
     const allows = `the grading allows ${ANSWER_BUDGET_MS / 1000} s per instance`;
     const what =
       all === 1
