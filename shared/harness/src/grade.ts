@@ -78,6 +78,11 @@ export interface GradeOptions {
   unsafe?: boolean;
   /** The submission's language when its files could be read either way (`--language`). */
   language?: Language;
+  /**
+   * Seed the grader's smaller dataset (`prepare`'s `small`): the self-test's gradings of a mutant
+   * on the items it names, whose bugs do not depend on the data's size. Never a user's grading.
+   */
+  small?: boolean;
 }
 
 function harnessInfo() {
@@ -539,6 +544,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       firewall,
       ...(plan.mode === 'docker' ? { runnerImage: runnerImage(language)! } : {}),
       ...(loadLock ? { loadLock } : {}),
+      ...(opts.small ? { small: true } : {}),
       baselines,
     };
     const { outcome, code, errTail } = await runSessionProcess(

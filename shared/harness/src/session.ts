@@ -56,6 +56,8 @@ export interface SessionRequest {
   runnerImage?: string;
   /** The grader's calibration servers, ready to start (see baselines.ts). */
   baselines: Record<string, BaselineCommand>;
+  /** The grader's smaller dataset (`GradeOptions.small`). */
+  small?: boolean;
 }
 
 /** Partial result the session writes; the outer process completes it (phases before, outputs). */
@@ -119,7 +121,9 @@ async function prepareData(s: Session, provisioned: ProvisionedServices): Promis
   const prepare = s.def.prepare;
   if (!prepare) return {};
   return (
-    (await s.timer.run('seed', () => prepare({ seed: s.req.seed, ...graderUrls(s, provisioned) }))) ?? {}
+    (await s.timer.run('seed', () =>
+      prepare({ seed: s.req.seed, small: s.req.small === true, ...graderUrls(s, provisioned) }),
+    )) ?? {}
   );
 }
 
@@ -302,6 +306,7 @@ async function runHiddenSuite(
     instances: manager.list().map(({ id, url }) => ({ id, url, env: instanceEnvOf(s, id) })),
     env: wired.env,
     only: s.req.only,
+    ...(s.req.small ? { small: true } : {}),
     shownHeaders: (s.def.shownHeaders ?? []).map((h) => h.toLowerCase()),
     admin: grader.admin,
     stubs: Object.fromEntries(Object.entries(wired.stubs).map(([n, st]) => [n, st.url])),

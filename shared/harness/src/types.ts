@@ -125,6 +125,12 @@ export interface GraderDefinition {
    */
   prepare?: (ctx: {
     seed: number;
+    /**
+     * Seed less where size does not matter: set only for the self-test's gradings of a mutant on
+     * the items it names (a grader whose README's bounds still separate them on a small table);
+     * a user's grading and `pnpm validate` get the full data.
+     */
+    small: boolean;
     services: Partial<Record<ServiceName, string>>;
     admin: Partial<Record<ServiceName, string>>;
     // biome-ignore lint/suspicious/noConfusingVoidType: most prepare hooks return nothing
@@ -164,6 +170,8 @@ export interface GradingContext {
   env: Record<string, string>;
   /** Rubric slugs to grade (`--only`); null grades every item. */
   only: string[] | null;
+  /** Whether `prepare` seeded the grader's smaller dataset (`GradeOptions.small`). */
+  small?: boolean;
   /** Stub name → its URL (the harness side reads calls through `control.stub`). */
   stubs: Record<string, string>;
   /** The grader's `shownHeaders`, lower-cased. */

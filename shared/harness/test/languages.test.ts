@@ -6,7 +6,14 @@ import { describe, expect, test } from 'vitest';
 import { InfraError, SubmissionError, UsageError } from '../src/errors.ts';
 import { grade } from '../src/grade.ts';
 import { cacheRoot } from '../src/install.ts';
-import { chooseLanguage, findToolchain, planRun, readSubmissionManifest } from '../src/languages/index.ts';
+import {
+  chooseLanguage,
+  findToolchain,
+  type Language,
+  planRun,
+  readSubmissionManifest,
+} from '../src/languages/index.ts';
+import { installLanguageDeps } from '../src/languages/install.ts';
 import type { GradeResult } from '../src/types.ts';
 import { ENV_ECHO_NOTE } from './fixture-grading.ts';
 import { tempDir } from './temp-dir.ts';
@@ -173,11 +180,30 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
         new RegExp(`^${install.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}( \\(cached\\))?$`),
       );
       expect(r.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['install', 'build', 'start']));
-      // Fetched once, then reused by lockfile and toolchain.
-      const again = await gradeEnvEcho(join(fixtures, 'languages', `${language}-env-echo`), 9);
-      expect(again.runtime.install).toBe(`${install} (cached)`);
+      // Fetched once, then reused by lockfile and toolchain: the install phase of a later grading
+      // of the same inputs fetches nothing. Called as a grading's install phase calls it, on a
+      // copy as a grading's: a whole second grading also built and started it again (a second
+      // Maven and Cargo build, most of this file's time in the suite).
+      const copy = tempDir('bc-lang-again-');
+      cpSync(join(fixtures, 'languages', `${language}-env-echo`), copy, { recursive: true });
+      const again = await installLanguageDeps(
+        language as Exclude<Language, 'node'>,
+        copy,
+        findToolchain(language as Language),
+        {
+          timeoutMs: 60_000,
+          skip: false,
+        },
+      );
+      try {
+        expect(again.cached).toBe(true);
+        expect(again.command).toBe(install);
+      } finally {
+        again.cleanup();
+        rmSync(copy, { recursive: true, force: true });
+      }
     },
-    630_000, // two gradings, each bounded by the fixture's total (300 s)
+    360_000, // a grading, bounded by the fixture's total (300 s), and an install that fetches nothing
   );
 
   test('when a Go build fails, then the compiler output is the verdict', async () => {

@@ -127,12 +127,14 @@ export class SelfGradings {
               seed,
               m.fails.some((f) => this.load.includes(f.slug)),
             )
-        : this.scoped(label, dir, seed, items).then((r) => {
+        : // On the items it names, a mutant's bug shows on the grader's smaller dataset where it
+          // has one (`prepare`'s `small`); `all` is validate's, on the data a user's grading gets.
+          this.scoped(label, dir, seed, items, true).then((r) => {
             // An item that catches the bug only after the items before it in its file: graded
             // again as a candidate's grading runs it, and named in the closing table.
             if (!mutantMismatches(r, m).some((x) => x.includes('kept its points'))) return r;
             this.coupled.push(m.name);
-            return this.scoped(`${label} (files)`, dir, seed, this.itemsOfFiles(items));
+            return this.scoped(`${label} (files)`, dir, seed, this.itemsOfFiles(items), true);
           });
     return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
   }
@@ -172,18 +174,27 @@ export class SelfGradings {
    * keeps its measurements alone, else their quick ones in the pool and their load ones alone,
    * combined into one result.
    */
-  private scoped(label: string, submission: string, seed: number, items: string[]): Promise<GradeResult> {
+  private scoped(
+    label: string,
+    submission: string,
+    seed: number,
+    items: string[],
+    small = false,
+  ): Promise<GradeResult> {
     // A part that is the whole rubric is graded as a user grades it, without --only.
-    const only = (xs: string[]) => (xs.length === this.def.rubric.length ? {} : { only: xs });
-    if (this.measuredByLock) return this.run(label, false, { submission, seed, ...only(items) });
+    const options = (xs: string[]) => ({
+      ...(xs.length === this.def.rubric.length ? {} : { only: xs }),
+      ...(small ? { small } : {}),
+    });
+    if (this.measuredByLock) return this.run(label, false, { submission, seed, ...options(items) });
     const quick = items.filter((s) => this.quick.includes(s));
     const load = items.filter((s) => this.load.includes(s));
     const parts = [
       ...(quick.length
-        ? [this.run(load.length ? `${label} (quick)` : label, false, { submission, seed, ...only(quick) })]
+        ? [this.run(load.length ? `${label} (quick)` : label, false, { submission, seed, ...options(quick) })]
         : []),
       ...(load.length
-        ? [this.run(quick.length ? `${label} (load)` : label, true, { submission, seed, ...only(load) })]
+        ? [this.run(quick.length ? `${label} (load)` : label, true, { submission, seed, ...options(load) })]
         : []),
     ];
     return Promise.all(parts).then((r) => (r.length === 1 ? r[0]! : combineResults(this.def, r)));
