@@ -1,6 +1,6 @@
 import { defineGrader } from '@bc/harness/kit';
 import { rubric } from './rubric.ts';
-import { ROWS, seedAccounts } from './test/steps/data.ts';
+import { seedAccounts, seededRowsOf } from './test/steps/data.ts';
 
 export default defineGrader({
   slug: 'zero-downtime',
@@ -25,8 +25,8 @@ export default defineGrader({
   // Every instance starts as version 1 (README R3); the migration test deploys version 2.
   env: () => ({ APP_VERSION: '1' }),
   // The table exists and is full before the candidate's code first runs (README "The data").
-  prepare: async ({ seed, services }) => {
-    await seedAccounts(services.postgres!, seed, ROWS);
+  prepare: async ({ seed, small, services }) => {
+    await seedAccounts(services.postgres!, seed, seededRowsOf(small));
     return {};
   },
   timeouts: { healthy: 30_000, tests: 600_000 },

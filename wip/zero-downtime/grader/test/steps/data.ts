@@ -1,7 +1,17 @@
 import pg from 'pg';
 
-/** Accounts the grader seeds (README "The data"); fewer when a grading asks for a quick run. */
+/** Accounts the grader seeds (README "The data"). */
 export const ROWS = 2_000_000;
+/**
+ * Accounts seeded for the self-test's gradings of a mutant on the items it names (`prepare`'s
+ * `small`): the bugs those items catch do not depend on the table's size, and the lock-duration
+ * mutants, whose do, are performance items that only `pnpm validate` grades, on `ROWS`. Enough
+ * that the interrupted backfill is still running when it is killed (`INTERRUPT_AFTER_MS`).
+ */
+export const ROWS_SMALL = 200_000;
+
+/** The accounts this grading seeded. */
+export const seededRowsOf = (small: boolean | undefined): number => (small ? ROWS_SMALL : ROWS);
 /** Seeded ids below this are never written by the traffic: their names stay the seed's. */
 export const UNTOUCHED_BELOW = 10_000;
 
