@@ -19,6 +19,11 @@ export interface StepRun {
   shapeAfter: string;
   /** Rows of `accounts` changed while it ran with the traffic's writes paused (for a second run). */
   rowsChanged: number | null;
+  /**
+   * For the interrupted backfill: rows still lacking a first name (NULL or empty, which R2 never
+   * allows a filled row) once it was killed. None means nothing was left to resume.
+   */
+  leftToFill?: number;
 }
 
 /** Everything the migration test's items judge, gathered in one run of the README's order. */
@@ -236,7 +241,12 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     traffic.enter('contract too early');
     await step('contract', 'early', { quiet: true });
     traffic.enter('backfill');
-    await step('backfill', 'interrupted', { killAfterMs: INTERRUPT_AFTER_MS });
+    const cut = await step('backfill', 'interrupted', { killAfterMs: INTERRUPT_AFTER_MS });
+    cut.leftToFill = (
+      await rowReader.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM accounts WHERE first_name IS NULL OR first_name = ''",
+      )
+    ).rows[0]!.n;
     if (!mustSucceed(await step('backfill', 'rerun'))) return await finish();
     // Before anything rewrites rows again: each row's xmin names the transaction that last wrote it.
     const { rows } = await rowReader.query<{ n: number }>(
