@@ -6,13 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { InfraError, SubmissionError, UsageError } from '../src/errors.ts';
 import { grade } from '../src/grade.ts';
 import { cacheRoot } from '../src/install.ts';
-import {
-  chooseLanguage,
-  findToolchain,
-  type Language,
-  planRun,
-  readSubmissionManifest,
-} from '../src/languages/index.ts';
+import { chooseLanguage, findToolchain, planRun, readSubmissionManifest } from '../src/languages/index.ts';
 import { installLanguageDeps } from '../src/languages/install.ts';
 import type { GradeResult } from '../src/types.ts';
 import { ENV_ECHO_NOTE } from './fixture-grading.ts';
@@ -159,7 +153,7 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
       'mvn -o -q -B package -DskipTests (Maven defaults)',
       'exec java -jar target/*.jar (Maven defaults)',
     ],
-  ])(
+  ] as const)(
     'when the env-echo service is written in %s, then its dependencies are fetched, it is built and started, the suite reads what it read of the Node one, and a baseline in its language is measured against',
     async (language, chosenBy, install, build, start) => {
       const r = await gradeEnvEcho(join(fixtures, 'languages', `${language}-env-echo`));
@@ -186,15 +180,10 @@ describe('submissions in Go, Python, Rust and Java, graded by an unchanged hidde
       // Maven and Cargo build, most of this file's time in the suite).
       const copy = tempDir('bc-lang-again-');
       cpSync(join(fixtures, 'languages', `${language}-env-echo`), copy, { recursive: true });
-      const again = await installLanguageDeps(
-        language as Exclude<Language, 'node'>,
-        copy,
-        findToolchain(language as Language),
-        {
-          timeoutMs: 60_000,
-          skip: false,
-        },
-      );
+      const again = await installLanguageDeps(language, copy, findToolchain(language), {
+        timeoutMs: 60_000,
+        skip: false,
+      });
       try {
         expect(again.cached).toBe(true);
         expect(again.command).toBe(install);
