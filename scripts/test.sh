@@ -46,9 +46,8 @@ late=(test/hostile.test.ts test/hostile-verdicts.test.ts test/cli.test.ts test/c
 # The harness at nice 19 in the graders' own session (sched_autogroup_enabled is 1 here) gets about
 # 1.5 % of a core while a grader measures alone, so its fixtures' limits guard against hangs only,
 # far from what a test takes. A cpu cgroup of its own (256 shares against each session's 1,024)
-# was tried instead (ci83, ci84): the graders ran 10 % slower, the suite ended later (1,242 s and
-# 1,262 s against 1,127 s), and the harness's own Postgres, at full weight in its session before,
-# was capped with it: the lock sampler's test missed its sampling rate.
+# was tried instead (ci83, ci84): the graders ran 10 % slower and the suite ended later (1,242 s and
+# 1,262 s against 1,127 s).
 harness_suite() { GRADE_LOAD_LOCK='' nice -n 19 "$@"; }
 harness_suite npx turbo run test --only --filter=@bc/harness --continue -- "${late[@]/#/--exclude=}" &
 harness=$!

@@ -53,7 +53,9 @@ describe('the lock sampler', () => {
     await migration.query('BEGIN');
     await migration.query('ALTER TABLE accounts ADD COLUMN first_name text');
     const w = writer(app, 1_000_000);
-    await sleep(600);
+    // 1.5 s, not 0.6: at nice 19 beside the graders the sampler took 7 and 9 samples in 0.6 s
+    // (ci84, ci87), where the rate below is about what it does when it gets a core.
+    await sleep(1_500);
     await migration.query('COMMIT');
     const written = await w.stop();
     const seen = await sampler.stop();
@@ -64,7 +66,7 @@ describe('the lock sampler', () => {
     expect(wait!.target).toBe('public.accounts');
     expect(wait!.mode).toBe('RowExclusiveLock');
     expect(wait!.ms).toBeGreaterThan(400);
-    expect(wait!.ms).toBeLessThan(2_000);
+    expect(wait!.ms).toBeLessThan(3_000);
     expect(wait!.blockers.map((b) => b.query)).toEqual([expect.stringMatching(/ALTER TABLE accounts/)]);
     const held = seen.held.find((h) => h.target === 'public.accounts' && h.mode === 'AccessExclusiveLock');
     expect(held?.ms).toBeGreaterThan(400);
