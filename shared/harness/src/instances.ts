@@ -29,6 +29,8 @@ export interface OneOffRun {
 /** Requests in a row without an answer before the harness checks whether an instance hangs. */
 export const HUNG_AFTER = 3;
 const HEALTH_PROBE_MS = 2000;
+/** How long the engine may take to start a container before the health wait counts anyway. */
+const ENGINE_START_MS = 60_000;
 /** The health check before each test file, of an instance declared hung. */
 const RECHECK_PROBE_MS = 1000;
 /**
@@ -281,6 +283,10 @@ export class InstanceManager {
   }
 
   private async waitHealthy(inst: Instance): Promise<void> {
+    // The time to become healthy is the service's own: it is counted once the engine has started
+    // the container, whose creation is slow on a loaded machine and none of the candidate's doing.
+    // A bound keeps a stuck engine from hanging the grading.
+    if (inst.proc.running) await Promise.race([inst.proc.running, sleep(ENGINE_START_MS)]);
     const deadline = Date.now() + this.opts.healthTimeoutMs;
     let last: Probe = { kind: 'refused' };
     while (Date.now() < deadline) {

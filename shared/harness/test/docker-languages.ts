@@ -47,6 +47,10 @@ export function dockerLanguageTests(): void {
             // Items a starter passes (the JSON 404) and fails (wrong types): enough to show that
             // the service ran in its container and answered, without the rest of the suite.
             only: ['robustness'],
+            // What is tested is the language pipeline in Docker, not how fast a service starts:
+            // four builds and starts at once beside the graders, at nice 19, once left Python
+            // silent for the grader's 30 s (CI of stop 42).
+            timeoutOverrides: { healthy: 90_000 },
           }),
         ),
       );

@@ -221,8 +221,9 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
   client.stderr?.on('data', onData);
 
   // The container's first process, once the engine has started it: its tree is the candidate's.
-  void (async () => {
-    for (let i = 0; i < 300 && alive && !initPid; i++) {
+  // Polled for as long as the client lives: on a loaded machine the engine has taken over 30 s.
+  const running = (async () => {
+    while (alive && !initPid) {
       const pid = Number(await dockerOut('inspect', '-f', '{{.State.Pid}}', name));
       if (pid > 0) {
         initPid = pid;
@@ -289,6 +290,7 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
     exited,
     cgroup: null,
     isAlive: () => alive,
+    running,
     pids,
     ...stopControls({
       exited,

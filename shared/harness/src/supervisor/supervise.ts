@@ -39,6 +39,11 @@ export interface Supervised {
   readonly exited: Promise<ExitInfo>;
   readonly cgroup: Cgroup | null;
   isAlive(): boolean;
+  /**
+   * Resolves once the candidate's first process runs, or it has exited: a container's once the
+   * engine has started it. Absent where the process runs at once.
+   */
+  readonly running?: Promise<void>;
   /** All pids of the tree right now (the root, its descendants and the cgroup's members). */
   pids(): number[];
   /** SIGTERM the tree, wait up to `graceMs`, then SIGKILL. Resolves when everything is gone. */
