@@ -14,7 +14,7 @@ import {
 const LOCK_WAIT_MS = 200;
 const BATCH_ROWS = 1_000;
 const RATE_SHARE = 0.5;
-const P99_FACTOR = 3;
+const P99_FACTOR = 5;
 
 let ev: MigrationEvidence;
 beforeAll(async () => {
@@ -53,7 +53,13 @@ rubricTest(rubric, 'steps-twice', async () => {
   }
 });
 
-rubricTest(rubric, 'contract-refuses-early', async () => {
+// With no row left to fill before the backfill, R7 lets contract run and a backfill has nothing
+// to resume: these two items have no case then (see runMigration), and say so.
+rubricTest(rubric, 'contract-refuses-early', async ({ measure }) => {
+  if (ev.nothingToFill) {
+    measure(`contract was not run too early: ${ev.nothingToFill}`);
+    return;
+  }
   const r = needs(runOf('contract', 'early'), 'contract before the backfill');
   expect(
     r.run.code,
@@ -67,7 +73,11 @@ rubricTest(rubric, 'contract-refuses-early', async () => {
   expect(r.shapeAfter, `contract before the backfill changed the table (R7): ${said(r)}`).toBe(r.shapeBefore);
 });
 
-rubricTest(rubric, 'backfill-resumes', async () => {
+rubricTest(rubric, 'backfill-resumes', async ({ measure }) => {
+  if (ev.nothingToFill) {
+    measure(`the backfill was not interrupted: ${ev.nothingToFill}`);
+    return;
+  }
   const cut = needs(runOf('backfill', 'interrupted'), 'the interrupted backfill');
   const rerun = needs(runOf('backfill', 'rerun'), 'the backfill run again after it was killed');
   // Two million rows (200,000 in the self-test's mutant gradings) in transactions of at most 1,000 take far longer than the interruption's
@@ -76,8 +86,7 @@ rubricTest(rubric, 'backfill-resumes', async () => {
     cut.run.killed,
     `the backfill was to be interrupted after ${INTERRUPT_AFTER_MS} ms, but it had exited by then (R6): ${said(cut)}`,
   ).not.toBeNull();
-  // Killed while it was still starting, with every row already filled (by expand, say), it had
-  // nothing to resume: whether it counts would depend on how fast its language starts.
+  // Killed with every row filled meanwhile (a backfill done within the delay), it resumed nothing.
   expect(
     cut.leftToFill,
     `when the backfill was killed at ${Math.round(cut.run.ms)} ms, no row lacked its names: there was nothing left for it to resume (R6, R7): ${said(cut)}`,

@@ -35,6 +35,11 @@ export interface MigrationEvidence {
   otherReads: { reads: number; failure: string | null };
   /** The most rows one transaction wrote during the backfill (README R6), and the seed's own. */
   largestBackfillTransaction: number | null;
+  /**
+   * Why contract was not run too early, nor the backfill interrupted, when they were not: no row
+   * was left to fill once version 2 was deployed.
+   */
+  nothingToFill: string | null;
   /** After contract: what the table holds and refuses (null when contract never succeeded). */
   final: FinalState | null;
   /** When the scenario could not go on (a step that failed where it had to succeed), why. */
@@ -90,6 +95,22 @@ async function shapeOf(admin: pg.Client): Promise<string> {
 /** The current transaction id horizon: rows with a newer xmin were written after it. */
 async function xidNow(admin: pg.Client): Promise<string> {
   return (await admin.query<{ x: string }>('SELECT txid_current()::text AS x')).rows[0]!.x;
+}
+
+/** Whether `accounts` is a plain table whose rows no policy hides (read from the catalogs only). */
+async function plainTable(admin: pg.Client): Promise<boolean> {
+  const { rows } = await admin.query<{ plain: boolean }>(
+    `SELECT relkind = 'r' AND NOT relrowsecurity AS plain FROM pg_class WHERE oid = 'public.accounts'::regclass`,
+  );
+  return rows[0]?.plain === true;
+}
+
+/** Rows still lacking a first name: NULL or empty, which R2 never allows a filled row. */
+async function unfilledRows(reader: pg.Client): Promise<number> {
+  const { rows } = await reader.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM accounts WHERE first_name IS NULL OR first_name = ''",
+  );
+  return rows[0]!.n;
 }
 
 async function rowsChangedSince(reader: pg.Client, xid: string): Promise<number> {
@@ -193,6 +214,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
   const steps: StepRun[] = [];
   let brokenAt: string | null = null;
   let largestBackfillTransaction: number | null = null;
+  let nothingToFill: string | null = null;
 
   const step = async (
     name: StepRun['step'],
@@ -239,14 +261,22 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     traffic.enter('deploy v2');
     await deployAll('2');
     traffic.enter('contract too early');
-    await step('contract', 'early', { quiet: true });
+    // Contract is early, and a backfill has something to resume, only while rows lack their
+    // names. With none left (an expand that filled the table), R7 lets contract run, which would
+    // leave no name column for the rollback, and a backfill killed at any moment resumes nothing:
+    // one bug (filling under expand's lock, which the lock items judge) would cost three
+    // resilience items, and whether a kill found the backfill still starting would depend on how
+    // fast its language starts. Neither is run then.
+    // Counted only in a plain table without row security: a view or a policy could hide rows from
+    // the grader's reader and so skip what it must judge.
+    if ((await plainTable(db)) && (await unfilledRows(rowReader).catch(() => null)) === 0)
+      nothingToFill = 'no row lacked its names once expand had run and version 2 was deployed';
+    else await step('contract', 'early', { quiet: true });
     traffic.enter('backfill');
-    const cut = await step('backfill', 'interrupted', { killAfterMs: INTERRUPT_AFTER_MS });
-    cut.leftToFill = (
-      await rowReader.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM accounts WHERE first_name IS NULL OR first_name = ''",
-      )
-    ).rows[0]!.n;
+    if (!nothingToFill) {
+      const cut = await step('backfill', 'interrupted', { killAfterMs: INTERRUPT_AFTER_MS });
+      cut.leftToFill = await unfilledRows(rowReader);
+    }
     if (!mustSucceed(await step('backfill', 'rerun'))) return await finish();
     // Before anything rewrites rows again: each row's xmin names the transaction that last wrote it.
     const { rows } = await rowReader.query<{ n: number }>(
@@ -279,7 +309,16 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     await db.end().catch(() => {});
     const contracted = steps.some((s) => s.step === 'contract' && s.why === 'first' && s.run.code === 0);
     const final = contracted ? await finalState(seed, seededRows, report) : null;
-    return { steps, traffic: report, locks, otherReads, largestBackfillTransaction, final, brokenAt };
+    return {
+      steps,
+      traffic: report,
+      locks,
+      otherReads,
+      largestBackfillTransaction,
+      nothingToFill,
+      final,
+      brokenAt,
+    };
   }
 }
 
