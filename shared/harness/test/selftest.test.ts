@@ -5,12 +5,15 @@ import { REPO_ROOT } from '../src/graders.ts';
 import type { GraderLayout } from '../src/selftest/layout.ts';
 import { GradingScheduler } from '../src/selftest/scheduler.ts';
 import {
+  currentVisibleRecord,
   kitFilesOf,
   readValidation,
   startersHash,
   validatedAlternatives,
+  visibleHash,
   writeAlternativeValidation,
   writeValidation,
+  writeVisibleRecord,
 } from '../src/selftest/validated.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -78,6 +81,54 @@ describe('the starter record', () => {
       const h = startersHash(layout);
       expect(seen).not.toContain(h);
       seen.push(h);
+    }
+  });
+});
+
+describe('the visible tests record', () => {
+  test('when the starter, its visible tests, the reference or the visible grader change, then the record no longer holds, and writing it changes nothing it names', () => {
+    const root = tempDir('bc-visible-hash-');
+    const graderDir = join(root, 'graders', 'x');
+    const challenge = join(root, 'challenges', 'x');
+    for (const d of [
+      join(graderDir, 'selftest', 'visible-grader'),
+      join(graderDir, 'reference'),
+      join(graderDir, 'fixtures', 'alternative'),
+      join(challenge, 'test'),
+    ])
+      mkdirSync(d, { recursive: true });
+    const files = {
+      visibleTest: join(challenge, 'test', 'visible.test.ts'),
+      starter: join(challenge, 'app.ts'),
+      reference: join(graderDir, 'reference', 'app.ts'),
+      visibleGrader: join(graderDir, 'selftest', 'visible-grader', 'grader.config.ts'),
+    };
+    for (const f of Object.values(files)) writeFileSync(f, '// 1\n');
+    const layout = {
+      slug: 'x',
+      graderDir,
+      referenceDir: join(graderDir, 'reference'),
+      alternativeDir: join(graderDir, 'fixtures', 'alternative'),
+      starterDir: challenge,
+      readme: join(challenge, 'README.md'),
+      mutantsDir: join(graderDir, 'mutants'),
+      visibleGraderDir: join(graderDir, 'selftest', 'visible-grader'),
+      starterGolden: join(graderDir, 'selftest', 'starter.golden.txt'),
+      languageStarters: [],
+      languageAlternatives: [],
+    } satisfies GraderLayout;
+    const what = { tests: 4, viaExport: false };
+    expect(currentVisibleRecord(layout, what)).toBeNull();
+    writeVisibleRecord(layout, what);
+    expect(currentVisibleRecord(layout, what)).toMatchObject(what);
+    expect(currentVisibleRecord(layout, { tests: 5, viaExport: false }), 'another count of tests').toBeNull();
+    const seen = [visibleHash(layout, what)];
+    for (const [name, f] of Object.entries(files)) {
+      writeFileSync(f, `// ${name} changed\n`);
+      const h = visibleHash(layout, what);
+      expect(seen, name).not.toContain(h);
+      seen.push(h);
+      expect(currentVisibleRecord(layout, what), name).toBeNull();
     }
   });
 });

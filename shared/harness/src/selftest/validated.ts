@@ -263,3 +263,59 @@ export function writeStarterRecord(layout: GraderLayout, scores: Record<string, 
   };
   writeFileSync(starterRecordPath(layout.graderDir), `${JSON.stringify(record, null, 2)}\n`);
 }
+
+/**
+ * What a recorded run of the starter's visible tests proved (`selftest/visible-validated.json`):
+ * they all passed on the reference and failed on the untouched starter. The suite leaves them to
+ * it while the hash still names the same challenge, grader, reference, visible grader and kit.
+ */
+export interface VisibleRecord {
+  /** `visibleHash` of what was run. */
+  hash: string;
+  /** The day it ran (UTC, YYYY-MM-DD). */
+  date: string;
+  /** How many visible tests passed on the reference. */
+  tests: number;
+  /** Whether it ran through a take-home export. */
+  viaExport: boolean;
+}
+
+const HARNESS_SRC = join(REPO_ROOT, 'shared', 'harness', 'src');
+
+/**
+ * SHA-256 of everything the visible tests' check runs and judges: the grader and kit
+ * (`validationHash`, its reference included), the challenge (starter, README and visible tests),
+ * the one-item visible grader and the kit it loads, the check itself, and, through an export,
+ * the export.
+ */
+export function visibleHash(layout: GraderLayout, exp: { tests: number; viaExport: boolean }): string {
+  const h = createHash('sha256').update(validationHash(layout.graderDir));
+  h.update(`\0tests ${exp.tests} export ${exp.viaExport}\0challenge\0`);
+  hashTree(h, layout.starterDir, (n) => n === 'node_modules' || n === 'dist' || n.startsWith('.'));
+  h.update('\0visible grader\0');
+  hashTree(h, layout.visibleGraderDir, (n) => n === 'node_modules' || n.startsWith('.'));
+  h.update('\0kit\0');
+  const kit = kitFilesOf(layout.visibleGraderDir);
+  hashTree(h, KIT_DIR, (n) => skip(n) || !kit.has(n));
+  h.update('\0check\0').update(readFileSync(join(HARNESS_SRC, 'selftest', 'visible.ts')));
+  if (exp.viaExport) h.update('\0export\0').update(readFileSync(join(HARNESS_SRC, 'export.ts')));
+  return h.digest('hex');
+}
+
+const visibleRecordPath = (graderDir: string): string =>
+  join(graderDir, 'selftest', 'visible-validated.json');
+
+/** The challenge's visible-tests record, when it names these very files; else null. */
+export function currentVisibleRecord(
+  layout: GraderLayout,
+  exp: { tests: number; viaExport: boolean },
+): VisibleRecord | null {
+  const record = readRecord<VisibleRecord>(visibleRecordPath(layout.graderDir));
+  return record?.hash === visibleHash(layout, exp) ? record : null;
+}
+
+/** Record a run of the visible tests that passed on the reference and failed on the starter. */
+export function writeVisibleRecord(layout: GraderLayout, exp: { tests: number; viaExport: boolean }): void {
+  const record: VisibleRecord = { hash: visibleHash(layout, exp), date: today(), ...exp };
+  writeFileSync(visibleRecordPath(layout.graderDir), `${JSON.stringify(record, null, 2)}\n`);
+}
