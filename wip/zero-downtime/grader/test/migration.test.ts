@@ -53,13 +53,8 @@ rubricTest(rubric, 'steps-twice', async () => {
   }
 });
 
-// With no row left to fill before the backfill, R7 lets contract run and a backfill has nothing
-// to resume: these two items have no case then (see runMigration), and say so.
-rubricTest(rubric, 'contract-refuses-early', async ({ measure }) => {
-  if (ev.nothingToFill) {
-    measure(`contract was not run too early: ${ev.nothingToFill}`);
-    return;
-  }
+rubricTest(rubric, 'contract-refuses-early', async () => {
+  if (ev.nothingToFill) throw new Error(`contract could not be run too early: ${ev.nothingToFill}`);
   const r = needs(runOf('contract', 'early'), 'contract before the backfill');
   expect(
     r.run.code,
@@ -73,11 +68,8 @@ rubricTest(rubric, 'contract-refuses-early', async ({ measure }) => {
   expect(r.shapeAfter, `contract before the backfill changed the table (R7): ${said(r)}`).toBe(r.shapeBefore);
 });
 
-rubricTest(rubric, 'backfill-resumes', async ({ measure }) => {
-  if (ev.nothingToFill) {
-    measure(`the backfill was not interrupted: ${ev.nothingToFill}`);
-    return;
-  }
+rubricTest(rubric, 'backfill-resumes', async () => {
+  if (ev.nothingToFill) throw new Error(`the backfill had nothing to resume: ${ev.nothingToFill}`);
   const cut = needs(runOf('backfill', 'interrupted'), 'the interrupted backfill');
   const rerun = needs(runOf('backfill', 'rerun'), 'the backfill run again after it was killed');
   // Two million rows (200,000 in the self-test's mutant gradings) in transactions of at most 1,000 take far longer than the interruption's
@@ -98,6 +90,11 @@ rubricTest(rubric, 'backfill-resumes', async ({ measure }) => {
 });
 
 rubricTest(rubric, 'rollback', async () => {
+  // What went wrong is judged only where it ran: a rollback that never happened kept nothing.
+  if (!ev.rolledBack)
+    throw new Error(
+      `the instances were not all back on version 1 with traffic: ${ev.brokenAt ?? 'the migration stopped before the rollback'}`,
+    );
   const wrong = ev.traffic.wrong.filter((w) => w.phase.startsWith('rollback'));
   const lost = ev.traffic.lost.filter((w) => w.phase.startsWith('rollback'));
   expect(
