@@ -154,7 +154,7 @@ export const rubric = defineRubric([
   {
     slug: 'throughput',
     title:
-      'when each step runs, then the traffic keeps at least half its request rate and at most 5× its p99 of before',
+      'when each step runs, then the traffic keeps at least half its request rate and a p99 at most 5× (or 100 ms above) its p99 of before',
     points: 10,
     category: 'performance',
     visibility: 'hidden',

@@ -15,12 +15,21 @@ const LOCK_WAIT_MS = 200;
 const BATCH_ROWS = 1_000;
 const RATE_SHARE = 0.5;
 const P99_FACTOR = 5;
+// A step's own scans (contract's validations) take a core for a second or two from a closed-loop
+// traffic on two cores: about 100 ms at the p99 (102-109 ms over 31-50 ms before, 2,000,000 rows),
+// however fast the service was before.
+const P99_SLACK_MS = 100;
 
 let ev: MigrationEvidence;
 beforeAll(async () => {
   ev = await runMigration(grading().seed, seededRowsOf(grading().small));
 }, 600_000);
 
+/** A statement as one line, at most 160 characters: the report shows several. */
+const oneLine = (sql: string): string => {
+  const s = sql.replace(/\s+/g, ' ').trim();
+  return s.length > 160 ? `${s.slice(0, 159)}…` : s;
+};
 const runOf = (step: StepRun['step'], why: StepRun['why']): StepRun | undefined =>
   ev.steps.find((s) => s.step === step && s.why === why);
 const said = (r: StepRun): string =>
@@ -37,7 +46,10 @@ rubricTest(rubric, 'reads-during-migration', async () => {
   const wrong = ev.traffic.wrong.filter((w) => !w.phase.startsWith('rollback'));
   expect(
     wrong,
-    wrong.map((w) => `during ${w.phase}, instance ${w.instance}: ${w.sent} → ${w.got}`).join('\n'),
+    wrong
+      .slice(0, 5)
+      .map((w) => `during ${w.phase}, instance ${w.instance}: ${w.sent} → ${w.got}`)
+      .join('\n'),
   ).toEqual([]);
 });
 
@@ -100,6 +112,7 @@ rubricTest(rubric, 'rollback', async () => {
   expect(
     [...wrong, ...lost],
     [...wrong, ...lost]
+      .slice(0, 5)
       .map((w) => `on version 1 after the rollback, instance ${w.instance}: ${w.sent} → ${w.got}`)
       .join('\n'),
   ).toEqual([]);
@@ -126,7 +139,7 @@ rubricTest(rubric, 'no-lock-waits', async ({ measure }) => {
       .slice(0, 3)
       .map(
         (w) =>
-          `${w.query} waited ${Math.round(w.ms)} ms for ${w.mode} on ${w.target}, behind: ${w.blockers.map((b) => b.query).join(' | ') || '(gone)'}`,
+          `${oneLine(w.query)} waited ${Math.round(w.ms)} ms for ${w.mode} on ${w.target}, behind: ${w.blockers.map((b) => oneLine(b.query)).join(' | ') || '(gone)'}`,
       )
       .join('\n'),
   ).toEqual([]);
@@ -158,6 +171,7 @@ rubricTest(rubric, 'throughput', async ({ measure }) => {
   const during = ev.traffic.phases.filter((p) => ['expand', 'backfill', 'contract'].includes(p.phase));
   for (const p of [before, ...during])
     measure(`${p.phase}: ${p.rps.toFixed(0)} requests/s, p99 ${p.p99.toFixed(0)} ms`);
+  const p99Bound = Math.max(before.p99 * P99_FACTOR, before.p99 + P99_SLACK_MS);
   for (const p of during) {
     expect(
       p.rps,
@@ -165,8 +179,8 @@ rubricTest(rubric, 'throughput', async ({ measure }) => {
     ).toBeGreaterThanOrEqual(before.rps * RATE_SHARE);
     expect(
       p.p99,
-      `during ${p.phase}, p99 ${p.p99.toFixed(0)} ms against ${before.p99.toFixed(0)} ms before (R10: at most ${P99_FACTOR}×)`,
-    ).toBeLessThanOrEqual(before.p99 * P99_FACTOR);
+      `during ${p.phase}, p99 ${p.p99.toFixed(0)} ms against ${before.p99.toFixed(0)} ms before (R10: at most ${P99_FACTOR}× or ${P99_SLACK_MS} ms more, whichever is more: ${p99Bound.toFixed(0)} ms)`,
+    ).toBeLessThanOrEqual(p99Bound);
   }
 });
 

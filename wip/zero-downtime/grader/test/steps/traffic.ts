@@ -33,9 +33,9 @@ export interface PhaseStats {
 /** What `Traffic.stop` hands back. */
 export interface TrafficReport {
   phases: PhaseStats[];
-  /** The first requests lost, in order (at most 20). */
+  /** The first requests lost in each phase, in order (at most 20 a phase). */
   lost: Lost[];
-  /** Answers that were not the README's (a wrong name, a missing account), in order (at most 20). */
+  /** Answers that were not the README's (a wrong name, a missing account), in order (at most 20 a phase). */
   wrong: Lost[];
   /** Every account the traffic created or changed and got a 2xx for, as it must read now. */
   written: Map<number, Account>;
@@ -46,6 +46,8 @@ export interface TrafficReport {
 /** README R9: every request answered within 2 s. */
 const ANSWER_MS = 2_000;
 const WORKERS_PER_INSTANCE = 4;
+/** Lost requests and wrong answers kept per phase, for the report. */
+const KEPT_PER_PHASE = 20;
 
 /**
  * Mixed reads and writes on every instance in service, as fast as the instances answer, until
@@ -225,13 +227,17 @@ export class Traffic {
     }
   }
 
+  // Kept per phase: items judge phases apart (the rollback's alone), and a run's first losses,
+  // in an earlier phase, would hide a later phase's.
   private loseOne(i: number, sent: string, got: string): void {
     this.phaseLost++;
-    if (this.lost.length < 20) this.lost.push({ phase: this.phase, instance: 'ab'[i]!, sent, got });
+    if (this.lost.filter((l) => l.phase === this.phase).length < KEPT_PER_PHASE)
+      this.lost.push({ phase: this.phase, instance: 'ab'[i]!, sent, got });
   }
 
   private wrongOne(i: number, sent: string, got: string): void {
-    if (this.wrong.length < 20) this.wrong.push({ phase: this.phase, instance: 'ab'[i]!, sent, got });
+    if (this.wrong.filter((l) => l.phase === this.phase).length < KEPT_PER_PHASE)
+      this.wrong.push({ phase: this.phase, instance: 'ab'[i]!, sent, got });
   }
 
   private async read(i: number, w: number, workers: number, k: number, mine: number[]): Promise<void> {
