@@ -128,15 +128,28 @@ export class SelfGradings {
               m.fails.some((f) => this.load.includes(f.slug)),
             )
         : // On the items it names, a mutant's bug shows on the grader's smaller dataset where it
-          // has one (`prepare`'s `small`); `all` is validate's, on the data a user's grading gets.
-          this.scoped(label, dir, seed, items, true).then((r) => {
+          // has one (`prepare`'s `small`), unless one is a performance item: a lock held for a
+          // scan, say, is held too briefly to judge on less data. `all` is validate's, on the
+          // data a user's grading gets.
+          this.scoped(label, dir, seed, items, !items.some((slug) => this.isPerformance(slug))).then((r) => {
             // An item that catches the bug only after the items before it in its file: graded
             // again as a candidate's grading runs it, and named in the closing table.
             if (!mutantMismatches(r, m).some((x) => x.includes('kept its points'))) return r;
             this.coupled.push(m.name);
-            return this.scoped(`${label} (files)`, dir, seed, this.itemsOfFiles(items), true);
+            const files = this.itemsOfFiles(items);
+            return this.scoped(
+              `${label} (files)`,
+              dir,
+              seed,
+              files,
+              !files.some((slug) => this.isPerformance(slug)),
+            );
           });
     return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+  }
+
+  private isPerformance(slug: string): boolean {
+    return this.def.rubric.some((r) => r.slug === slug && r.category === 'performance');
   }
 
   private builtReference?: Promise<string | null>;
