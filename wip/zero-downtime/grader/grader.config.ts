@@ -10,6 +10,7 @@ export default defineGrader({
     R2: 'first_name 1 to 50 characters, last_name 0 to 50, email 3 to 254',
     R5: 'no lock wait longer than 200 ms',
     R6: 'at most 1,000 rows per transaction',
+    R7: "contract's checks: first_name 1 to 50 characters, last_name at most 50",
     R9: {
       exempt:
         'a request is lost to a lock held for seconds, a process killed, or a 5xx: no realistic bug answers just past 2 s',
