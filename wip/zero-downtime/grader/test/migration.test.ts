@@ -46,6 +46,16 @@ const needs = (r: StepRun | undefined, expected: string): StepRun =>
     expected,
     `it was not run: the migration stopped before it (${ev.brokenAt ?? 'see the other items'})`,
   );
+/** Fails `expected` when step run `r` changed the table's shape, showing it before and after. */
+const unchangedTable = (r: StepRun, expected: string): void => {
+  if (r.shapeAfter !== r.shapeBefore)
+    broken(
+      expected,
+      `it changed the table: ${said(r)}`,
+      `Before: ${r.shapeBefore}`,
+      `After:  ${r.shapeAfter}`,
+    );
+};
 const listed = (ws: { phase: string; instance: string; sent: string; got: string }[]): string[] =>
   ws.slice(0, 5).map((w) => `during ${w.phase}, instance ${w.instance}: ${w.sent} → ${w.got}`);
 
@@ -64,13 +74,7 @@ rubricTest(rubric, 'steps-twice', async () => {
     const expected = `${step} run a second time right after to exit 0 and change nothing (R4)`;
     const r = needs(runOf(step, 'again'), expected);
     if (r.run.code !== 0) broken(expected, said(r));
-    if (r.shapeAfter !== r.shapeBefore)
-      broken(
-        expected,
-        `it changed the table: ${said(r)}`,
-        `Before: ${r.shapeBefore}`,
-        `After:  ${r.shapeAfter}`,
-      );
+    unchangedTable(r, expected);
     if (r.rowsChanged)
       broken(
         expected,
@@ -87,13 +91,7 @@ rubricTest(rubric, 'contract-refuses-early', async () => {
   if (r.run.killed) broken(expected, `it ran until killed (${r.run.killed}): ${said(r)}`);
   if (r.run.code === 0) broken(expected, `it exited 0: ${said(r)}`);
   if (!/\d/.test(r.run.output)) broken(expected, `it refused without a number: ${said(r)}`);
-  if (r.shapeAfter !== r.shapeBefore)
-    broken(
-      expected,
-      `it changed the table: ${said(r)}`,
-      `Before: ${r.shapeBefore}`,
-      `After:  ${r.shapeAfter}`,
-    );
+  unchangedTable(r, expected);
 });
 
 rubricTest(rubric, 'backfill-resumes', async () => {
