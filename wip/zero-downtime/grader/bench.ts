@@ -28,7 +28,7 @@ interface StepCost {
 }
 
 // A spread of a step's hundreds of thousands of write times overflows the call stack.
-const largest = (xs: number[]): number => xs.reduce((m, x) => (x > m ? x : m), 0);
+const largest = (xs: number[]): number => xs.reduce((m, x) => Math.max(m, x), 0);
 
 const withDatabase = (url: string, database: string): string => {
   const u = new URL(url);
