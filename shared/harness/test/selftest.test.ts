@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../src/graders.ts';
-import type { GraderLayout } from '../src/selftest/layout.ts';
+import { type GraderLayout, graderLayout } from '../src/selftest/layout.ts';
 import { GradingScheduler } from '../src/selftest/scheduler.ts';
 import {
   currentVisibleRecord,
@@ -49,21 +49,8 @@ describe('the starter record', () => {
     mkdirSync(starter, { recursive: true });
     writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [];\n');
     writeFileSync(join(starter, 'main.go'), 'package main\n');
-    const golden = join(graderDir, 'selftest', 'starter-go.golden.txt');
-    writeFileSync(golden, '## create\nExpected: 201\n');
-    return {
-      slug: 'x',
-      graderDir,
-      referenceDir: join(graderDir, 'reference'),
-      alternativeDir: join(graderDir, 'fixtures', 'alternative'),
-      starterDir: join(root, 'challenges', 'x'),
-      readme: join(root, 'challenges', 'x', 'README.md'),
-      mutantsDir: join(graderDir, 'mutants'),
-      visibleGraderDir: join(graderDir, 'selftest', 'visible-grader'),
-      starterGolden: join(graderDir, 'selftest', 'starter.golden.txt'),
-      languageStarters: [{ language: 'go', dir: starter, golden }],
-      languageAlternatives: [],
-    };
+    writeFileSync(join(graderDir, 'selftest', 'starter-go.golden.txt'), '## create\nExpected: 201\n');
+    return graderLayout('x', root);
   }
 
   test("when a starter, its golden file or the grader changes, then its hash does, and the grader's other self-test files change nothing", () => {
@@ -104,19 +91,7 @@ describe('the visible tests record', () => {
       visibleGrader: join(graderDir, 'selftest', 'visible-grader', 'grader.config.ts'),
     };
     for (const f of Object.values(files)) writeFileSync(f, '// 1\n');
-    const layout = {
-      slug: 'x',
-      graderDir,
-      referenceDir: join(graderDir, 'reference'),
-      alternativeDir: join(graderDir, 'fixtures', 'alternative'),
-      starterDir: challenge,
-      readme: join(challenge, 'README.md'),
-      mutantsDir: join(graderDir, 'mutants'),
-      visibleGraderDir: join(graderDir, 'selftest', 'visible-grader'),
-      starterGolden: join(graderDir, 'selftest', 'starter.golden.txt'),
-      languageStarters: [],
-      languageAlternatives: [],
-    } satisfies GraderLayout;
+    const layout = graderLayout('x', root);
     const what = { tests: 4, viaExport: false };
     expect(currentVisibleRecord(layout, what)).toBeNull();
     writeVisibleRecord(layout, what);

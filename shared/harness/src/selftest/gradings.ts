@@ -131,25 +131,20 @@ export class SelfGradings {
           // has one (`prepare`'s `small`), unless one is a performance item: a lock held for a
           // scan, say, is held too briefly to judge on less data. `all` is validate's, on the
           // data a user's grading gets.
-          this.scoped(label, dir, seed, items, !items.some((slug) => this.isPerformance(slug))).then((r) => {
+          this.scoped(label, dir, seed, items, this.smallFor(items)).then((r) => {
             // An item that catches the bug only after the items before it in its file: graded
             // again as a candidate's grading runs it, and named in the closing table.
             if (!mutantMismatches(r, m).some((x) => x.includes('kept its points'))) return r;
             this.coupled.push(m.name);
             const files = this.itemsOfFiles(items);
-            return this.scoped(
-              `${label} (files)`,
-              dir,
-              seed,
-              files,
-              !files.some((slug) => this.isPerformance(slug)),
-            );
+            return this.scoped(`${label} (files)`, dir, seed, files, this.smallFor(files));
           });
     return graded.finally(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
   }
 
-  private isPerformance(slug: string): boolean {
-    return this.def.rubric.some((r) => r.slug === slug && r.category === 'performance');
+  /** Whether grading `items` may use the grader's small dataset: none of them is a performance item. */
+  private smallFor(items: string[]): boolean {
+    return !this.def.rubric.some((r) => r.category === 'performance' && items.includes(r.slug));
   }
 
   private builtReference?: Promise<string | null>;

@@ -33,10 +33,13 @@ export function languageAlternatives(graderDir: string): { language: string; dir
     : [];
 }
 
-/** The standard layout of challenge `slug`: `graders/<slug>/…` and `challenges/<slug>`. */
-export function graderLayout(slug: string): GraderLayout {
-  const graderDir = join(REPO_ROOT, 'graders', slug);
-  const starterDir = join(REPO_ROOT, 'challenges', slug);
+/**
+ * The standard layout of challenge `slug`: `graders/<slug>/…` and `challenges/<slug>`, under the
+ * repository (or `root`, a tree laid out the same way).
+ */
+export function graderLayout(slug: string, root = REPO_ROOT): GraderLayout {
+  const graderDir = join(root, 'graders', slug);
+  const starterDir = join(root, 'challenges', slug);
   return {
     slug,
     graderDir,

@@ -221,7 +221,8 @@ export function superviseContainer(spec: ProcessSpec, target: ContainerTarget): 
   client.stderr?.on('data', onData);
 
   // The container's first process, once the engine has started it: its tree is the candidate's.
-  // Polled for as long as the client lives: on a loaded machine the engine has taken over 30 s.
+  // Polled for as long as the client lives, not a fixed number of times: on a loaded machine each
+  // poll (a docker client at the harness's priority) and the engine's start are slow.
   const running = (async () => {
     while (alive && !initPid) {
       const pid = Number(await dockerOut('inspect', '-f', '{{.State.Pid}}', name));
