@@ -227,17 +227,20 @@ export class Traffic {
     }
   }
 
-  // Kept per phase: items judge phases apart (the rollback's alone), and a run's first losses,
-  // in an earlier phase, would hide a later phase's.
   private loseOne(i: number, sent: string, got: string): void {
     this.phaseLost++;
-    if (this.lost.filter((l) => l.phase === this.phase).length < KEPT_PER_PHASE)
-      this.lost.push({ phase: this.phase, instance: 'ab'[i]!, sent, got });
+    this.keep(this.lost, i, sent, got);
   }
 
   private wrongOne(i: number, sent: string, got: string): void {
-    if (this.wrong.filter((l) => l.phase === this.phase).length < KEPT_PER_PHASE)
-      this.wrong.push({ phase: this.phase, instance: 'ab'[i]!, sent, got });
+    this.keep(this.wrong, i, sent, got);
+  }
+
+  // Kept per phase: items judge phases apart (the rollback's alone), and a run's first losses,
+  // in an earlier phase, would hide a later phase's.
+  private keep(list: Lost[], i: number, sent: string, got: string): void {
+    if (list.filter((l) => l.phase === this.phase).length < KEPT_PER_PHASE)
+      list.push({ phase: this.phase, instance: 'ab'[i]!, sent, got });
   }
 
   private async read(i: number, w: number, workers: number, k: number, mine: number[]): Promise<void> {
