@@ -117,8 +117,17 @@ const foreign = (p: { cwd: string }, names: string[]): string[] =>
 const gradeEnvEcho = (submission: string) =>
   grade({ challenge: 'instance-env', submission, graderDir: join(fixtures, 'grader-instance-env'), seed: 2 });
 
+// What these gradings test is containment, not how fast the attacker starts: at nice 19 beside the
+// graders, its second start once found nothing listening within the fixture grader's 15 s (ci91).
 const gradeAttacker = (submission = attacker) =>
-  grade({ challenge: 'integrity', submission, graderDir, seed: 3, loadLock });
+  grade({
+    challenge: 'integrity',
+    submission,
+    graderDir,
+    seed: 3,
+    loadLock,
+    timeoutOverrides: { healthy: 60_000 },
+  });
 
 describe.skipIf(!root)('a hostile submission graded as root, locally', () => {
   let first: GradeResult;
