@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { type GradeResult, graderDirFor, REPO_ROOT } from '@bc/harness';
 import { median } from '@bc/harness/kit/load';
-import { listMutants, lostItems, mutantMismatches } from '@bc/harness/mutants';
+import { listMutants, lostItems, type Mutant, mutantMismatches } from '@bc/harness/mutants';
 import {
   type GraderLayout,
   graderLayout,
+  recordValidationPart,
   SelfGradings,
   stableView,
   starterProblems,
@@ -149,14 +150,20 @@ async function validateAlternative(
  * `selftest/validated.json` (see selftest/validated.ts): the suite then leaves the alternative's
  * load items to it.
  */
-async function validate(challenge: string, seeds: number, parallel: number): Promise<number> {
+async function validate(challenge: string, seeds: number, parallel: number, part?: string): Promise<number> {
   graderDirFor(challenge);
   const layout = graderLayout(challenge);
+  const allMutants = listMutants(layout.mutantsDir);
+  const scope = scopeOf(
+    part,
+    allMutants.map((m) => m.name),
+  );
   const g = await SelfGradings.create(layout.graderDir, { width: parallel });
   const def = g.def;
-  const mutants = listMutants(layout.mutantsDir);
+  const mutants = allMutants.filter((m) => scope.mutants.includes(m.name));
   const reference = layout.referenceDir;
   const started = Date.now();
+  if (!scope.core) return validateMutants(g, layout, mutants, seeds, part!, allMutants, started);
   const hanging = g.shared('hanging submission', HANGING_SUBMISSION, 3);
   const languageStarters = gradeLanguageStarters(g, layout);
   const starters = [
@@ -222,19 +229,7 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
     )}\n`,
   );
 
-  const mrows: (string | number)[][] = [];
-  let mutantFlakes = 0;
-  for (const m of mutants) {
-    const runs = await Promise.all(mutantRuns.filter((x) => x.name === m.name).map((x) => x.run));
-    const bad = runs.filter((r) => r.status !== 'graded' || mutantMismatches(r, m).length > 0);
-    mutantFlakes += bad.length;
-    mrows.push([
-      m.name,
-      `${runs.length - bad.length}/${runs.length}`,
-      bad.map((r) => lostItems(r).join(' ')).join(' | ') || '–',
-    ]);
-  }
-  process.stdout.write(`\n${table(['mutant', 'exact', 'lost instead (when not exact)'], mrows)}\n\n`);
+  const mutantFlakes = await printMutantRuns(mutants, mutantRuns);
 
   // One seed, two runs: the second reference run grades only the quick items, so compare those.
   const again = await referenceAgain;
@@ -285,16 +280,108 @@ async function validate(challenge: string, seeds: number, parallel: number): Pro
     `${all} flake(s) in ${total} gradings (reference ${flakes}/${refs.length}, alternatives ${altFlakes}/${allAlts.length}, mutants ${mutantFlakes}/${mutantRuns.length}, reproducibility and hanging ${otherFlakes}/3, language starters ${starterFlakes}/${layout.languageStarters.length}); ${seconds} s\n`,
   );
   if (all === 0) {
-    writeValidation(
-      layout.graderDir,
-      { seeds, gradings: total, seconds, alternative: alts.map((r) => r.score) },
-      Object.fromEntries(langAlts.map((a) => [a.language, a.results.map((r) => r.score)])),
+    const alternative = alts.map((r) => r.score);
+    const languageScores = Object.fromEntries(
+      langAlts.map((a) => [a.language, a.results.map((r) => r.score)]),
     );
-    process.stdout.write(
-      `recorded in graders/${challenge}/selftest/validated.json: the suite leaves the alternative's load items to this run until the grader or the kit changes\n`,
-    );
+    if (scope.mutants.length === allMutants.length) {
+      writeValidation(layout.graderDir, { seeds, gradings: total, seconds, alternative }, languageScores);
+      process.stdout.write(
+        `recorded in graders/${challenge}/selftest/validated.json: the suite leaves the alternative's load items to this run until the grader or the kit changes\n`,
+      );
+    } else {
+      const names = mutants.map((m) => m.name);
+      reportPart(
+        layout,
+        recordValidationPart(
+          layout.graderDir,
+          seeds,
+          { core: true, mutants: names, gradings: total, seconds, alternative, languageScores },
+          allMutants.map((m) => m.name),
+        ),
+      );
+    }
   }
   return all;
+}
+
+/**
+ * What `--part` names: `core` (everything but the mutants) or `mutants:<name>,<name>` (only those
+ * mutants, over the seeds); without it, everything.
+ */
+function scopeOf(part: string | undefined, names: string[]): { core: boolean; mutants: string[] } {
+  if (part === undefined) return { core: true, mutants: names };
+  if (part === 'core') return { core: true, mutants: [] };
+  const m = /^mutants:(.+)$/.exec(part);
+  const wanted = m ? m[1]!.split(',') : [];
+  const unknown = wanted.filter((w) => !names.includes(w));
+  if (!m || unknown.length)
+    throw new Error(
+      `--part is core or mutants:<name>,<name> (of ${names.join(', ')})${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    );
+  return { core: false, mutants: wanted };
+}
+
+/** Each mutant's runs against its Fails: header, printed as a table; returns the runs that were not exact. */
+async function printMutantRuns(
+  mutants: Mutant[],
+  mutantRuns: { name: string; run: Promise<GradeResult> }[],
+): Promise<number> {
+  const rows: (string | number)[][] = [];
+  let flakes = 0;
+  for (const m of mutants) {
+    const runs = await Promise.all(mutantRuns.filter((x) => x.name === m.name).map((x) => x.run));
+    const bad = runs.filter((r) => r.status !== 'graded' || mutantMismatches(r, m).length > 0);
+    flakes += bad.length;
+    rows.push([
+      m.name,
+      `${runs.length - bad.length}/${runs.length}`,
+      bad.map((r) => lostItems(r).join(' ')).join(' | ') || '–',
+    ]);
+  }
+  process.stdout.write(`\n${table(['mutant', 'exact', 'lost instead (when not exact)'], rows)}\n\n`);
+  return flakes;
+}
+
+/** `--part mutants:…`: those mutants on every item over the seeds, kept as a part when exact. */
+async function validateMutants(
+  g: SelfGradings,
+  layout: GraderLayout,
+  mutants: Mutant[],
+  seeds: number,
+  part: string,
+  allMutants: Mutant[],
+  started: number,
+): Promise<number> {
+  const runs: { name: string; run: Promise<GradeResult> }[] = [];
+  for (let i = 0; i < seeds; i++)
+    for (const m of mutants)
+      runs.push({ name: m.name, run: g.mutant(m, layout.referenceDir, 5000 + i, 'all') });
+  const flakes = await printMutantRuns(mutants, runs);
+  process.stdout.write(`${g.timingTable()}\n\n`);
+  await g.dispose();
+  const seconds = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(`${flakes} flake(s) in ${runs.length} gradings (${part}); ${seconds} s\n`);
+  if (flakes === 0)
+    reportPart(
+      layout,
+      recordValidationPart(
+        layout.graderDir,
+        seeds,
+        { core: false, mutants: mutants.map((m) => m.name), gradings: runs.length, seconds },
+        allMutants.map((m) => m.name),
+      ),
+    );
+  return flakes;
+}
+
+/** Where a recorded part leaves the validation. */
+function reportPart(layout: GraderLayout, left: ReturnType<typeof recordValidationPart>): void {
+  process.stdout.write(
+    left === 'recorded'
+      ? `the parts cover the whole validation: recorded in graders/${layout.slug}/selftest/validated.json\n`
+      : `kept in graders/${layout.slug}/selftest/validation-parts.json; still to validate:${left.core ? ' --part core,' : ''} ${left.mutants.length ? `mutants ${left.mutants.join(', ')}` : 'no mutant'}\n`,
+  );
 }
 
 const program = new Command()
@@ -304,10 +391,14 @@ const program = new Command()
   .option('--parallel <n>', 'gradings without load tests at once', '3')
   .option('--starters', 'only the starters in other languages (a minute), and record them')
   .option('--alternative <language>', 'only fixtures/alternative-<language>, over the seeds, and record it')
+  .option(
+    '--part <part>',
+    'a validation too long for one sitting, in parts: core (all but the mutants) or mutants:<name>,<name>; recorded once the parts cover it all for the same files',
+  )
   .action(
     async (
       challenge: string,
-      o: { seeds: string; parallel: string; starters?: boolean; alternative?: string },
+      o: { seeds: string; parallel: string; starters?: boolean; alternative?: string; part?: string },
     ) => {
       // One load lock for its gradings, as the suite's: a load measurement waits for the gradings in
       // flight and runs alone, while the rest of a grading overlaps the others (without it, each
@@ -319,7 +410,7 @@ const program = new Command()
           ? await validateStarters(challenge, Number(o.parallel))
           : o.alternative
             ? await validateAlternative(challenge, o.alternative, Number(o.seeds), Number(o.parallel))
-            : await validate(challenge, Number(o.seeds), Number(o.parallel));
+            : await validate(challenge, Number(o.seeds), Number(o.parallel), o.part);
         process.exitCode = flakes > 0 ? 1 : 0;
       } finally {
         if (lock) rmSync(lock, { recursive: true, force: true });

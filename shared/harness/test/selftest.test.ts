@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { REPO_ROOT } from '../src/graders.ts';
@@ -8,6 +8,7 @@ import {
   currentVisibleRecord,
   kitFilesOf,
   readValidation,
+  recordValidationPart,
   startersHash,
   validatedAlternatives,
   visibleHash,
@@ -128,6 +129,55 @@ describe('the validation record', () => {
     // A change to the grader names neither any more.
     writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [1];\n');
     expect([...validatedAlternatives(graderDir)]).toEqual([]);
+  });
+
+  test('when a validation is made in parts, then it is recorded only once the parts cover the core and every mutant for the same files and seeds', () => {
+    const graderDir = join(tempDir('bc-parts-'), 'graders', 'x');
+    for (const d of ['selftest', 'fixtures/alternative']) mkdirSync(join(graderDir, d), { recursive: true });
+    writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [];\n');
+    const five = [100, 100, 100, 100, 100];
+    const all = ['a', 'b', 'c'];
+    const mutants = (names: string[]) => ({
+      core: false,
+      mutants: names,
+      gradings: 5 * names.length,
+      seconds: 100,
+    });
+
+    expect(recordValidationPart(graderDir, 5, mutants(['a']), all)).toEqual({
+      core: true,
+      mutants: ['b', 'c'],
+    });
+    // A part made for other files proves nothing of these: it is dropped.
+    writeFileSync(join(graderDir, 'rubric.ts'), 'export const rubric = [1];\n');
+    expect(recordValidationPart(graderDir, 5, mutants(['b']), all)).toEqual({
+      core: true,
+      mutants: ['a', 'c'],
+    });
+    // So is one made over another number of seeds.
+    expect(recordValidationPart(graderDir, 3, mutants(['a']), all)).toEqual({
+      core: true,
+      mutants: ['b', 'c'],
+    });
+    expect(recordValidationPart(graderDir, 5, mutants(['b']), all)).toEqual({
+      core: true,
+      mutants: ['a', 'c'],
+    });
+    expect(recordValidationPart(graderDir, 5, mutants(['a', 'c']), all)).toEqual({ core: true, mutants: [] });
+    expect(readValidation(graderDir), 'nothing recorded before the core').toBeNull();
+
+    const core = { core: true, mutants: [], gradings: 14, seconds: 300, alternative: five };
+    expect(recordValidationPart(graderDir, 5, core, all)).toBe('recorded');
+    expect(readValidation(graderDir)).toMatchObject({
+      seeds: 5,
+      gradings: 5 + 10 + 14,
+      seconds: 500,
+      alternative: five,
+    });
+    expect(validatedAlternatives(graderDir)).toEqual(new Set(['typescript']));
+    expect(existsSync(join(graderDir, 'selftest', 'validation-parts.json')), 'the parts file goes').toBe(
+      false,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../graders.ts';
 import { filesUnder, hashTree } from '../provenance.ts';
@@ -190,6 +190,75 @@ export function writeValidation(
     ...r,
     ...(Object.keys(languageAlternatives).length ? { languageAlternatives } : {}),
   });
+}
+
+/**
+ * One part of a validation too long for one sitting (`pnpm validate <slug> --part …`), recorded in
+ * `selftest/validation-parts.json` until the parts cover it all for one hash and one seed count.
+ */
+export interface ValidationPart {
+  /** The day it ran (UTC, YYYY-MM-DD). */
+  date: string;
+  /** Whether it graded the reference, the alternatives, reproducibility, the hanging submission and the starters. */
+  core: boolean;
+  /** The mutants it graded, each on every item over every seed. */
+  mutants: string[];
+  gradings: number;
+  seconds: number;
+  /** With `core`: the alternative's score per seed, and each alternative's in another language. */
+  alternative?: number[];
+  languageScores?: Record<string, number[]>;
+}
+
+interface PartsFile {
+  hash: string;
+  seeds: number;
+  parts: ValidationPart[];
+}
+
+const partsPath = (graderDir: string): string => join(graderDir, 'selftest', 'validation-parts.json');
+
+/**
+ * Keep a flake-free part of a validation. Parts made for another hash or seed count are dropped:
+ * they proved something of other files. Once the parts hold the core and every one of
+ * `allMutants`, they are written as the grader's record (`writeValidation`) and the parts file
+ * goes; until then this returns what is still missing.
+ */
+export function recordValidationPart(
+  graderDir: string,
+  seeds: number,
+  part: Omit<ValidationPart, 'date'>,
+  allMutants: string[],
+): { core: boolean; mutants: string[] } | 'recorded' {
+  const hash = validationHash(graderDir);
+  const old = readRecord<PartsFile>(partsPath(graderDir));
+  const kept = old && old.hash === hash && old.seeds === seeds ? old.parts : [];
+  const others = kept.filter(
+    (p) => !(part.core && p.core) && !p.mutants.some((m) => part.mutants.includes(m)),
+  );
+  const parts = [...others, { date: today(), ...part }];
+  const done = new Set(parts.flatMap((p) => p.mutants));
+  const core = parts.find((p) => p.core);
+  const missing = { core: !core, mutants: allMutants.filter((m) => !done.has(m)) };
+  if (core && missing.mutants.length === 0) {
+    writeValidation(
+      graderDir,
+      {
+        seeds,
+        gradings: parts.reduce((n, p) => n + p.gradings, 0),
+        seconds: parts.reduce((n, p) => n + p.seconds, 0),
+        alternative: core.alternative ?? [],
+      },
+      core.languageScores ?? {},
+    );
+    rmSync(partsPath(graderDir), { force: true });
+    return 'recorded';
+  }
+  writeFileSync(
+    partsPath(graderDir),
+    `${JSON.stringify({ hash, seeds, parts } satisfies PartsFile, null, 2)}\n`,
+  );
+  return missing;
 }
 
 /**
