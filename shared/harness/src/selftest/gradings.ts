@@ -82,14 +82,23 @@ export class SelfGradings {
     return this.run(label, !this.measuredByLock, { submission, seed });
   }
 
-  /** One run of every item in the shared pool, for submissions that never get as far as a load test. */
-  shared(label: string, submission: string, seed: number): Promise<GradeResult> {
-    return this.run(label, false, { submission, seed });
+  /**
+   * One run of every item in the shared pool, for submissions that never get as far as a load
+   * test (`small`: on the grader's small dataset).
+   */
+  shared(label: string, submission: string, seed: number, small = false): Promise<GradeResult> {
+    return this.run(label, false, { submission, seed, ...(small ? { small } : {}) });
   }
 
   /** The quick items and, `withLoad`, the load items (see `scoped`): one result. */
-  split(label: string, submission: string, seed: number, withLoad: boolean): Promise<GradeResult> {
-    return this.scoped(label, submission, seed, withLoad ? [...this.quick, ...this.load] : this.quick);
+  split(
+    label: string,
+    submission: string,
+    seed: number,
+    withLoad: boolean,
+    small = false,
+  ): Promise<GradeResult> {
+    return this.scoped(label, submission, seed, withLoad ? [...this.quick, ...this.load] : this.quick, small);
   }
 
   /**

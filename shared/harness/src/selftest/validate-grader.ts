@@ -37,6 +37,14 @@ export interface GraderExpectations {
    * starter slow on purpose too.
    */
   starterQuickWhileRecorded?: boolean;
+  /**
+   * While the record holds, grade the reference, the alternative and the starter on the grader's
+   * small dataset too (`prepare`'s `small`, which the suite's mutant gradings already take). For a
+   * grader whose every grading migrates its full table alone (zero-downtime's 2,000,000 rows,
+   * about 130 s each): `pnpm validate` graded them at full size, five seeds over, for this very
+   * grader and kit.
+   */
+  smallWhileRecorded?: boolean;
   /** At least this many mutants (default 8), and one per graded category. */
   minMutants?: number;
   /** Gradings run this many at once (default 3; a load measurement still runs alone). */
@@ -147,19 +155,20 @@ export function validateGrader(exp: GraderExpectations): void {
     // count per row) passed the 5 s rule (ci78-ci80).
     const starterAlone = Boolean(exp.starterQuickWhileRecorded && recorded);
     if (starterAlone) keep('starter', g.quickAlone('starter', starterDir, 5));
+    const small = Boolean(exp.smallWhileRecorded && recorded);
     // Queued longest first (the pool's tail is shortest that way): whole suites, then mutants
     // whose items wait out outages and restarts.
-    keep('reference', g.split('reference', referenceDir, 1234, true));
+    keep('reference', g.split('reference', referenceDir, 1234, true, small));
     // An alternative's load items (a minute of measuring alone, per grader) are graded here only
     // when `pnpm validate` has not graded them, five seeds over, for this very grader and kit.
-    keep('alternative', g.split('alternative', alternativeDir, 99, !validated.has('typescript')));
+    keep('alternative', g.split('alternative', alternativeDir, 99, !validated.has('typescript'), small));
     // One in another language is left to its record while it holds (as the starters are): a Go
     // alternative's cold install compiled its modules for 64-66 s of both cores in CI.
     for (const { language, dir } of layout.languageAlternatives)
       if (!validated.has(language))
         keep(`alternative:${language}`, g.split(`alternative:${language}`, dir, 99, true));
     // A starter fails its load file's set-up at once, so it need not wait for the machine alone.
-    if (!starterAlone) keep('starter', g.shared('starter', starterDir, 5));
+    if (!starterAlone) keep('starter', g.shared('starter', starterDir, 5, small));
     // Their items outside load-test files: a load file's set-up asks for the machine alone
     // before it finds the starter's route missing, and each such wait drained the pool (two
     // waits per language starter, in every grader). The TypeScript starter shows that failure.
