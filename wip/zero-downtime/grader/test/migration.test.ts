@@ -56,16 +56,29 @@ const unchangedTable = (r: StepRun, expected: string): void => {
       `After:  ${r.shapeAfter}`,
     );
 };
+/**
+ * The item fails unless the migration ran to its end: a migration that stopped (or never started)
+ * proves nothing about its locks or its cost to the traffic, and a submission that hangs, or whose
+ * steps all fail, would otherwise keep those points for the waits it never caused.
+ */
+const ranToTheEnd = (expected: string): void => {
+  if (!ev.final)
+    broken(expected, `the migration did not run to its end: ${ev.brokenAt ?? 'contract did not succeed'}`);
+};
 const listed = (ws: { phase: string; instance: string; sent: string; got: string }[]): string[] =>
   ws.slice(0, 5).map((w) => `during ${w.phase}, instance ${w.instance}: ${w.sent} → ${w.got}`);
 
 rubricTest(rubric, 'reads-during-migration', async () => {
+  const expected =
+    'every answer on either version, through every step and deploy, the account as last written (R1, R3)';
   const wrong = ev.traffic.wrong.filter((w) => !w.phase.startsWith('rollback'));
-  if (wrong.length)
+  if (wrong.length) broken(expected, 'answers other than that, the first:', ...listed(wrong));
+  // A phase with no answer judged no read: a service that stopped answering gave no wrong one.
+  const silent = ev.traffic.phases.filter((p) => !p.phase.startsWith('rollback') && p.requests === p.lost);
+  if (silent.length)
     broken(
-      'every answer on either version, through every step and deploy, the account as last written (R1, R3)',
-      'answers other than that, the first:',
-      ...listed(wrong),
+      expected,
+      `no request was answered while ${silent.map((p) => p.phase).join(', ')} ran, so no read was judged`,
     );
 });
 
@@ -128,6 +141,7 @@ rubricTest(rubric, 'rollback', async () => {
 rubricTest(rubric, 'no-lock-waits', async ({ measure }) => {
   const expected = `no statement of your role to wait for a lock longer than ${LOCK_WAIT_MS} ms, the steps' included (R5)`;
   if (ev.locks instanceof Error) throw ev.locks;
+  ranToTheEnd(expected);
   // Without the other service's long reads, a step that queues for its lock shows no queue.
   if (ev.otherReads.failure)
     broken(
@@ -179,6 +193,10 @@ rubricTest(rubric, 'throughput', async ({ measure }) => {
   const during = ev.traffic.phases.filter((p) => ['expand', 'backfill', 'contract'].includes(p.phase));
   for (const p of [before, ...during])
     measure(`${p.phase}: ${p.rps.toFixed(0)} requests/s, p99 ${p.p99.toFixed(0)} ms`);
+  const within = `the traffic's rate and p99 while each step runs to stay within R10's bounds of those before the migration (R10)`;
+  ranToTheEnd(within);
+  if (before.requests === before.lost)
+    broken(within, 'no request was answered before the migration: there was no rate to compare with');
   const p99Bound = Math.max(before.p99 * P99_FACTOR, before.p99 + P99_SLACK_MS);
   for (const p of during) {
     if (p.rps < before.rps * RATE_SHARE)
