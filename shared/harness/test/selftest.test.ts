@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -8,6 +9,7 @@ import {
   currentVisibleRecord,
   kitFilesOf,
   readValidation,
+  recordText,
   recordValidationPart,
   startersHash,
   validatedAlternatives,
@@ -178,6 +180,29 @@ describe('the validation record', () => {
     expect(existsSync(join(graderDir, 'selftest', 'validation-parts.json')), 'the parts file goes').toBe(
       false,
     );
+  });
+
+  test('when a record is written, then Biome would leave its text as it is', () => {
+    const record = {
+      hash: 'f'.repeat(64),
+      seeds: 5,
+      parts: [
+        { date: '2026-12-02', core: true, mutants: [], gradings: 16, seconds: 2008, alternative: [100, 100] },
+        { core: false, mutants: ['no-lock-timeout', 'lock-timeout-300ms'], gradings: 10, seconds: 1894 },
+        // Too long for one line: Biome lays it out one name per line.
+        { core: false, mutants: Array.from({ length: 9 }, (_, i) => `a-rather-long-mutant-name-${i}`) },
+      ],
+      languageScores: { go: [100, 100, 100, 100, 100] },
+    };
+    const text = recordText(record);
+    expect(JSON.parse(text)).toEqual(record);
+    const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome');
+    const formatted = execFileSync(biome, ['format', '--stdin-file-path=record.json'], {
+      cwd: REPO_ROOT,
+      input: text,
+      encoding: 'utf8',
+    });
+    expect(text).toBe(formatted);
   });
 });
 

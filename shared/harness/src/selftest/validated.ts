@@ -158,15 +158,35 @@ export function validatedAlternatives(graderDir: string): Set<string> {
 const RECORD_HEADER = 'hash,date,seeds,gradings,seconds,alternative,languageAlternatives'.split(',');
 
 /** The record as the repository's formatter (Biome) writes it: lists of scores on one line. */
+/** biome.json's `lineWidth`: the records are committed as Biome lays them out. */
+const LINE_WIDTH = 110;
+const SCALAR_LINE = /^\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null),?$/;
+
+/**
+ * A record's text as Biome formats it, so that a record the tool writes passes `biome check` as
+ * committed: one key per line, and a list of scalars on one line where that line fits.
+ */
+export function recordText(value: unknown): string {
+  const lines = JSON.stringify(value, null, 2).split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const end = line.endsWith('[') ? lines.findIndex((l, j) => j > i && /^\s*\],?$/.test(l)) : -1;
+    const items = lines.slice(i + 1, end);
+    const one = `${line}${items.map((l) => l.trim().replace(/,$/, '')).join(', ')}${lines[end]?.trim()}`;
+    if (end > i && items.every((l) => SCALAR_LINE.test(l)) && one.length <= LINE_WIDTH) {
+      out.push(one);
+      i = end;
+    } else out.push(line);
+  }
+  return `${out.join('\n')}\n`;
+}
+
 function writeRecord(graderDir: string, record: ValidationRecord): void {
   const ordered = Object.fromEntries(
     RECORD_HEADER.filter((k) => k in record).map((k) => [k, record[k as keyof ValidationRecord]]),
   );
-  const text = JSON.stringify(ordered, null, 2).replace(
-    /\[\s*([-\d.,\s]*?)\s*\]/g,
-    (_m, items: string) => `[${items.split(/,\s*/).join(', ')}]`,
-  );
-  writeFileSync(recordPath(graderDir), `${text}\n`);
+  writeFileSync(recordPath(graderDir), recordText(ordered));
 }
 
 const today = (): string => new Date().toISOString().slice(0, 10);
@@ -254,10 +274,7 @@ export function recordValidationPart(
     rmSync(partsPath(graderDir), { force: true });
     return 'recorded';
   }
-  writeFileSync(
-    partsPath(graderDir),
-    `${JSON.stringify({ hash, seeds, parts } satisfies PartsFile, null, 2)}\n`,
-  );
+  writeFileSync(partsPath(graderDir), recordText({ hash, seeds, parts } satisfies PartsFile));
   return missing;
 }
 
@@ -330,7 +347,7 @@ export function writeStarterRecord(layout: GraderLayout, scores: Record<string, 
     date: today(),
     scores,
   };
-  writeFileSync(starterRecordPath(layout.graderDir), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(starterRecordPath(layout.graderDir), recordText(record));
 }
 
 /**
@@ -386,5 +403,5 @@ export function currentVisibleRecord(
 /** Record a run of the visible tests that passed on the reference and failed on the starter. */
 export function writeVisibleRecord(layout: GraderLayout, exp: { tests: number; viaExport: boolean }): void {
   const record: VisibleRecord = { hash: visibleHash(layout, exp), date: today(), ...exp };
-  writeFileSync(visibleRecordPath(layout.graderDir), `${JSON.stringify(record, null, 2)}\n`);
+  writeFileSync(visibleRecordPath(layout.graderDir), recordText(record));
 }
