@@ -63,7 +63,13 @@ export interface FinalState {
 const MIGRATION_MS = 240_000;
 /** README R5: other services read the table in transactions that hold it this long. */
 export const LONG_READ_MS = 600;
-const LONG_READ_EVERY_MS = 1_000;
+/** Reads in progress at once, staggered: a lock request always meets one with 300 ms to run. */
+const HOLDERS = 2;
+/** README R5: how long the reads pause once a lock request has queued behind them. */
+export const YIELD_MS = 5_000;
+const WATCH_EVERY_MS = 20;
+/** A read that cannot get its lock in this long is skipped (a step that holds the table). */
+const HOLDER_LOCK_WAIT_MS = 10_000;
 /** Traffic before the migration: the baseline of R10. */
 const BEFORE_MS = 4_000;
 /** How long the first backfill runs before the grader kills it (R6: killed at any moment). */
@@ -148,39 +154,82 @@ async function otherServiceRole(db: pg.Client, adminUrl: string, database: strin
 }
 
 /**
- * Another service's reads (README R5): a transaction that holds `accounts` for LONG_READ_MS every
- * LONG_READ_EVERY_MS, as the grader's reader role (its own waits are not the candidate's). A step that
- * asks for an exclusive lock without a lock_timeout queues behind it, and the candidate's own
- * requests queue behind the step: what R5 forbids shows only with such a reader.
+ * Another service's reads (README R5), as the grader's reader role (its own waits are not the
+ * candidate's): HOLDERS transactions that each hold `accounts` for LONG_READ_MS, staggered so that
+ * one began at most LONG_READ_MS / HOLDERS ago. Whenever a step asks for an exclusive lock, it
+ * meets a read with at least that long still to run: without a short lock_timeout it waits that
+ * long, and the candidate's own requests queue behind it. A watcher sees a request queued on the
+ * table, and then the reads pause for YIELD_MS once those in progress end, so a step that gave
+ * up and retries gets its lock. With reads that left gaps, a step's request fell into one by
+ * chance, and a step with no lock_timeout went unseen on some seeds.
  */
-function startLongReader(url: string): { stop(): Promise<{ reads: number; failure: string | null }> } {
+function startOtherService(url: string): { stop(): Promise<{ reads: number; failure: string | null }> } {
   let stopped = false;
   let reads = 0;
-  let failure: string | null = null;
-  const loop = (async () => {
-    const c = new pg.Client({ connectionString: url, application_name: 'grader: long reader' });
+  let yieldUntil = 0;
+  const holderPids: number[] = [];
+  const origin = performance.now();
+  const clients: pg.Client[] = [];
+  const connect = async (name: string) => {
+    const c = new pg.Client({ connectionString: url, application_name: `grader: ${name}` });
     c.on('error', () => undefined);
+    clients.push(c);
     await c.connect();
-    try {
-      while (!stopped) {
-        await c.query('BEGIN');
+    return c;
+  };
+  const holder = async (i: number) => {
+    const c = await connect('long reader');
+    holderPids.push((await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid);
+    // A step holding the table for ever must not hold the grading: such a read is skipped.
+    await c.query(`SET lock_timeout = '${HOLDER_LOCK_WAIT_MS}ms'`);
+    const every = LONG_READ_MS;
+    const offset = (i * LONG_READ_MS) / HOLDERS;
+    while (!stopped) {
+      // Each holder keeps to its own slots, so the stagger survives a read that had to wait.
+      const k = Math.ceil((performance.now() - origin - offset) / every);
+      await sleep(Math.max(0, origin + offset + k * every - performance.now()));
+      if (stopped) break;
+      if (performance.now() < yieldUntil) continue;
+      await c.query('BEGIN');
+      try {
         await c.query('SELECT id FROM accounts WHERE id = 1');
-        await sleep(LONG_READ_MS);
-        await c.query('COMMIT');
-        reads++;
-        await sleep(LONG_READ_EVERY_MS - LONG_READ_MS);
+      } catch (e) {
+        await c.query('ROLLBACK');
+        if ((e as { code?: string }).code === '55P03') continue;
+        throw e;
       }
-    } finally {
-      await c.end().catch(() => {});
+      await sleep(LONG_READ_MS);
+      await c.query('COMMIT');
+      reads++;
     }
-  })();
+  };
+  const watcher = async () => {
+    const c = await connect('lock watcher');
+    const oid = (await c.query<{ oid: number }>("SELECT 'public.accounts'::regclass::oid AS oid")).rows[0]!
+      .oid;
+    while (!stopped) {
+      const { rows } = await c.query<{ queued: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks
+                         WHERE locktype = 'relation' AND relation = $1 AND NOT granted AND pid <> ALL ($2::int[])
+                           AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) AS queued`,
+        [oid, holderPids],
+      );
+      if (rows[0]!.queued) yieldUntil = Math.max(yieldUntil, performance.now() + LONG_READ_MS + YIELD_MS);
+      await sleep(WATCH_EVERY_MS);
+    }
+  };
+  // A reader that could not read is no reader: R5's queue would not show, so it is reported.
+  let failure: string | null = null;
+  const loops = [...Array.from({ length: HOLDERS }, (_, i) => holder(i)), watcher()].map((l) =>
+    l.catch((e: Error) => {
+      failure ??= e.message;
+    }),
+  );
   return {
     async stop() {
       stopped = true;
-      // A reader that could not read is no reader: R5's queue would not show, so it is reported.
-      await loop.catch((e: Error) => {
-        failure = e.message;
-      });
+      await Promise.all(loops);
+      await Promise.all(clients.map((c) => c.end().catch(() => {})));
       return { reads, failure };
     },
   };
@@ -212,7 +261,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     seededRows,
   );
   const sampler = await sampleLocks(grading().admin!.postgres!, { database });
-  const reader = startLongReader(readerUrl);
+  const reader = startOtherService(readerUrl);
   const steps: StepRun[] = [];
   let brokenAt: string | null = null;
   let largestBackfillTransaction: number | null = null;
