@@ -357,10 +357,15 @@ async function printMutantRuns(
     rows.push([
       m.name,
       `${runs.length - bad.length}/${runs.length}`,
-      bad.map((r) => lostItems(r).join(' ')).join(' | ') || '–',
+      bad.map((r) => `seed ${r.seed}: ${lostItems(r).join(' ') || 'nothing'}`).join(' | ') || '–',
     ]);
+    // Why, in full: a grading that ended in error loses nothing, and "nothing" alone hides it.
+    for (const r of bad)
+      process.stdout.write(
+        `${m.name}, seed ${r.seed}: ${r.status === 'graded' ? mutantMismatches(r, m).join('; ') : `${r.status}: ${r.reason ?? r.output}`}\n`,
+      );
   }
-  process.stdout.write(`\n${table(['mutant', 'exact', 'lost instead (when not exact)'], rows)}\n\n`);
+  process.stdout.write(`\n${table(['mutant', 'exact', 'lost (when not exact)'], rows)}\n\n`);
   return flakes;
 }
 
