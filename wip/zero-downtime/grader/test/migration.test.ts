@@ -189,7 +189,7 @@ migrationItem('no-lock-waits', async ({ measure }) => {
   if (long.length)
     broken(
       expected,
-      `${long.length} waits longer, the first:`,
+      `${long.length} waits longer, the longest first:`,
       ...long
         .slice(0, 3)
         .map(
