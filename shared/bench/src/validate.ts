@@ -352,18 +352,21 @@ async function printMutantRuns(
   let flakes = 0;
   for (const m of mutants) {
     const runs = await Promise.all(mutantRuns.filter((x) => x.name === m.name).map((x) => x.run));
-    const bad = runs.filter((r) => r.status !== 'graded' || mutantMismatches(r, m).length > 0);
+    // Why each run was not exact: a grading that ended in error loses nothing, and "nothing" alone hides it.
+    const bad = runs
+      .map((r) => ({
+        r,
+        why:
+          r.status === 'graded' ? mutantMismatches(r, m).join('; ') : `${r.status}: ${r.reason ?? r.output}`,
+      }))
+      .filter((b) => b.why);
     flakes += bad.length;
     rows.push([
       m.name,
       `${runs.length - bad.length}/${runs.length}`,
-      bad.map((r) => `seed ${r.seed}: ${lostItems(r).join(' ') || 'nothing'}`).join(' | ') || '–',
+      bad.map(({ r }) => `seed ${r.seed}: ${lostItems(r).join(' ') || 'nothing'}`).join(' | ') || '–',
     ]);
-    // Why, in full: a grading that ended in error loses nothing, and "nothing" alone hides it.
-    for (const r of bad)
-      process.stdout.write(
-        `${m.name}, seed ${r.seed}: ${r.status === 'graded' ? mutantMismatches(r, m).join('; ') : `${r.status}: ${r.reason ?? r.output}`}\n`,
-      );
+    for (const { r, why } of bad) process.stdout.write(`${m.name}, seed ${r.seed}: ${why}\n`);
   }
   process.stdout.write(`\n${table(['mutant', 'exact', 'lost (when not exact)'], rows)}\n\n`);
   return flakes;

@@ -157,7 +157,6 @@ export function validatedAlternatives(graderDir: string): Set<string> {
 
 const RECORD_HEADER = 'hash,date,seeds,gradings,seconds,alternative,languageAlternatives'.split(',');
 
-/** The record as the repository's formatter (Biome) writes it: lists of scores on one line. */
 /** biome.json's `lineWidth`: the records are committed as Biome lays them out. */
 const LINE_WIDTH = 110;
 const SCALAR_LINE = /^\s*("(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null),?$/;
@@ -171,13 +170,16 @@ export function recordText(value: unknown): string {
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    // A list opens here and ends at the first line that closes one: only when everything between
+    // is a scalar is that its own end (a nested list or object stays laid out as it is).
     const end = line.endsWith('[') ? lines.findIndex((l, j) => j > i && /^\s*\],?$/.test(l)) : -1;
-    const items = lines.slice(i + 1, end);
+    const items = end === -1 ? [] : lines.slice(i + 1, end);
     const one = `${line}${items.map((l) => l.trim().replace(/,$/, '')).join(', ')}${lines[end]?.trim()}`;
-    if (end > i && items.every((l) => SCALAR_LINE.test(l)) && one.length <= LINE_WIDTH) {
+    if (end === -1 || !items.every((l) => SCALAR_LINE.test(l)) || one.length > LINE_WIDTH) out.push(line);
+    else {
       out.push(one);
       i = end;
-    } else out.push(line);
+    }
   }
   return `${out.join('\n')}\n`;
 }
