@@ -9,6 +9,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const times = [];
+// CI shows only the log's tail, so the failures are named again here, after the long run.
+const failures = [];
 let first = Number.POSITIVE_INFINITY;
 let last = 0;
 for (const group of ['shared', 'graders', 'challenges']) {
@@ -28,6 +30,13 @@ for (const group of ['shared', 'graders', 'challenges']) {
       skipped += r.numPendingTests + r.numTodoTests;
       start = Math.min(start, r.startTime);
       end = Math.max(end, r.startTime, ...r.testResults.map((t) => t.endTime ?? 0));
+      for (const file of r.testResults) {
+        const where = `${group}/${pkg}/${file.name.split(`/${group}/${pkg}/`).pop()}`;
+        const tests = file.assertionResults.filter((t) => t.status === 'failed');
+        for (const t of tests) failures.push([`${where} > ${t.fullName}`, t.failureMessages.join('\n')]);
+        // A file that fails outside any test (an import, a hook) has no failed test to name.
+        if (tests.length === 0 && file.status === 'failed') failures.push([where, file.message ?? '']);
+      }
     }
     times.push([`${group}/${pkg}`, (end - start) / 1000]);
     first = Math.min(first, start);
@@ -42,5 +51,11 @@ const challenges = times.filter(([pkg]) => pkg.startsWith('graders/')).length;
 console.log(
   `time: ${'all tests, wall clock'.padEnd(28)} ${wall.toFixed(0).padStart(5)} s (${challenges} challenges; budget 720 s at five, 1200 s at eight)`,
 );
+for (const [name, message] of failures) {
+  console.log(`failed: ${name}`);
+  // Each failure's first lines: what was sent, expected and got, without the stack.
+  const lines = message.split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
+  for (const line of lines.slice(0, 6)) console.log(`  ${line.slice(0, 300)}`);
+}
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
