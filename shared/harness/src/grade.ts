@@ -83,6 +83,11 @@ export interface GradeOptions {
    * on the items it names, whose bugs do not depend on the data's size. Never a user's grading.
    */
   small?: boolean;
+  /**
+   * How many times slower than alone the service may take to start (default 1): the self-test's
+   * gradings share the machine with others of its pool. Never a user's grading.
+   */
+  startSlowdown?: number;
 }
 
 function harnessInfo() {
@@ -540,7 +545,18 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       markerEnv,
       live,
       only,
-      timeoutOverrides: { ...manifestTimeouts, ...opts.timeoutOverrides },
+      timeoutOverrides: {
+        ...manifestTimeouts,
+        ...opts.timeoutOverrides,
+        // On whichever limit holds: the submission's manifest may state its own.
+        ...(opts.startSlowdown
+          ? {
+              healthy:
+                (opts.timeoutOverrides?.healthy ?? manifestTimeouts.healthy ?? timeouts.healthy) *
+                opts.startSlowdown,
+            }
+          : {}),
+      },
       firewall,
       ...(plan.mode === 'docker' ? { runnerImage: runnerImage(language)! } : {}),
       ...(loadLock ? { loadLock } : {}),

@@ -20,6 +20,7 @@ export const FORK_BOMB_WINDOW = { healthy: 45_000 };
 export async function gradeFixture(
   name: string,
   timeoutOverrides?: GradeOptions['timeoutOverrides'],
+  more: Pick<GradeOptions, 'startSlowdown'> = {},
 ): Promise<GradeResult> {
   const started = Date.now();
   const r = await grade({
@@ -28,6 +29,7 @@ export async function gradeFixture(
     graderDir,
     seed: 1,
     ...(timeoutOverrides ? { timeoutOverrides } : {}),
+    ...more,
   });
   // Every hostile submission must still end in bounded time with a verdict.
   expect(Date.now() - started).toBeLessThan(60_000);
