@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_LIMITS } from '../src/graders.ts';
-import { hasExited } from '../src/supervisor/proc.ts';
+import { hasExited, processTree } from '../src/supervisor/proc.ts';
 import { supervise } from '../src/supervisor/supervise.ts';
+import { sleep } from '../src/util.ts';
 
 const spec = (shellCommand: string) => ({
   label: 'supervise-test',
@@ -25,6 +26,27 @@ describe('supervised processes', () => {
     expect(p.isAlive()).toBe(true);
     const exit = await p.stop(1000);
     expect(exit).toMatchObject({ code: 3, stopped: false, forced: false });
+  });
+
+  test('when a process dies on its own under a shell that has not yet reaped it, then it is reported as dead, not stopped', async () => {
+    // The shell stays to wait (`; exit $?`), and is held stopped until the service is a zombie: a
+    // starved sandbox at nice 19 (ci94 lost "Instance a died while being graded" this way).
+    // It exits when told, so however slowly this test runs, the shell is held before it does.
+    const p = supervise(
+      spec(
+        `node -e "process.on('SIGHUP', () => process.exit(3)); console.log('ready'); setInterval(() => {}, 1000)"; exit $?`,
+      ),
+    );
+    const service = () => processTree(p.pid).find((x) => x.pid !== p.pid);
+    const t0 = Date.now();
+    while (!p.output.tail(5).includes('ready') && Date.now() - t0 < 30_000) await sleep(20);
+    process.kill(p.pid, 'SIGSTOP');
+    process.kill(service()!.pid, 'SIGHUP');
+    while (service()?.state !== 'Z' && Date.now() - t0 < 30_000) await sleep(20);
+    expect(service()?.state).toBe('Z');
+    const stopping = p.stop(2000);
+    process.kill(p.pid, 'SIGCONT');
+    expect(await stopping).toMatchObject({ code: 3, stopped: false, forced: false });
   });
 
   test('when a live process is stopped, then it is reported as stopped', async () => {

@@ -70,6 +70,17 @@ export function gracefulTargets(tree: ProcInfo[]): number[] {
 }
 
 /**
+ * Whether every process of the candidate's own in `tree` (whom `gracefulTargets` signals) has
+ * exited, though not yet reaped: the wrappers around them exit next. In the late run at nice 19,
+ * a service that exited at the suite's last request was still a zombie under its waiting shell
+ * when the session stopped it, and "died while being graded" was lost (ci94).
+ */
+export function ownProcessesExited(tree: ProcInfo[]): boolean {
+  const own = new Set(gracefulTargets(tree));
+  return tree.every((p) => !own.has(p.pid) || p.state === 'Z');
+}
+
+/**
  * Did the process report a refused fork? One refused at the limit (cgroup, container or
  * RLIMIT_NPROC) usually crashes the process itself, often before any watchdog looks: its exit is
  * then named for the limit rather than just its code.
@@ -205,7 +216,7 @@ export function supervise(spec: ProcessSpec): Supervised {
       // A process that died on its own just before the stop (its exit not yet seen: the event
       // loop was busy) died while being graded, and the report must say so.
       markStopped: () => {
-        if (!hasExited(rootPid)) stopped = true;
+        if (!hasExited(rootPid) && !ownProcessesExited(processTree(rootPid))) stopped = true;
       },
       terminate: () => killPids(gracefulTargets(processTree(rootPid)), 'SIGTERM'),
       killAll: () => killAll(null),
