@@ -507,7 +507,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
     if (language === 'rust') writeRustHome(workDir, visibleDeps, plan.runAs);
     if (language === 'java' && prepared.deps)
       warmMavenRepo(join(prepared.deps.src, 'm2'), mavenRepo(workDir), plan.runAs);
-    const manifestTimeouts = prepared.plan.timeouts;
+    const overrides = { ...prepared.plan.timeouts, ...opts.timeoutOverrides };
     // The grader's calibration servers, in the submission's language where it wrote one (fetched
     // and built here, with the network; the session has none).
     const declared = def.baselines ?? {};
@@ -545,18 +545,10 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
       markerEnv,
       live,
       only,
-      timeoutOverrides: {
-        ...manifestTimeouts,
-        ...opts.timeoutOverrides,
-        // On whichever limit holds: the submission's manifest may state its own.
-        ...(opts.startSlowdown
-          ? {
-              healthy:
-                (opts.timeoutOverrides?.healthy ?? manifestTimeouts.healthy ?? timeouts.healthy) *
-                opts.startSlowdown,
-            }
-          : {}),
-      },
+      // Stretched on whichever start limit holds: the submission's manifest may state its own.
+      timeoutOverrides: opts.startSlowdown
+        ? { ...overrides, healthy: (overrides.healthy ?? timeouts.healthy) * opts.startSlowdown }
+        : overrides,
       firewall,
       ...(plan.mode === 'docker' ? { runnerImage: runnerImage(language)! } : {}),
       ...(loadLock ? { loadLock } : {}),

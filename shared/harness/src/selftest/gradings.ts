@@ -54,7 +54,6 @@ export class SelfGradings {
     // them: query-tuning's alternative fills its summaries from a million orders as it starts, in
     // 39 s beside two others (ci92), and once in 91.5 s, past its grader's 90 s (ci93, and stop
     // 44's CI). The limit guards against a service that never starts; no README states it.
-    const startSlowdown = exclusive ? undefined : this.scheduler.maxWidth;
     const run = this.scheduler.run(
       exclusive,
       () =>
@@ -62,7 +61,7 @@ export class SelfGradings {
           challenge: slug,
           graderDir: this.graderDir,
           ...o,
-          ...(startSlowdown ? { startSlowdown } : {}),
+          ...(exclusive ? {} : { startSlowdown: this.scheduler.maxWidth }),
         }),
       label,
       this.order?.(label) ?? 0,

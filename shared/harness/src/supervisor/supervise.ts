@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Limits } from '../types.ts';
 import { sleep, TailBuffer } from '../util.ts';
 import { type Cgroup, createCgroup } from './cgroup.ts';
-import { hasExited, killPids, type ProcInfo, processTree } from './proc.ts';
+import { killPids, type ProcInfo, processTree } from './proc.ts';
 import { type SandboxPlan, wrapCommand } from './sandbox.ts';
 
 /** Why the harness stopped a candidate process on its own. */
@@ -214,9 +214,10 @@ export function supervise(spec: ProcessSpec): Supervised {
       exited,
       isAlive: () => alive,
       // A process that died on its own just before the stop (its exit not yet seen: the event
-      // loop was busy) died while being graded, and the report must say so.
+      // loop was busy) died while being graded, and the report must say so. A root that has
+      // exited is a zombie or gone, so its own processes have too.
       markStopped: () => {
-        if (!hasExited(rootPid) && !ownProcessesExited(processTree(rootPid))) stopped = true;
+        if (!ownProcessesExited(processTree(rootPid))) stopped = true;
       },
       terminate: () => killPids(gracefulTargets(processTree(rootPid)), 'SIGTERM'),
       killAll: () => killAll(null),
