@@ -54,7 +54,7 @@ export class SelfGradings {
     // them: query-tuning's alternative fills its summaries from a million orders as it starts, in
     // 39 s beside two others (ci92), and once in 91.5 s, past its grader's 90 s (ci93, and stop
     // 44's CI). The limit guards against a service that never starts; no README states it.
-    const run = this.scheduler.run(
+    return this.scheduler.run(
       exclusive,
       () =>
         grade({
@@ -65,19 +65,13 @@ export class SelfGradings {
         }),
       label,
       this.order?.(label) ?? 0,
+      // Per grading, not per label: validate grades one label once per seed.
+      (r) => r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}`).join(' · '),
     );
-    run.then(
-      (r) => this.phases.set(label, r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}`).join(' · ')),
-      () => {},
-    );
-    return run;
   }
 
   /** Which of the gradings waiting for a slot starts first, by label (lower first; unset: arrival). */
   order?: (label: string) => number;
-
-  /** Each grading's phases, by label. */
-  private readonly phases = new Map<string, string>();
 
   /**
    * Whether the machine's load lock (`GRADE_LOAD_LOCK`, which the suite sets) keeps each load
@@ -233,7 +227,7 @@ export class SelfGradings {
     const alone = t.filter((x) => x.exclusive).reduce((s, x) => s + x.ms, 0);
     const rows = t.map(
       (x) =>
-        `  ${(x.ms / 1000).toFixed(1).padStart(6)} s  ${x.exclusive ? 'alone ' : 'shared'}  ${x.label.padEnd(44)} ${this.phases.get(x.label) ?? ''}`,
+        `  ${(x.ms / 1000).toFixed(1).padStart(6)} s  ${x.exclusive ? 'alone ' : 'shared'}  ${x.label.padEnd(44)} ${x.detail}`,
     );
     const coupled = this.coupled.length
       ? `\n  graded again on their files (an item they name caught the bug only after the items before it): ${this.coupled.join(', ')}`

@@ -61,8 +61,8 @@ export class GradingScheduler {
   readonly maxWidth: number;
   /** Most gradings that ran at once. */
   peak = 0;
-  /** Wall time of every grading run, for the self-test's closing table. */
-  readonly timings: { label: string; exclusive: boolean; ms: number }[] = [];
+  /** Wall time of every grading run, and what `detail` said of its result, for the closing table. */
+  readonly timings: { label: string; exclusive: boolean; ms: number; detail: string }[] = [];
 
   constructor(w: SchedulerWidth = { width: 2 }) {
     this.width = w.width;
@@ -109,9 +109,15 @@ export class GradingScheduler {
 
   /**
    * Run `fn` when a slot is free: gradings waiting for one start in order of `priority` (lower
-   * first), then of arrival.
+   * first), then of arrival. `detail` describes its result in its row of `timings`.
    */
-  async run<T>(exclusive: boolean, fn: () => Promise<T>, label = '', priority = 0): Promise<T> {
+  async run<T>(
+    exclusive: boolean,
+    fn: () => Promise<T>,
+    label = '',
+    priority = 0,
+    detail?: (r: T) => string,
+  ): Promise<T> {
     const seq = this.arrivals++;
     while (!this.canStart(exclusive)) {
       if (!exclusive) this.sample();
@@ -124,10 +130,13 @@ export class GradingScheduler {
     this.quietSince = null;
     if (exclusive) this.exclusive = true;
     const t0 = Date.now();
+    let said = '';
     try {
-      return await fn();
+      const r = await fn();
+      said = detail?.(r) ?? '';
+      return r;
     } finally {
-      this.timings.push({ label, exclusive, ms: Date.now() - t0 });
+      this.timings.push({ label, exclusive, ms: Date.now() - t0, detail: said });
       this.running--;
       if (exclusive) this.exclusive = false;
       this.wake();
