@@ -55,7 +55,7 @@ async function leaksIn(out: string, challenge: string): Promise<string[]> {
   return exported.flatMap(({ f, text }) => [
     ...[...graderOnly].filter((l) => text.includes(l)).map((l) => `${f}: grader line "${l}"`),
     ...secrets.filter((x) => text.includes(x)).map((x) => `${f}: hidden item text "${x}"`),
-    ...(/graders\/|@bc\/|\.patch\b/.test(text) ? [`${f}: names the monorepo's graders`] : []),
+    ...(/graders\/|@bc\/|\.patch\b(?!\s*\()/.test(text) ? [`${f}: names the monorepo's graders`] : []),
   ]);
 }
 

@@ -62,6 +62,11 @@ const HOLDING = `
    WHERE l.granted AND l.locktype = 'relation' AND l.mode = ANY ($1)
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
      AND l.pid <> pg_backend_pid()
+     -- A relation this statement's snapshot cannot see is one its holder is creating: nobody else
+     -- can reach it, so its lock blocks nobody. The index a concurrent build creates is one until
+     -- the build's first commit, which can come after the snapshot and before the name is looked
+     -- up (seen in CI: the lock reported with the index's name, for one sample).
+     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = l.relation)
      -- An index a concurrent build has not made ready yet is the build's own: no write inserts
      -- into it, and the build locks it only while it creates it (a commit already visible can
      -- still hold its locks for an instant), so a lock on it blocks no write of the table.

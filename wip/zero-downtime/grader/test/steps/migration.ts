@@ -66,7 +66,7 @@ export const LONG_READ_MS = 600;
 /** Reads in progress at once, staggered: a lock request always meets one with 300 ms to run. */
 const HOLDERS = 2;
 /** README R5: how long the reads pause once a lock request has queued behind them. */
-export const YIELD_MS = 5_000;
+const YIELD_MS = 5_000;
 const WATCH_EVERY_MS = 20;
 /** A read that cannot get its lock in this long is skipped (a step that holds the table). */
 const HOLDER_LOCK_WAIT_MS = 10_000;
@@ -210,14 +210,18 @@ function startOtherService(url: string): { stop(): Promise<{ reads: number; fail
   };
   const watcher = async () => {
     const c = await connect('lock watcher');
-    const oid = (await c.query<{ oid: number }>("SELECT 'public.accounts'::regclass::oid AS oid")).rows[0]!
-      .oid;
+    const { rel, db } = (
+      await c.query<{ rel: number; db: number }>(
+        `SELECT 'public.accounts'::regclass::oid AS rel,
+                (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) AS db`,
+      )
+    ).rows[0]!;
     while (!stopped) {
       const { rows } = await c.query<{ queued: boolean }>(
         `SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks
-                         WHERE locktype = 'relation' AND relation = $1 AND NOT granted AND pid <> ALL ($2::int[])
-                           AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) AS queued`,
-        [oid, holderPids],
+                         WHERE locktype = 'relation' AND database = $1 AND relation = $2 AND NOT granted
+                           AND pid <> ALL ($3::int[])) AS queued`,
+        [db, rel, holderPids],
       );
       if (rows[0]!.queued) yieldUntil = Math.max(yieldUntil, performance.now() + LONG_READ_MS + YIELD_MS);
       await sleep(WATCH_EVERY_MS);
