@@ -17,7 +17,7 @@ export default defineGrader({
     },
     R10: {
       exempt:
-        'ratios of the same traffic before and during a step on a busy machine: a blocking step drops the rate to nearly nothing, no realistic bug lands just past half',
+        'ratios of the same traffic during a step and in the calm seconds either side of it (2 s and 3 s are the windows the grader measures over, not a bound on the candidate): a blocking step drops the rate to nearly nothing, no realistic bug lands just past half',
     },
   },
   services: ['postgres'],

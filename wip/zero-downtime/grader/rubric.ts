@@ -1,8 +1,8 @@
 import { defineRubric } from '@bc/harness/kit';
 
 /**
- * The zero-downtime rubric (draft: not yet run): stable slugs, 100 points. The API items run on
- * version 1 before anything changes; the migration items judge one run of the README's order
+ * The zero-downtime rubric: stable slugs, 100 points. The API items run on version 1 before
+ * anything changes; the migration items judge one run of the README's order
  * (test/migration.test.ts), traffic flowing throughout.
  */
 export const rubric = defineRubric([
@@ -154,7 +154,7 @@ export const rubric = defineRubric([
   {
     slug: 'throughput',
     title:
-      'when each step runs, then the traffic keeps at least half its request rate and a p99 at most 5× (or 100 ms above) its p99 of before',
+      'when each step runs, then the traffic keeps at least half its request rate and a p99 at most 5× (or 100 ms above) its p99 in the calm seconds either side of the step',
     points: 10,
     category: 'performance',
     visibility: 'hidden',
