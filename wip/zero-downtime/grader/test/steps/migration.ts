@@ -85,6 +85,8 @@ const CALM_MS = 2_000;
  * Node and tsx), which took the reference's contract to 48 % of the rate around it, idle.
  */
 const STEP_WINDOW_MS = 3_000;
+/** Accounts written on one version and read on the other, each way, between two deploys (R3, R8). */
+const CROSS_READS = 10;
 /** How long the first backfill runs before the grader kills it (R6: killed at any moment). */
 export const INTERRUPT_AFTER_MS = 1_500;
 
@@ -320,6 +322,8 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
       await traffic.drain(i);
       await deploy(id, { APP_VERSION: version });
       traffic.restore(i);
+      // The instances now run different versions: each must read what the other writes.
+      if (i < ids.length - 1) await traffic.crossRead(CROSS_READS);
     }
   };
 

@@ -72,6 +72,8 @@ export class Traffic {
   /** Accounts a lost write left in a state nobody can know: neither read nor written again. */
   private readonly uncertain = new Set<number>();
   private writesPaused = false;
+  /** Accounts `crossRead` has made so far: each gets an email of its own. */
+  private crossed = 0;
   private writesInFlight = 0;
   private stopped = false;
   private workers: Promise<void>[] = [];
@@ -118,6 +120,62 @@ export class Traffic {
   }
   resumeWrites(): void {
     this.writesPaused = false;
+  }
+
+  /**
+   * `n` accounts each way, written on one instance and read back at once on the other (README R3,
+   * R8): between two deploys the instances run different versions, and a change one version makes
+   * that the other cannot read shows here for certain. Left to the traffic's own reads, it showed
+   * only when a read happened to meet such an account: a version 2 whose changes never reached
+   * `name` kept every point on three seeds of five.
+   */
+  async crossRead(n: number): Promise<void> {
+    if (this.urls.length < 2) return;
+    for (let j = 0; j < n; j++)
+      for (const [writer, reader] of [
+        [0, 1],
+        [1, 0],
+      ] as const) {
+        const email = `x${this.seed}-${this.crossed++}@example.test`;
+        const made = await this.send(reader, 'POST', '/accounts', {
+          email,
+          first_name: 'Sam',
+          last_name: "O'Hara",
+        });
+        if (!made || made.failed) continue;
+        const id = (made.json as Account | null)?.id;
+        if (made.status !== 201 || typeof id !== 'number') {
+          this.wrongOne(
+            reader,
+            `POST /accounts ${JSON.stringify({ email })}`,
+            `${made.status} ${JSON.stringify(made.json).slice(0, 200)}`,
+          );
+          continue;
+        }
+        const change = { last_name: `Kim-${'ABCDEFGHIJKLMNOP'[j % 16]}` };
+        const patched = await this.send(writer, 'PATCH', `/accounts/${id}`, change);
+        if (!patched || patched.failed) {
+          this.uncertain.add(id);
+          continue;
+        }
+        const want: Account = { id, email, first_name: 'Sam', last_name: change.last_name, name: '' };
+        want.name = fullName(want);
+        this.written.set(id, want);
+        const got = await this.send(reader, 'GET', `/accounts/${id}`);
+        if (!got) continue;
+        const a = got.json as Account;
+        if (
+          got.status !== 200 ||
+          a.first_name !== want.first_name ||
+          a.last_name !== want.last_name ||
+          a.name !== want.name
+        )
+          this.wrongOne(
+            reader,
+            `GET /accounts/${id}, just after PATCH /accounts/${id} ${JSON.stringify(change)} on instance ${'ab'[writer]}`,
+            `${got.status} ${JSON.stringify(got.json).slice(0, 200)}; expected ${JSON.stringify(want)}`,
+          );
+      }
   }
 
   async stop(): Promise<TrafficReport> {
