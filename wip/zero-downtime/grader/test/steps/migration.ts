@@ -6,7 +6,7 @@ import { adminClient } from '@bc/harness/kit/pg-admin';
 import { type LockSamples, sampleLocks } from '@bc/harness/kit/pg-locks';
 import pg from 'pg';
 import { SQL_FIRST, SQL_LAST } from './data.ts';
-import { Traffic, type TrafficReport } from './traffic.ts';
+import { sameNames, Traffic, type TrafficReport } from './traffic.ts';
 
 /** One step as the grader ran it, and what the database looked like around it. */
 export interface StepRun {
@@ -483,12 +483,7 @@ async function finalState(seed: number, seededRows: number, traffic: TrafficRepo
         () => null,
       );
       const got = (res ? await res.json().catch(() => null) : null) as Record<string, unknown> | null;
-      if (
-        !got ||
-        got.first_name !== want.first_name ||
-        got.last_name !== want.last_name ||
-        got.name !== want.name
-      )
+      if (!sameNames(got, want))
         writtenWrong.push(
           `GET /accounts/${want.id} → ${res?.status ?? 'no answer'} ${JSON.stringify(got).slice(0, 160)}; expected ${JSON.stringify(want)}`,
         );

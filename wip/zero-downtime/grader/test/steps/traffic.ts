@@ -43,6 +43,10 @@ export interface TrafficReport {
   uncertain: number[];
 }
 
+/** Whether an answer shows the names `want` has (R2: `name` joins the other two). */
+export const sameNames = (a: { [k in keyof Account]?: unknown } | null, want: Account): boolean =>
+  a?.first_name === want.first_name && a?.last_name === want.last_name && a?.name === want.name;
+
 /** README R9: every request answered within 2 s. */
 const ANSWER_MS = 2_000;
 const WORKERS_PER_INSTANCE = 4;
@@ -164,12 +168,7 @@ export class Traffic {
         const got = await this.send(reader, 'GET', `/accounts/${id}`);
         if (!got) continue;
         const a = got.json as Account;
-        if (
-          got.status !== 200 ||
-          a.first_name !== want.first_name ||
-          a.last_name !== want.last_name ||
-          a.name !== want.name
-        )
+        if (got.status !== 200 || !sameNames(a, want))
           this.wrongOne(
             reader,
             `GET /accounts/${id}, just after PATCH /accounts/${id} ${JSON.stringify(change)} on instance ${'ab'[writer]}`,
@@ -311,12 +310,7 @@ export class Traffic {
     const got = await this.send(i, 'GET', `/accounts/${id}`);
     if (!got) return;
     const a = got.json as Account;
-    if (
-      got.status !== 200 ||
-      a.first_name !== want.first_name ||
-      a.last_name !== want.last_name ||
-      a.name !== want.name
-    )
+    if (got.status !== 200 || !sameNames(a, want))
       this.wrongOne(
         i,
         `GET /accounts/${id}`,
@@ -359,12 +353,7 @@ export class Traffic {
     const after = { ...before, ...change };
     const want = { ...after, name: fullName(after) };
     const a = got.json as Account;
-    if (
-      got.status !== 200 ||
-      a.first_name !== want.first_name ||
-      a.last_name !== want.last_name ||
-      a.name !== want.name
-    ) {
+    if (got.status !== 200 || !sameNames(a, want)) {
       this.wrongOne(
         i,
         `PATCH /accounts/${id} ${JSON.stringify(change)}`,
