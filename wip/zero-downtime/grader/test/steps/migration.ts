@@ -322,8 +322,8 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
       await traffic.drain(i);
       await deploy(id, { APP_VERSION: version });
       traffic.restore(i);
-      // The instances now run different versions: each must read what the other writes.
-      if (i < ids.length - 1) await traffic.crossRead(CROSS_READS);
+      // Instance i now runs the new version, i + 1 still the old: each must read what the other writes.
+      if (i < ids.length - 1) await traffic.crossRead(i, i + 1, CROSS_READS);
     }
   };
 

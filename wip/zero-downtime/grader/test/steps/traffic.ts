@@ -127,18 +127,17 @@ export class Traffic {
   }
 
   /**
-   * `n` accounts each way, written on one instance and read back at once on the other (README R3,
-   * R8): between two deploys the instances run different versions, and a change one version makes
-   * that the other cannot read shows here for certain. Left to the traffic's own reads, it showed
-   * only when a read happened to meet such an account: a version 2 whose changes never reached
-   * `name` kept every point on three seeds of five.
+   * `n` accounts each way between instances `x` and `y`, written on one and read back at once on
+   * the other (README R3, R8): mid-deploy they run different versions, and a change one version
+   * makes that the other cannot read shows here for certain. Left to the traffic's own reads, it
+   * showed only when a read happened to meet such an account: a version 2 whose changes never
+   * reached `name` kept every point on three seeds of five.
    */
-  async crossRead(n: number): Promise<void> {
-    if (this.urls.length < 2) return;
+  async crossRead(x: number, y: number, n: number): Promise<void> {
     for (let j = 0; j < n; j++)
       for (const [writer, reader] of [
-        [0, 1],
-        [1, 0],
+        [x, y],
+        [y, x],
       ] as const) {
         const email = `x${this.seed}-${this.crossed++}@example.test`;
         const made = await this.send(reader, 'POST', '/accounts', {
@@ -162,13 +161,12 @@ export class Traffic {
           this.uncertain.add(id);
           continue;
         }
-        const want: Account = { id, email, first_name: 'Sam', last_name: change.last_name, name: '' };
-        want.name = fullName(want);
+        const names = { first_name: 'Sam', last_name: change.last_name };
+        const want: Account = { id, email, ...names, name: fullName(names) };
         this.written.set(id, want);
         const got = await this.send(reader, 'GET', `/accounts/${id}`);
         if (!got) continue;
-        const a = got.json as Account;
-        if (got.status !== 200 || !sameNames(a, want))
+        if (got.status !== 200 || !sameNames(got.json as Account, want))
           this.wrongOne(
             reader,
             `GET /accounts/${id}, just after PATCH /accounts/${id} ${JSON.stringify(change)} on instance ${'ab'[writer]}`,
