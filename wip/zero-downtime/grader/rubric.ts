@@ -125,12 +125,12 @@ export const rubric = defineRubric([
   {
     slug: 'no-lock-waits',
     title:
-      'when the steps run under traffic, then no statement of the service waits longer than 200 ms for a lock',
+      'when the steps run under traffic, then no statement of the service waits longer than 200 ms for a lock, and none reads the table under a lock that blocks writes',
     points: 14,
     category: 'performance',
     visibility: 'hidden',
     hint: 'lock_timeout in every step, and retry; NOT VALID then VALIDATE; nullable columns without a volatile default.',
-    rules: ['R5'],
+    rules: ['R5', 'R7'],
   },
   {
     slug: 'backfill-batches',

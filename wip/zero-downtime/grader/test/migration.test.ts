@@ -198,6 +198,17 @@ migrationItem('no-lock-waits', async ({ measure }) => {
             `${oneLine(w.query)} waited ${Math.round(w.ms)} ms for ${w.mode} on ${w.target}, behind: ${w.blockers.map((b) => oneLine(b.query)).join(' | ') || '(gone)'}`,
         ),
     );
+  // However short: a scan under an exclusive lock stops every request for as long as the table
+  // takes to read, which is about R5's bound at 2,000,000 rows and grows with the table.
+  if (ev.readsUnderLock instanceof Error) throw ev.readsUnderLock;
+  if (ev.readsUnderLock.length)
+    broken(
+      'no statement of your role to read a table while it holds a lock that blocks writes on it: NOT NULL and the checks proven without one (R7, R5)',
+      'a table read under ACCESS EXCLUSIVE:',
+      ...ev.readsUnderLock
+        .slice(0, 3)
+        .map((r) => `${oneLine(r.query)} read ${r.target} holding it (seen in ${r.samples} samples)`),
+    );
 });
 
 migrationItem('backfill-batches', async ({ measure }) => {

@@ -6,6 +6,7 @@ import { adminClient } from '@bc/harness/kit/pg-admin';
 import { type LockSamples, sampleLocks } from '@bc/harness/kit/pg-locks';
 import pg from 'pg';
 import { SQL_FIRST, SQL_LAST } from './data.ts';
+import { type ReadUnderLock, watchReadsUnderLock } from './reads-under-lock.ts';
 import { sameNames, Traffic, type TrafficReport } from './traffic.ts';
 
 /** One step as the grader ran it, and what the database looked like around it. */
@@ -31,6 +32,8 @@ export interface MigrationEvidence {
   steps: StepRun[];
   traffic: TrafficReport;
   locks: LockSamples | Error;
+  /** Tables the candidate's role read while holding an exclusive lock on them (README R7). */
+  readsUnderLock: ReadUnderLock[] | Error;
   /** The other service's long reads (README R5): how many, and why they stopped if they failed. */
   otherReads: { reads: number; failure: string | null };
   /** The most rows one transaction wrote during the backfill (README R6), and the seed's own. */
@@ -285,6 +288,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     seededRows,
   );
   const sampler = await sampleLocks(grading().admin!.postgres!, { database });
+  const readsWatcher = await watchReadsUnderLock(adminUrl, account());
   const reader = startOtherService(readerUrl);
   const steps: StepRun[] = [];
   let brokenAt: string | null = null;
@@ -406,6 +410,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     const report = await traffic.stop();
     const otherReads = await reader.stop();
     const locks = await sampler.stop().catch((e: Error) => e);
+    const readsUnderLock = await readsWatcher.stop().catch((e: Error) => e);
     await rowReader.end().catch(() => {});
     await db.end().catch(() => {});
     const contracted = steps.some((s) => s.step === 'contract' && s.why === 'first' && s.run.code === 0);
@@ -414,6 +419,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
       steps,
       traffic: report,
       locks,
+      readsUnderLock,
       otherReads,
       largestBackfillTransaction,
       nothingToFill,
