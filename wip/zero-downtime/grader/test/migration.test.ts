@@ -10,6 +10,7 @@ import { beforeAll } from 'vitest';
 import { rubric } from '../rubric.ts';
 import { seededRowsOf } from './steps/data.ts';
 import {
+  AROUND,
   INTERRUPT_AFTER_MS,
   LONG_READ_MS,
   type MigrationEvidence,
@@ -230,22 +231,16 @@ migrationItem('no-request-lost', async ({ measure }) => {
     );
 });
 
-// Each step judged against the calm traffic on either side of it (README R10).
-const AROUND: [step: string, before: string, after: string][] = [
-  ['expand', 'before', 'calm after expand'],
-  ['backfill', 'calm before backfill', 'calm after backfill'],
-  ['contract', 'calm before contract', 'after'],
-];
-
 migrationItem('throughput', async ({ measure }) => {
   const phase = (name: string) => ev.traffic.phases.find((p) => p.phase === name);
   const shown = (p: PhaseStats) =>
     `${p.phase}: ${p.rps.toFixed(0)} requests/s, p99 ${p.p99.toFixed(0)} ms over ${(p.ms / 1000).toFixed(1)} s`;
-  for (const [step, before, after] of AROUND)
+  for (const [step, { before, after }] of Object.entries(AROUND))
     for (const p of [phase(before), phase(step), phase(after)]) if (p) measure(shown(p));
   const within = `the traffic's rate and p99 while each step runs to stay within R10's bounds of those in the calm seconds either side of it (R10)`;
   ranToTheEnd(within);
-  for (const [step, beforeName, afterName] of AROUND) {
+  // Each step judged against the calm traffic on either side of it (README R10).
+  for (const [step, { before: beforeName, after: afterName }] of Object.entries(AROUND)) {
     const [p, before, after] = [phase(step)!, phase(beforeName)!, phase(afterName)!];
     if (before.requests === before.lost || after.requests === after.lost)
       broken(

@@ -88,6 +88,15 @@ const CALM_MS = 2_000;
  * Node and tsx), which took the reference's contract to 48 % of the rate around it, idle.
  */
 const STEP_WINDOW_MS = 3_000;
+/**
+ * README R10: the traffic's phases a step is judged against, the calm ones either side of it
+ * (before expand, the traffic's first seconds). The migration names its phases from here.
+ */
+export const AROUND = {
+  expand: { before: 'before', after: 'calm after expand' },
+  backfill: { before: 'calm before backfill', after: 'calm after backfill' },
+  contract: { before: 'calm before contract', after: 'after' },
+} as const;
 /** Accounts written on one version and read on the other, each way, between two deploys (R3, R8). */
 const CROSS_READS = 10;
 /** How long the first backfill runs before the grader kills it (R6: killed at any moment). */
@@ -345,7 +354,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
   };
 
   try {
-    traffic.start();
+    traffic.start(AROUND.expand.before);
     await sleep(BEFORE_MS);
     const seedXmin = (
       await rowReader.query<{ x: string }>('SELECT xmin::text AS x FROM accounts WHERE id = 1')
@@ -354,7 +363,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
       return await finish();
     traffic.enter('expand again');
     await step('expand', 'again', { quiet: true });
-    await calm('calm after expand');
+    await calm(AROUND.expand.after);
     traffic.enter('deploy v2');
     await deployAll('2');
     traffic.enter('contract too early');
@@ -369,7 +378,7 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
       nothingToFill =
         "no row lacked its first_name once expand had run and version 2 was deployed: expand changes no existing row, filling them is backfill's (R4)";
     else await step('contract', 'early', { quiet: true });
-    await calm('calm before backfill');
+    await calm(AROUND.backfill.before);
     const backfilled = await judged('backfill', async () => {
       if (!nothingToFill) {
         const cut = await step('backfill', 'interrupted', { killAfterMs: INTERRUPT_AFTER_MS });
@@ -387,19 +396,19 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     );
     largestBackfillTransaction = rows[0]?.n ?? 0;
     await step('backfill', 'again', { quiet: true });
-    await calm('calm after backfill');
+    await calm(AROUND.backfill.after);
     traffic.enter('rollback to v1');
     await deployAll('1');
     await sleep(1_000);
     rolledBack = true;
     traffic.enter('deploy v2 again');
     await deployAll('2');
-    await calm('calm before contract');
+    await calm(AROUND.contract.before);
     if (!(await judged('contract', async () => mustSucceed(await step('contract', 'first')))))
       return await finish();
     traffic.enter('contract again');
     await step('contract', 'again', { quiet: true });
-    await calm('after');
+    await calm(AROUND.contract.after);
     return await finish();
   } catch (e) {
     brokenAt = (e as Error).message;

@@ -30,10 +30,10 @@ const HELD = `
      AND a.usename = $1
      AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = l.relation AND c.relkind IN ('r', 'm', 'p'))`;
 
-// Pages of those files pinned by some backend at this instant (pg_buffercache, in the maintenance
-// database: the candidate's holds nothing of the grader's).
+// Pages of those files pinned by some backend at this instant (pg_buffercache, in a schema of the
+// maintenance database's own: the candidate's database holds nothing of the grader's).
 const PINNED = `
-  SELECT DISTINCT relfilenode::text AS node FROM pg_buffercache
+  SELECT DISTINCT relfilenode::text AS node FROM bc_grader.pg_buffercache
    WHERE reldatabase = (SELECT oid FROM pg_database WHERE datname = $1)
      AND relforknumber = 0 AND pinning_backends > 0 AND relfilenode::text = ANY ($2)`;
 
@@ -64,12 +64,16 @@ export async function watchReadsUnderLock(
     c.on('error', (e) => {
       failure ??= e;
     });
-  try {
-    await maintenance.query('CREATE EXTENSION IF NOT EXISTS pg_buffercache');
-  } catch (e) {
-    // Another grading on the same server may have created it at the same moment.
-    if ((e as { code?: string }).code !== '23505') throw e;
-  }
+  for (const ddl of [
+    'CREATE SCHEMA IF NOT EXISTS bc_grader',
+    'CREATE EXTENSION IF NOT EXISTS pg_buffercache SCHEMA bc_grader',
+  ])
+    try {
+      await maintenance.query(ddl);
+    } catch (e) {
+      // Another grading on the same server may have created it at the same moment.
+      if ((e as { code?: string }).code !== '23505') throw e;
+    }
   const seen = new Map<string, ReadUnderLock>();
   let stopped = false;
   type Held = { pid: number; xact: string; target: string; node: string; query: string };
@@ -88,7 +92,12 @@ export async function watchReadsUnderLock(
       if (!after.some((a) => a.xact === h.xact && a.target === h.target && a.node === h.node)) continue;
       const key = `${h.xact}\0${h.target}`;
       const s = seen.get(key);
-      seen.set(key, { pid: h.pid, query: s?.query ?? h.query, target: h.target, samples: (s?.samples ?? 0) + 1 });
+      seen.set(key, {
+        pid: h.pid,
+        query: s?.query ?? h.query,
+        target: h.target,
+        samples: (s?.samples ?? 0) + 1,
+      });
     }
   };
   const loop = (async () => {

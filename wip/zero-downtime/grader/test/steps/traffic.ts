@@ -65,7 +65,7 @@ export class Traffic {
   private readonly agent = new Agent({ keepAliveTimeout: 1_000, connections: 16 });
   private readonly inService: boolean[];
   private readonly inFlight: number[];
-  private phase = 'before';
+  private phase = '';
   private phaseStart = Date.now();
   private latencies: number[] = [];
   private phaseLost = 0;
@@ -92,7 +92,9 @@ export class Traffic {
     this.inFlight = urls.map(() => 0);
   }
 
-  start(): void {
+  start(phase: string): void {
+    this.phase = phase;
+    this.phaseStart = Date.now();
     const n = this.urls.length * WORKERS_PER_INSTANCE;
     this.workers = Array.from({ length: n }, (_, w) => this.work(w, n));
   }
