@@ -421,6 +421,11 @@ export async function runMigration(seed: number, seededRows: number): Promise<Mi
     const locks = await sampler.stop().catch((e: Error) => e);
     const readsUnderLock = await readsWatcher.stop().catch((e: Error) => e);
     await rowReader.end().catch(() => {});
+    // A role is the server's, not the database's: on a server of the operator's (DATABASE_URL) it
+    // would outlive the run. DROP OWNED also revokes whatever the candidate granted it.
+    const readerRole = decodeURIComponent(new URL(readerUrl).username);
+    await db.query(`DROP OWNED BY ${readerRole}`).catch(() => {});
+    await db.query(`DROP ROLE ${readerRole}`).catch(() => {});
     await db.end().catch(() => {});
     const contracted = steps.some((s) => s.step === 'contract' && s.why === 'first' && s.run.code === 0);
     const final = contracted ? await finalState(seed, seededRows, report) : null;

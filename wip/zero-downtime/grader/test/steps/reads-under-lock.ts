@@ -1,5 +1,5 @@
+import { randomBytes } from 'node:crypto';
 import { adminClient } from '@bc/harness/kit/pg-admin';
-import type pg from 'pg';
 
 /** A table of the candidate's read by the session holding an ACCESS EXCLUSIVE lock on it (README R7). */
 export interface ReadUnderLock {
@@ -30,12 +30,11 @@ const HELD = `
      AND a.usename = $1
      AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = l.relation AND c.relkind IN ('r', 'm', 'p'))`;
 
-// Pages of those files pinned by some backend at this instant (pg_buffercache, in a schema of the
-// maintenance database's own: the candidate's database holds nothing of the grader's).
-const PINNED = `
-  SELECT DISTINCT relfilenode::text AS node FROM bc_grader.pg_buffercache
-   WHERE reldatabase = (SELECT oid FROM pg_database WHERE datname = $1)
-     AND relforknumber = 0 AND pinning_backends > 0 AND relfilenode::text = ANY ($2)`;
+// Pages of those files pinned by some backend at this instant.
+const pinned = (schema: string) => `
+  SELECT DISTINCT relfilenode::text AS node FROM ${schema}.pg_buffercache
+   WHERE reldatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+     AND relforknumber = 0 AND pinning_backends > 0 AND relfilenode::text = ANY ($1)`;
 
 /**
  * Watches for R7's "a lock that blocks writes while the table is read", by what Postgres shows
@@ -51,42 +50,32 @@ export async function watchReadsUnderLock(
   adminUrl: string,
   opts: { database: string; role: string },
 ): Promise<ReadsUnderLockWatcher> {
-  const maintenance = await adminClient(adminUrl, {
-    database: 'postgres',
-    applicationName: 'grader: pinned pages',
-  });
-  const catalogs = await adminClient(adminUrl, {
+  const client = await adminClient(adminUrl, {
     database: opts.database,
-    applicationName: 'grader: exclusive locks',
+    applicationName: 'grader: reads under exclusive locks',
   });
   let failure: Error | null = null;
-  for (const c of [maintenance, catalogs])
-    c.on('error', (e) => {
-      failure ??= e;
-    });
-  for (const ddl of [
-    'CREATE SCHEMA IF NOT EXISTS bc_grader',
-    'CREATE EXTENSION IF NOT EXISTS pg_buffercache SCHEMA bc_grader',
-  ])
-    try {
-      await maintenance.query(ddl);
-    } catch (e) {
-      // Another grading on the same server may have created it at the same moment.
-      if ((e as { code?: string }).code !== '23505') throw e;
-    }
+  client.on('error', (e) => {
+    failure ??= e;
+  });
+  // pg_buffercache in a schema of the administrator's, named at random (the candidate cannot have
+  // made it first), with no right for anyone else, and gone with the database. The server's other
+  // databases are left alone: with a server of the operator's (DATABASE_URL) they outlive the run.
+  const schema = `bc_grader_${randomBytes(6).toString('hex')}`;
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.query(`REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC`);
+  await client.query(`CREATE EXTENSION pg_buffercache SCHEMA ${schema}`);
+  const PINNED = pinned(schema);
   const seen = new Map<string, ReadUnderLock>();
   let stopped = false;
   type Held = { pid: number; xact: string; target: string; node: string; query: string };
-  const held = async (c: pg.Client) => (await c.query<Held>(HELD, [opts.role])).rows;
+  const held = async () => (await client.query<Held>(HELD, [opts.role])).rows;
   const sample = async (): Promise<void> => {
-    const before = await held(catalogs);
+    const before = await held();
     if (!before.length) return;
-    const { rows } = await maintenance.query<{ node: string }>(PINNED, [
-      opts.database,
-      before.map((h) => h.node),
-    ]);
+    const { rows } = await client.query<{ node: string }>(PINNED, [before.map((h) => h.node)]);
     if (!rows.length) return;
-    const after = await held(catalogs);
+    const after = await held();
     for (const h of before) {
       if (!rows.some((r) => r.node === h.node)) continue;
       if (!after.some((a) => a.xact === h.xact && a.target === h.target && a.node === h.node)) continue;
@@ -116,7 +105,10 @@ export async function watchReadsUnderLock(
     async stop() {
       stopped = true;
       await loop;
-      await Promise.all([maintenance, catalogs].map((c) => c.end().catch(() => {})));
+      await client.query(`DROP SCHEMA ${schema} CASCADE`).catch((e: Error) => {
+        failure ??= e;
+      });
+      await client.end().catch(() => {});
       // A watcher that stopped looking saw nothing, which is no evidence of nothing.
       if (failure) throw new Error(`the watch for reads under an exclusive lock stopped: ${failure.message}`);
       return [...seen.values()].sort((a, b) => b.samples - a.samples);
