@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { type GradeResult, graderDirFor, REPO_ROOT } from '@bc/harness';
+import { type GradeResult, graderDirFor, InterruptedError, REPO_ROOT } from '@bc/harness';
 import { median } from '@bc/harness/kit/load';
 import { listMutants, lostItems, type Mutant, mutantMismatches } from '@bc/harness/mutants';
 import {
@@ -434,6 +434,19 @@ const program = new Command()
       // grading with load items ran alone from end to end).
       const lock = process.env.GRADE_LOAD_LOCK ? null : mkdtempSync(join(tmpdir(), 'bc-load-lock.'));
       if (lock) process.env.GRADE_LOAD_LOCK = lock;
+      // Stopped (Ctrl-C, a kill), it records nothing: the gradings running end by their own
+      // handling (grade.ts), the queued ones never start, and their copies and locks are removed.
+      let stopping: Promise<void> | null = null;
+      const onSignal = (sig: NodeJS.Signals): void => {
+        process.stderr.write(`validate: ${sig}: ending the gradings in flight, starting no other\n`);
+        stopping = SelfGradings.interruptAll(new InterruptedError(sig)).finally(() => {
+          if (lock) rmSync(lock, { recursive: true, force: true });
+          process.stderr.write('validate: stopped; nothing recorded, no mutant copy left\n');
+          process.exit(sig === 'SIGINT' ? 130 : 143);
+        });
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       try {
         const flakes = o.starters
           ? await validateStarters(challenge, Number(o.parallel))
@@ -441,6 +454,10 @@ const program = new Command()
             ? await validateAlternative(challenge, o.alternative, Number(o.seeds), Number(o.parallel))
             : await validate(challenge, Number(o.seeds), Number(o.parallel), o.part);
         process.exitCode = flakes > 0 ? 1 : 0;
+      } catch (e) {
+        // A grading stopped by the signal rejected: the handler's clean-up ends the process.
+        if (stopping) await stopping;
+        throw e;
       } finally {
         if (lock) rmSync(lock, { recursive: true, force: true });
       }

@@ -41,6 +41,25 @@ describe('the self-validation scheduler', () => {
     expect(started).toEqual(['first', 'reference', 'starter', 'mutant']);
     expect(s.peak).toBe(1);
   });
+
+  test('when it is stopped, then the gradings waiting and any asked for later reject without running, and the one running ends', async () => {
+    const s = new GradingScheduler({ width: 1 });
+    const started: string[] = [];
+    const job = (label: string) =>
+      s.run(false, async () => {
+        started.push(label);
+        await sleep(30);
+        return label;
+      });
+    const running = job('running');
+    const waiting = job('waiting');
+    await sleep(5);
+    s.stop(new Error('interrupted by SIGTERM'));
+    await expect(waiting).rejects.toThrow('interrupted by SIGTERM');
+    await expect(job('later')).rejects.toThrow('interrupted by SIGTERM');
+    await expect(running).resolves.toBe('running');
+    expect(started).toEqual(['running']);
+  });
 });
 
 describe('the starter record', () => {

@@ -22,6 +22,10 @@ export type MutantScope = 'items' | 'all';
  */
 export class SelfGradings {
   readonly scheduler: GradingScheduler;
+  /** This process's self-validations not yet disposed of: what `interruptAll` stops. */
+  private static readonly live = new Set<SelfGradings>();
+  /** Gradings asked for and not settled, with what each leaves to remove (a mutant's copy). */
+  private readonly pending = new Set<Promise<unknown>>();
 
   private constructor(
     readonly def: GraderDefinition,
@@ -41,7 +45,32 @@ export class SelfGradings {
     const registered = await collectRegisteredTests(graderDir, def.testInclude ?? ['test/**/*.test.ts']);
     const quick = itemsWithoutLoad(def, registered);
     const load = def.rubric.map((r) => r.slug).filter((slug) => !quick.includes(slug));
-    return new SelfGradings(def, graderDir, registered, quick, load, width);
+    const g = new SelfGradings(def, graderDir, registered, quick, load, width);
+    SelfGradings.live.add(g);
+    return g;
+  }
+
+  /**
+   * Stop every self-validation of this process (a signal to `pnpm validate`): no queued grading
+   * starts, those running end by their own signal handling (grade.ts), and once all have settled
+   * every mutant copy and built reference is gone. Killed without this, a validation left a copy
+   * of the reference in /tmp for each mutant grading still queued (nine, once).
+   */
+  static async interruptAll(reason: Error): Promise<void> {
+    for (const g of SelfGradings.live) g.scheduler.stop(reason);
+    for (const g of [...SelfGradings.live]) {
+      while (g.pending.size > 0) await Promise.allSettled([...g.pending]);
+      await g.dispose();
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p);
+    const settled = (): void => {
+      this.pending.delete(p);
+    };
+    p.then(settled, settled);
+    return p;
   }
 
   private run(
@@ -54,19 +83,21 @@ export class SelfGradings {
     // them: query-tuning's alternative fills its summaries from a million orders as it starts, in
     // 39 s beside two others (ci92), and once in 91.5 s, past its grader's 90 s (ci93, and stop
     // 44's CI). The limit guards against a service that never starts; no README states it.
-    return this.scheduler.run(
-      exclusive,
-      () =>
-        grade({
-          challenge: slug,
-          graderDir: this.graderDir,
-          ...o,
-          ...(exclusive ? {} : { startSlowdown: this.scheduler.maxWidth }),
-        }),
-      label,
-      this.order?.(label) ?? 0,
-      // Per grading, not per label: validate grades one label once per seed.
-      (r) => r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}`).join(' · '),
+    return this.track(
+      this.scheduler.run(
+        exclusive,
+        () =>
+          grade({
+            challenge: slug,
+            graderDir: this.graderDir,
+            ...o,
+            ...(exclusive ? {} : { startSlowdown: this.scheduler.maxWidth }),
+          }),
+        label,
+        this.order?.(label) ?? 0,
+        // Per grading, not per label: validate grades one label once per seed.
+        (r) => r.phases.map((p) => `${p.name} ${(p.ms / 1000).toFixed(1)}`).join(' · '),
+      ),
     );
   }
 
@@ -118,13 +149,23 @@ export class SelfGradings {
    * performance bug whose cost grows with the load (a window read in full) can hide behind the
    * contention and keep its points.
    */
-  async mutant(
+  mutant(
     m: Mutant,
     referenceDir: string,
     seed: number,
     scope: MutantScope,
     /** For `items`: those of the named items to grade (default: all of them). */
     items: string[] = m.fails.map((f) => f.slug),
+  ): Promise<GradeResult> {
+    return this.track(this.gradeMutant(m, referenceDir, seed, scope, items));
+  }
+
+  private async gradeMutant(
+    m: Mutant,
+    referenceDir: string,
+    seed: number,
+    scope: MutantScope,
+    items: string[],
   ): Promise<GradeResult> {
     const dir = await this.materialize(referenceDir, m);
     const label = `mutant:${m.name}`;
@@ -177,6 +218,7 @@ export class SelfGradings {
    * without an `exit` event, so a hook on it left one directory in /tmp per self-test run.
    */
   async dispose(): Promise<void> {
+    SelfGradings.live.delete(this);
     const built = await this.builtReference;
     if (built) rmSync(join(built, '..'), { recursive: true, force: true });
   }

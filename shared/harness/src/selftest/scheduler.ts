@@ -59,6 +59,8 @@ export class GradingScheduler {
   private lastStart = 0;
   readonly width: number;
   readonly maxWidth: number;
+  /** Why no grading starts any more (see `stop`), or null while they do. */
+  private stopped: Error | null = null;
   /** Most gradings that ran at once. */
   peak = 0;
   /** Wall time of every grading run, and what `detail` said of its result, for the closing table. */
@@ -108,6 +110,16 @@ export class GradingScheduler {
   }
 
   /**
+   * Start no grading from now on: those waiting for a slot, and any asked for later, reject with
+   * `reason` without running (those running end as they will). So a stopped validation's queued
+   * gradings settle at once, and whatever each was given (a mutant's copy) is removed by its owner.
+   */
+  stop(reason: Error): void {
+    this.stopped ??= reason;
+    this.wake();
+  }
+
+  /**
    * Run `fn` when a slot is free: gradings waiting for one start in order of `priority` (lower
    * first), then of arrival. `detail` describes its result in its row of `timings`.
    */
@@ -119,7 +131,9 @@ export class GradingScheduler {
     detail?: (r: T) => string,
   ): Promise<T> {
     const seq = this.arrivals++;
-    while (!this.canStart(exclusive)) {
+    for (;;) {
+      if (this.stopped) throw this.stopped;
+      if (this.canStart(exclusive)) break;
       if (!exclusive) this.sample();
       await new Promise<void>((wake) => this.waiters.push({ priority, seq, wake }));
     }
