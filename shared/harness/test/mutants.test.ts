@@ -1,4 +1,5 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -8,10 +9,13 @@ import {
   maskVarying,
   materializeMutant,
   mutantTable,
+  ownedTempDir,
   readmeRules,
+  removeDeadCopies,
   statedNumbers,
   withMutantTable,
 } from '../src/mutants.ts';
+import { isAlive } from '../src/supervisor/proc.ts';
 import type { GradeResult } from '../src/types.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -129,5 +133,19 @@ describe('materializing a mutant', () => {
     const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`bc-mutant-${mutant.name}-`));
     expect(() => materializeMutant(reference, mutant)).toThrow();
     expect(leftovers()).toEqual([]);
+  });
+
+  test("when a self-validation was killed before removing its copies, then the next removes them and leaves a live one's", () => {
+    const dead = ownedTempDir(`bc-mutant-dead-owner-${process.pid}-`);
+    const live = ownedTempDir(`bc-mutant-live-owner-${process.pid}-`);
+    // The pid of a process that has exited: the owner of a copy left behind.
+    writeFileSync(join(dead, 'owner'), String(spawnSync('true').pid));
+    try {
+      removeDeadCopies(isAlive);
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      rmSync(live, { recursive: true, force: true });
+    }
   });
 });
