@@ -4,8 +4,6 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -31,6 +29,7 @@ import {
 import { DEPS_DIR, installLanguageDeps, mavenRepo, writeRustHome } from './languages/install.ts';
 import { warmGoCache, warmMavenRepo } from './languages/warm.ts';
 import { acquireShared, releaseShared } from './load-lock.ts';
+import { ownedTempDir, removeDeadOwnedDirs } from './owned-dirs.ts';
 import { type Logger, PhaseTimer, stderrLogger } from './phases.ts';
 import { provenanceOf } from './provenance.ts';
 import { dockerUnavailable, reapContainers, runnerImage } from './provision/docker.ts';
@@ -40,7 +39,7 @@ import type { SessionOutcome, SessionRequest, SessionResult } from './session.ts
 import { checkSubmissionTree, NOT_COPIED } from './submission-files.ts';
 import { CONTAINER_CPUS } from './supervisor/container.ts';
 import { firewallAvailable, reapFirewall } from './supervisor/firewall.ts';
-import { isAlive, sweepMarker, sweepOrphans } from './supervisor/proc.ts';
+import { sweepMarker, sweepOrphans } from './supervisor/proc.ts';
 import { netnsAvailable, planSandbox, runUid, type SandboxPlan } from './supervisor/sandbox.ts';
 import {
   CATEGORIES,
@@ -157,19 +156,6 @@ function runRoot(): string {
   return root;
 }
 
-/** Run dirs left by runs whose harness was killed outright (each dir names its owner pid). */
-function removeDeadRunDirs(root: string): void {
-  for (const d of readdirSync(root)) {
-    if (!d.startsWith('bc-grade-')) continue;
-    try {
-      const owner = Number(readFileSync(join(root, d, 'owner'), 'utf8'));
-      if (owner > 0 && !isAlive(owner)) rmSync(join(root, d), { recursive: true, force: true });
-    } catch {
-      // not ours, or being created right now: leave it
-    }
-  }
-}
-
 /**
  * Reap what runs killed outright left behind: their processes (services outlive a SIGKILLed
  * harness) and their run dirs. Every run does this first.
@@ -178,7 +164,8 @@ export function reapDeadRuns(): void {
   sweepOrphans();
   reapContainers();
   reapFirewall();
-  removeDeadRunDirs(runRoot());
+  // Run dirs of runs whose harness was killed outright.
+  removeDeadOwnedDirs(runRoot(), ['bc-grade-']);
 }
 
 /**
@@ -409,8 +396,7 @@ export async function grade(opts: GradeOptions): Promise<GradeResult> {
   // The owner's pid ends the marker, so a later run can tell this run's leftovers from a live run's.
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}-${process.pid}`;
   const markerEnv = { BC_GRADE_RUN: runId };
-  const runDir = mkdtempSync(join(runRoot(), 'bc-grade-'));
-  writeFileSync(join(runDir, 'owner'), String(process.pid));
+  const runDir = ownedTempDir(runRoot(), 'bc-grade-');
   // Private to the run: the unprivileged candidate may traverse it to its work dir, never list it;
   // what the harness keeps here is root's alone (mode 0600).
   chmodSync(runDir, 0o711);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { ownedTempDir, removeDeadOwnedDirs } from './owned-dirs.ts';
 import { CATEGORIES, type Category, type GradeResult, type GraderDefinition } from './types.ts';
 
 // Mutants (known bugs stored as patches with a header), what a grading of one must show, and the
@@ -106,38 +107,14 @@ export function withMutantTable(readme: string, table: string): string | null {
   return readme.slice(0, a) + table + readme.slice(b + TABLE_END.length);
 }
 
-/** The prefixes of the temporary dirs a self-validation makes: what `removeDeadCopies` sweeps. */
+/** The temporary dirs a self-validation makes: mutant copies, and the reference built once. */
 const COPY_PREFIXES = ['bc-mutant-', 'bc-reference-built-'];
 
 /**
- * A new dir in the system's temp dir named `prefix…` (one of COPY_PREFIXES), marked with this
- * process's pid: its owner removes it when done, and a later self-validation when the owner was
- * killed before it could (a Vitest run stopped with Ctrl-C ends its workers without their hooks).
+ * Remove the copies whose owner process is gone: a Vitest run stopped with Ctrl-C ends its workers
+ * without their hooks, and a killed validation leaves what it had queued.
  */
-export function ownedTempDir(prefix: string): string {
-  const root = mkdtempSync(join(tmpdir(), prefix));
-  writeFileSync(join(root, 'owner'), String(process.pid));
-  return root;
-}
-
-/** Remove the copies (`ownedTempDir`) whose owner process is gone; those of live ones stay. */
-export function removeDeadCopies(isAlive: (pid: number) => boolean): string[] {
-  const removed: string[] = [];
-  for (const d of readdirSync(tmpdir())) {
-    if (!COPY_PREFIXES.some((p) => d.startsWith(p))) continue;
-    const root = join(tmpdir(), d);
-    try {
-      const owner = Number(readFileSync(join(root, 'owner'), 'utf8'));
-      if (owner > 0 && !isAlive(owner)) {
-        rmSync(root, { recursive: true, force: true });
-        removed.push(d);
-      }
-    } catch {
-      // No owner yet (being made right now) or not one of ours: left alone.
-    }
-  }
-  return removed;
-}
+export const removeDeadCopies = (): void => removeDeadOwnedDirs(tmpdir(), COPY_PREFIXES);
 
 /** A fresh copy of `referenceDir` with the mutant's patch applied. */
 export function materializeMutant(
@@ -145,7 +122,7 @@ export function materializeMutant(
   mutant: Mutant,
   leftOut: readonly string[] = ['node_modules', 'dist'],
 ): string {
-  const root = ownedTempDir(`bc-mutant-${mutant.name}-`);
+  const root = ownedTempDir(tmpdir(), `bc-mutant-${mutant.name}-`);
   const dir = join(root, 'submission');
   try {
     cpSync(referenceDir, dir, { recursive: true, filter: (p) => !leftOut.includes(basename(p)) });

@@ -9,13 +9,12 @@ import {
   maskVarying,
   materializeMutant,
   mutantTable,
-  ownedTempDir,
   readmeRules,
   removeDeadCopies,
   statedNumbers,
   withMutantTable,
 } from '../src/mutants.ts';
-import { isAlive } from '../src/supervisor/proc.ts';
+import { ownedTempDir } from '../src/owned-dirs.ts';
 import type { GradeResult } from '../src/types.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -136,12 +135,12 @@ describe('materializing a mutant', () => {
   });
 
   test("when a self-validation was killed before removing its copies, then the next removes them and leaves a live one's", () => {
-    const dead = ownedTempDir(`bc-mutant-dead-owner-${process.pid}-`);
-    const live = ownedTempDir(`bc-mutant-live-owner-${process.pid}-`);
+    const dead = ownedTempDir(tmpdir(), `bc-mutant-dead-owner-${process.pid}-`);
+    const live = ownedTempDir(tmpdir(), `bc-mutant-live-owner-${process.pid}-`);
     // The pid of a process that has exited: the owner of a copy left behind.
     writeFileSync(join(dead, 'owner'), String(spawnSync('true').pid));
     try {
-      removeDeadCopies(isAlive);
+      removeDeadCopies();
       expect(existsSync(dead)).toBe(false);
       expect(existsSync(live)).toBe(true);
     } finally {

@@ -4,7 +4,6 @@ import { type GradeOptions, grade } from '../grade.ts';
 import { loadGrader } from '../graders.ts';
 import { type Mutant, materializeMutant, mutantMismatches, removeDeadCopies } from '../mutants.ts';
 import { collectRegisteredTests, type RegisteredTest } from '../runner/vitest.ts';
-import { isAlive } from '../supervisor/proc.ts';
 import type { GradeResult, GraderDefinition } from '../types.ts';
 import { buildReference, materializeBuiltMutant } from './prebuilt.ts';
 import { combineResults, itemsWithoutLoad } from './results.ts';
@@ -43,7 +42,7 @@ export class SelfGradings {
 
   static async create(graderDir: string, width: SchedulerWidth): Promise<SelfGradings> {
     // What a self-validation killed outright left in /tmp (grade.ts reaps its own run dirs).
-    removeDeadCopies(isAlive);
+    removeDeadCopies();
     const def = await loadGrader(graderDir);
     const registered = await collectRegisteredTests(graderDir, def.testInclude ?? ['test/**/*.test.ts']);
     const quick = itemsWithoutLoad(def, registered);

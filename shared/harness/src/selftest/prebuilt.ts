@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { prepareCopy } from '../bench-kit.ts';
-import { type Mutant, materializeMutant, ownedTempDir } from '../mutants.ts';
+import { type Mutant, materializeMutant } from '../mutants.ts';
+import { ownedTempDir } from '../owned-dirs.ts';
 
 /**
  * The reference built once (installed through the grading cache, compiled with its own tsc), for
@@ -11,7 +13,7 @@ import { type Mutant, materializeMutant, ownedTempDir } from '../mutants.ts';
  * mutant's grading on two busy cores).
  */
 export async function buildReference(referenceDir: string): Promise<string> {
-  return prepareCopy(referenceDir, join(ownedTempDir('bc-reference-built-'), 'submission'));
+  return prepareCopy(referenceDir, join(ownedTempDir(tmpdir(), 'bc-reference-built-'), 'submission'));
 }
 
 /** The files a patch writes (`+++ path`), or null when it deletes one. */
